@@ -1,0 +1,24 @@
+// Package jsonx is the one place that names Starling's JSON codec. Every
+// package encodes and decodes through it, so the codec can be swapped here
+// alone. It has the encoding/json API shape and imports nothing of Starling's.
+package jsonx
+
+import (
+	json "github.com/goccy/go-json"
+)
+
+// RawMessage is a raw encoded JSON value, kept as is.
+type RawMessage = json.RawMessage
+
+// Number is a JSON number kept as its literal text.
+type Number = json.Number
+
+// Marshal returns the JSON encoding of v. Like JavaScript's JSON.stringify,
+// and unlike encoding/json, it leaves <, > and & unescaped.
+func Marshal(v any) ([]byte, error) { return json.MarshalNoEscape(v) }
+
+// Unmarshal parses data into v.
+func Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// Valid reports whether data is one valid JSON value.
+func Valid(data []byte) bool { return json.Valid(data) }
