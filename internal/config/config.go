@@ -1,0 +1,104 @@
+package config
+
+import "time"
+
+// Config is the typed configuration of a Starling server.
+type Config struct {
+	// Server holds the server.* keys.
+	Server Server
+	// Limits holds the limits.* keys.
+	Limits Limits
+	// DevelopmentEnv is true when the process runs with NODE_ENV=development,
+	// which together with MQTT's developmentMode broadcasts responses.
+	DevelopmentEnv bool
+	// File is the kuzzlerc file that was read last, "" if none.
+	File string
+}
+
+// Server holds the server.* keys.
+type Server struct {
+	// MaxRequestSize is server.maxRequestSize in bytes ("1MB" by default).
+	MaxRequestSize int
+	// MQTT is server.protocols.mqtt.
+	MQTT MQTT
+}
+
+// MQTT holds the server.protocols.mqtt.* keys.
+type MQTT struct {
+	// Enabled turns the MQTT listener on (Starling default: true).
+	Enabled bool
+	// AllowPubSub lets clients publish on topics other than the request
+	// topic, as on a plain broker.
+	AllowPubSub bool
+	// DevelopmentMode broadcasts responses to every subscriber of the
+	// response topic, when the process also runs with NODE_ENV=development.
+	DevelopmentMode bool
+	// DisconnectDelay is how long a disconnected client's connection and
+	// subscriptions live on.
+	DisconnectDelay time.Duration
+	// RequestTopic is the topic clients publish API requests on.
+	RequestTopic string
+	// ResponseTopic is the topic responses are delivered on.
+	ResponseTopic string
+	// RealtimeNotifications enables realtime notifications over MQTT.
+	RealtimeNotifications bool
+	// Host is server.protocols.mqtt.server.host, the listening address
+	// ("" for every interface). A Starling addition.
+	Host string
+	// Port is server.protocols.mqtt.server.port; 0 picks a free port.
+	Port int
+}
+
+// Limits holds the limits.* keys Starling enforces.
+type Limits struct {
+	// ConcurrentRequests is how many requests run at once.
+	ConcurrentRequests int
+	// RequestsBufferSize is how many requests may wait for a slot before
+	// new ones are refused as overloaded.
+	RequestsBufferSize int
+	// RequestsBufferWarningThreshold is the waiting count that logs a warning.
+	RequestsBufferWarningThreshold int
+	// SubscriptionConditionsCount caps the conditions of a normalized filter.
+	SubscriptionConditionsCount int
+	// SubscriptionMinterms caps the minterms of a normalized filter (0: none).
+	SubscriptionMinterms int
+	// SubscriptionRooms caps the number of rooms (0: none).
+	SubscriptionRooms int
+}
+
+// defaults returns Kuzzle's defaults for the keys Starling reads, as the
+// JSON tree a kuzzlerc file would hold.
+func defaults() map[string]any {
+	return map[string]any{
+		"limits": map[string]any{
+			"concurrentRequests":             100.0,
+			"documentsFetchCount":            10000.0,
+			"documentsWriteCount":            200.0,
+			"loginsPerSecond":                1.0,
+			"requestsBufferSize":             50000.0,
+			"requestsBufferWarningThreshold": 5000.0,
+			"subscriptionConditionsCount":    100.0,
+			"subscriptionMinterms":           0.0,
+			"subscriptionRooms":              1000000.0,
+			"subscriptionDocumentTTL":        259200000.0,
+		},
+		"server": map[string]any{
+			"maxRequestSize": "1MB",
+			"protocols": map[string]any{
+				"mqtt": map[string]any{
+					"enabled":               true,
+					"allowPubSub":           false,
+					"developmentMode":       false,
+					"disconnectDelay":       250.0,
+					"requestTopic":          "Kuzzle/request",
+					"responseTopic":         "Kuzzle/response",
+					"realtimeNotifications": true,
+					"server": map[string]any{
+						"host": "",
+						"port": 1883.0,
+					},
+				},
+			},
+		},
+	}
+}

@@ -1,0 +1,152 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Server.MQTT
+	if !m.Enabled || m.AllowPubSub || m.DevelopmentMode || m.RequestTopic != "Kuzzle/request" ||
+		m.ResponseTopic != "Kuzzle/response" || m.Port != 1883 || m.DisconnectDelay != 250*time.Millisecond {
+		t.Fatalf("unexpected MQTT defaults: %+v", m)
+	}
+	if cfg.Server.MaxRequestSize != 1<<20 {
+		t.Fatalf("maxRequestSize = %d, want 1MiB", cfg.Server.MaxRequestSize)
+	}
+	if cfg.Limits.ConcurrentRequests != 100 || cfg.Limits.RequestsBufferSize != 50000 || cfg.Limits.SubscriptionConditionsCount != 100 {
+		t.Fatalf("unexpected limits: %+v", cfg.Limits)
+	}
+	if cfg.DevelopmentEnv || cfg.File != "" {
+		t.Fatalf("unexpected env/file: %+v", cfg)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "starling.json", `{
+		"server": {"maxRequestSize": "2kb", "protocols": {"mqtt": {"allowPubSub": true, "requestTopic": "file/req", "disconnectDelay": 1000}}},
+		"limits": {"concurrentRequests": 7}
+	}`)
+	env := []string{
+		"kuzzle_server__protocols__mqtt__requestTopic=env/req",
+		"KUZZLE_limits__requestsBufferSize=9000",
+		"kuzzle_server__protocols__mqtt__developmentMode=true",
+		"NODE_ENV=development",
+		"unrelated=1",
+	}
+	cfg, err := Load(Sources{File: file, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"env beats file", cfg.Server.MQTT.RequestTopic, "env/req"},
+		{"file beats default", cfg.Server.MQTT.AllowPubSub, true},
+		{"file size string", cfg.Server.MaxRequestSize, 2048},
+		{"file number", cfg.Server.MQTT.DisconnectDelay, time.Second},
+		{"file limit", cfg.Limits.ConcurrentRequests, 7},
+		{"env typed number, prefix in any case", cfg.Limits.RequestsBufferSize, 9000},
+		{"env typed boolean", cfg.Server.MQTT.DevelopmentMode, true},
+		{"default kept", cfg.Server.MQTT.ResponseTopic, "Kuzzle/response"},
+		{"NODE_ENV", cfg.DevelopmentEnv, true},
+		{"file recorded", cfg.File, file},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	home, work, etc := t.TempDir(), t.TempDir(), t.TempDir()
+	writeFile(t, etc, "kuzzlerc", `{"server": {"protocols": {"mqtt": {"requestTopic": "etc/req", "responseTopic": "etc/res"}}}}`)
+	writeFile(t, home, ".kuzzlerc", `{"server": {"protocols": {"mqtt": {"requestTopic": "home/req"}}}}`)
+	nearest := writeFile(t, work, ".kuzzlerc", `{"server": {"protocols": {"mqtt": {"server": {"port": 0}}}}}`)
+	sub := filepath.Join(work, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(Sources{WorkDir: sub, HomeDir: home, EtcDir: etc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Server.MQTT
+	if m.RequestTopic != "home/req" || m.ResponseTopic != "etc/res" || m.Port != 0 || cfg.File != nearest {
+		t.Fatalf("lookup merged wrongly: %+v, file %s", m, cfg.File)
+	}
+}
+
+func TestJSONEnvValue(t *testing.T) {
+	cfg, err := Load(Sources{Env: []string{`kuzzle_server__protocols__mqtt=*json:{"enabled":false,"allowPubSub":true}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.MQTT.Enabled || !cfg.Server.MQTT.AllowPubSub || cfg.Server.MQTT.RequestTopic != "Kuzzle/request" {
+		t.Fatalf("*json: value not merged: %+v", cfg.Server.MQTT)
+	}
+}
+
+func TestBadValuesNameTheKey(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string
+		file    string
+		wantKey string
+	}{
+		{"string for boolean", "kuzzle_server__protocols__mqtt__allowPubSub=yes", "", "server.protocols.mqtt.allowPubSub"},
+		{"negative delay", "kuzzle_server__protocols__mqtt__disconnectDelay=-5", "", "server.protocols.mqtt.disconnectDelay"},
+		{"port out of range", "kuzzle_server__protocols__mqtt__server__port=70000", "", "server.protocols.mqtt.server.port"},
+		{"fractional port", "kuzzle_server__protocols__mqtt__server__port=1.5", "", "server.protocols.mqtt.server.port"},
+		{"bad size", "kuzzle_server__maxRequestSize=big", "", "server.maxRequestSize"},
+		{"wildcard topic", "kuzzle_server__protocols__mqtt__requestTopic=a/#", "", "server.protocols.mqtt.requestTopic"},
+		{"empty topic", "kuzzle_server__protocols__mqtt__responseTopic=", "", "server.protocols.mqtt.responseTopic"},
+		{"bad json", "kuzzle_limits=*json:{", "", "limits"},
+		{"zero concurrency", "kuzzle_limits__concurrentRequests=0", "", "limits.concurrentRequests"},
+		{"number for topic in file", "", `{"server": {"protocols": {"mqtt": {"requestTopic": 5}}}}`, "server.protocols.mqtt.requestTopic"},
+		{"file not JSON", "", `{oops`, "starling.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := Sources{}
+			if tt.env != "" {
+				src.Env = []string{tt.env}
+			}
+			if tt.file != "" {
+				src.File = writeFile(t, t.TempDir(), "starling.json", tt.file)
+			}
+			_, err := Load(src)
+			if err == nil || !strings.Contains(err.Error(), tt.wantKey) {
+				t.Fatalf("got error %v, want one naming %s", err, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestMissingConfigFile(t *testing.T) {
+	if _, err := Load(Sources{File: filepath.Join(t.TempDir(), "absent.json")}); err == nil {
+		t.Fatal("a missing --config file must stop loading")
+	}
+}

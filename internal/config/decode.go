@@ -1,0 +1,179 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// reader extracts typed values from the merged tree and keeps the first
+// error, so decode reads like a list of keys.
+type reader struct {
+	tree map[string]any
+	err  error
+}
+
+// value returns the value at a dotted path, nil if absent.
+func (r *reader) value(path string) any {
+	var node any = r.tree
+	for _, part := range strings.Split(path, ".") {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil
+		}
+		node = m[part]
+	}
+	return node
+}
+
+func (r *reader) fail(path, expected string, got any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("configuration key %s: invalid value %s (expected %s)", path, describe(got), expected)
+	}
+}
+
+func (r *reader) boolean(path string) bool {
+	b, ok := r.value(path).(bool)
+	if !ok {
+		r.fail(path, "a boolean", r.value(path))
+	}
+	return b
+}
+
+func (r *reader) str(path string) string {
+	s, ok := r.value(path).(string)
+	if !ok {
+		r.fail(path, "a string", r.value(path))
+	}
+	return s
+}
+
+func (r *reader) nonEmpty(path string) string {
+	s := r.str(path)
+	if s == "" {
+		r.fail(path, "a non-empty string", s)
+	}
+	return s
+}
+
+// integer reads a whole number in [min, max].
+func (r *reader) integer(path string, min, max int) int {
+	f, ok := r.value(path).(float64)
+	if !ok || f != math.Trunc(f) || f < float64(min) || f > float64(max) {
+		r.fail(path, fmt.Sprintf("an integer between %d and %d", min, max), r.value(path))
+		return 0
+	}
+	return int(f)
+}
+
+// size reads a byte count: a number, or a string such as "1MB" as Kuzzle's
+// bytes() parses it (kb, mb, gb, tb; 1024-based).
+func (r *reader) size(path string) int {
+	switch x := r.value(path).(type) {
+	case float64:
+		if x >= 0 && x == math.Trunc(x) {
+			return int(x)
+		}
+	case string:
+		if n, ok := parseSize(x); ok {
+			return n
+		}
+	}
+	r.fail(path, `a size such as 1048576 or "1MB"`, r.value(path))
+	return 0
+}
+
+func parseSize(s string) (int, bool) {
+	lower := strings.ToLower(s)
+	unit := 1
+	for _, u := range []struct {
+		suffix string
+		factor int
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}, {"tb", 1 << 40}} {
+		if strings.Contains(lower, u.suffix) {
+			unit = u.factor
+			break
+		}
+	}
+	start := strings.IndexAny(s, "0123456789")
+	if start < 0 {
+		return 0, false
+	}
+	end := start
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	n, err := strconv.Atoi(s[start:end])
+	if err != nil || n > math.MaxInt/unit {
+		return 0, false
+	}
+	return n * unit, true
+}
+
+// describe renders a bad value for an error message.
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(missing)"
+	case string:
+		return strconv.Quote(x)
+	default:
+		return fmt.Sprintf("%v", x)
+	}
+}
+
+// decode turns the merged tree into a Config, checking every key it reads.
+func decode(tree map[string]any) (*Config, error) {
+	r := &reader{tree: tree}
+	const mqtt = "server.protocols.mqtt."
+	cfg := &Config{
+		Server: Server{
+			MaxRequestSize: r.size("server.maxRequestSize"),
+			MQTT: MQTT{
+				Enabled:               r.boolean(mqtt + "enabled"),
+				AllowPubSub:           r.boolean(mqtt + "allowPubSub"),
+				DevelopmentMode:       r.boolean(mqtt + "developmentMode"),
+				DisconnectDelay:       time.Duration(r.integer(mqtt+"disconnectDelay", 0, math.MaxInt32)) * time.Millisecond,
+				RequestTopic:          r.nonEmpty(mqtt + "requestTopic"),
+				ResponseTopic:         r.nonEmpty(mqtt + "responseTopic"),
+				RealtimeNotifications: r.boolean(mqtt + "realtimeNotifications"),
+				Host:                  r.str(mqtt + "server.host"),
+				Port:                  r.integer(mqtt+"server.port", 0, 65535),
+			},
+		},
+		Limits: Limits{
+			ConcurrentRequests:             r.integer("limits.concurrentRequests", 1, math.MaxInt32),
+			RequestsBufferSize:             r.integer("limits.requestsBufferSize", 1, math.MaxInt32),
+			RequestsBufferWarningThreshold: r.integer("limits.requestsBufferWarningThreshold", 1, math.MaxInt32),
+			SubscriptionConditionsCount:    r.integer("limits.subscriptionConditionsCount", 1, math.MaxInt32),
+			SubscriptionMinterms:           r.integer("limits.subscriptionMinterms", 0, math.MaxInt32),
+			SubscriptionRooms:              r.integer("limits.subscriptionRooms", 0, math.MaxInt32),
+		},
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return cfg, checkTopics(cfg.Server.MQTT, cfg.Limits)
+}
+
+// checkTopics rejects topic names no client could use and limits that
+// contradict each other, as Kuzzle's checkLimitsConfig does.
+func checkTopics(m MQTT, l Limits) error {
+	for key, topic := range map[string]string{"requestTopic": m.RequestTopic, "responseTopic": m.ResponseTopic} {
+		if strings.ContainsAny(topic, "#+") {
+			return fmt.Errorf("configuration key server.protocols.mqtt.%s: invalid value %q (expected a topic name without wildcards)", key, topic)
+		}
+	}
+	if m.RequestTopic == m.ResponseTopic {
+		return fmt.Errorf("configuration key server.protocols.mqtt.responseTopic: invalid value %q (expected a topic other than requestTopic)", m.ResponseTopic)
+	}
+	if l.ConcurrentRequests >= l.RequestsBufferSize {
+		return fmt.Errorf("configuration key limits.concurrentRequests: invalid value %d (expected lower than limits.requestsBufferSize)", l.ConcurrentRequests)
+	}
+	if l.RequestsBufferWarningThreshold < l.ConcurrentRequests || l.RequestsBufferWarningThreshold > l.RequestsBufferSize {
+		return fmt.Errorf("configuration key limits.requestsBufferWarningThreshold: invalid value %d (expected between limits.concurrentRequests and limits.requestsBufferSize)", l.RequestsBufferWarningThreshold)
+	}
+	return nil
+}
