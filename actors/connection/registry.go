@@ -1,0 +1,47 @@
+package connection
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Count asks the registry how many connections are alive; it answers with
+// an int. A connection counts until its disconnect delay has passed.
+type Count struct{}
+
+// List asks the registry for the PIDs of every live connection; it answers
+// with a []*actor.PID.
+type List struct{}
+
+// track asks the registry to watch a new connection actor.
+type track struct{ pid *actor.PID }
+
+// registry watches the connection actors.
+type registry struct {
+	live map[string]*actor.PID
+}
+
+// RegistryProps returns the props of a connection registry.
+func RegistryProps() *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor {
+		return &registry{live: map[string]*actor.PID{}}
+	})
+}
+
+// Receive handles the registry's messages.
+func (r *registry) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case track:
+		r.live[msg.pid.Id] = msg.pid
+		ctx.Watch(msg.pid)
+	case *actor.Terminated:
+		delete(r.live, msg.Who.Id)
+	case Count:
+		ctx.Respond(len(r.live))
+	case List:
+		pids := make([]*actor.PID, 0, len(r.live))
+		for _, pid := range r.live {
+			pids = append(pids, pid)
+		}
+		ctx.Respond(pids)
+	}
+}

@@ -1,0 +1,232 @@
+package dispatcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/kerror"
+)
+
+// Config configures the dispatcher.
+type Config struct {
+	// Node is the server id written in every response.
+	Node string
+	// MaxRequestSize is the largest payload accepted, in bytes.
+	MaxRequestSize int
+	// ConcurrentRequests is how many actions run at once.
+	ConcurrentRequests int
+	// RequestsBufferSize is how many requests may wait for a slot.
+	RequestsBufferSize int
+	// WarningThreshold is the waiting count that logs a warning.
+	WarningThreshold int
+	// Controllers are the API controllers requests are routed to.
+	Controllers []api.Controller
+	// Logger receives the dispatcher's logs.
+	Logger *slog.Logger
+}
+
+// job is one routed request waiting for, or holding, an action slot.
+type job struct {
+	req     *api.Request
+	action  api.Action
+	replyTo *actor.PID
+}
+
+// dispatcher is the actor; see the package documentation.
+type dispatcher struct {
+	cfg     Config
+	routes  map[string]map[string]api.Action
+	root    *actor.RootContext
+	self    *actor.PID
+	ctx     context.Context
+	cancel  context.CancelFunc
+	running int
+	queue   []job // FIFO: queue[0] runs next
+	warned  bool
+
+	draining bool
+	drainers []*actor.PID
+}
+
+// Props returns the props of a dispatcher configured by cfg.
+func Props(cfg Config) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor { return newDispatcher(cfg) })
+}
+
+func newDispatcher(cfg Config) *dispatcher {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	routes := make(map[string]map[string]api.Action, len(cfg.Controllers))
+	for _, c := range cfg.Controllers {
+		routes[c.Name] = c.Actions
+	}
+	return &dispatcher{cfg: cfg, routes: routes}
+}
+
+// Receive handles the dispatcher's messages.
+func (d *dispatcher) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		d.root = ctx.ActorSystem().Root
+		d.self = ctx.Self()
+		d.ctx, d.cancel = context.WithCancel(context.Background())
+	case Dispatch:
+		d.dispatch(msg)
+	case *Dispatch:
+		d.dispatch(*msg)
+	case finished:
+		d.running--
+		d.startQueued()
+		d.checkDrained(ctx)
+	case Drain:
+		d.draining = true
+		if ctx.Sender() != nil {
+			d.drainers = append(d.drainers, ctx.Sender())
+		}
+		d.checkDrained(ctx)
+	case Stats:
+		ctx.Respond(StatsResult{Running: d.running, Pending: len(d.queue)})
+	case *actor.Stopping:
+		d.cancel()
+	}
+}
+
+// dispatch validates one payload and starts, queues or refuses it.
+func (d *dispatcher) dispatch(msg Dispatch) {
+	if len(msg.Payload) > d.cfg.MaxRequestSize {
+		req, _ := api.Parse(nil, msg.Connection)
+		d.fail(msg.ReplyTo, req, kerror.New("network.mqtt.unexpected_error",
+			"request size exceeds server.maxRequestSize ("+strconv.Itoa(d.cfg.MaxRequestSize)+" bytes)"))
+		return
+	}
+	req, perr := api.Parse(msg.Payload, msg.Connection)
+	if perr != nil {
+		d.fail(msg.ReplyTo, req, perr)
+		return
+	}
+	if d.draining {
+		d.fail(msg.ReplyTo, req, kerror.New("network.entrypoint.shutting_down"))
+		return
+	}
+	action, rerr := d.route(req)
+	if rerr != nil {
+		d.fail(msg.ReplyTo, req, rerr)
+		return
+	}
+	j := job{req: req, action: action, replyTo: msg.ReplyTo}
+	switch {
+	case d.running < d.cfg.ConcurrentRequests:
+		d.start(j)
+	case len(d.queue) < d.cfg.RequestsBufferSize:
+		d.queue = append(d.queue, j)
+		if len(d.queue) >= d.cfg.WarningThreshold && !d.warned {
+			d.warned = true
+			d.cfg.Logger.Warn("requests buffer above its warning threshold", "pending", len(d.queue))
+		}
+	default:
+		d.fail(msg.ReplyTo, req, kerror.New("api.process.overloaded"))
+	}
+}
+
+// route finds the action a request names.
+func (d *dispatcher) route(req *api.Request) (api.Action, *kerror.Error) {
+	if req.Controller == "" {
+		return nil, kerror.New("api.assert.missing_argument", "controller")
+	}
+	if req.Action == "" {
+		return nil, kerror.New("api.assert.missing_argument", "action")
+	}
+	actions, ok := d.routes[req.Controller]
+	if !ok {
+		return nil, kerror.New("api.process.controller_not_found", req.Controller)
+	}
+	action, ok := actions[req.Action]
+	if !ok {
+		return nil, kerror.New("api.process.action_not_found", req.Controller, req.Action)
+	}
+	return action, nil
+}
+
+// start runs a job on its own goroutine.
+func (d *dispatcher) start(j job) {
+	d.running++
+	go d.run(j)
+}
+
+// startQueued fills free slots from the queue.
+func (d *dispatcher) startQueued() {
+	for d.running < d.cfg.ConcurrentRequests && len(d.queue) > 0 {
+		j := d.queue[0]
+		d.queue[0] = job{}
+		d.queue = d.queue[1:]
+		d.start(j)
+	}
+	if len(d.queue) == 0 {
+		d.queue = nil // let the backing array go
+		d.warned = false
+	}
+}
+
+// checkDrained answers the drainers once nothing runs or waits.
+func (d *dispatcher) checkDrained(ctx actor.Context) {
+	if !d.draining || d.running > 0 || len(d.queue) > 0 {
+		return
+	}
+	for _, pid := range d.drainers {
+		ctx.Send(pid, Drained{})
+	}
+	d.drainers = nil
+}
+
+// run executes one action off the actor, then reports back. It is the only
+// code of this package that runs outside Receive.
+func (d *dispatcher) run(j job) {
+	defer d.root.Send(d.self, finished{})
+	result, err := d.call(j)
+	if err != nil {
+		d.send(j.replyTo, api.Failure(j.req, err, d.cfg.Node))
+		return
+	}
+	d.send(j.replyTo, api.Success(j.req, result, d.cfg.Node))
+}
+
+// call runs the action, turning panics and foreign errors into Kuzzle errors.
+func (d *dispatcher) call(j job) (result any, kerr *kerror.Error) {
+	defer func() {
+		if p := recover(); p != nil {
+			d.cfg.Logger.Error("action panicked", "controller", j.req.Controller, "action", j.req.Action, "panic", p)
+			result, kerr = nil, kerror.New("core.fatal.unexpected_error", fmt.Sprint(p))
+		}
+	}()
+	res, err := j.action(d.ctx, j.req)
+	if err == nil {
+		return res, nil
+	}
+	var ke *kerror.Error
+	if errors.As(err, &ke) {
+		return nil, ke
+	}
+	return nil, kerror.New("core.fatal.unexpected_error", err.Error())
+}
+
+// fail answers a request with an error from inside Receive.
+func (d *dispatcher) fail(to *actor.PID, req *api.Request, err *kerror.Error) {
+	d.send(to, api.Failure(req, err, d.cfg.Node))
+}
+
+// send encodes a response once and sends it to the connection.
+func (d *dispatcher) send(to *actor.PID, resp *api.Response) {
+	payload, err := resp.AppendJSON(make([]byte, 0, 256))
+	if err != nil {
+		d.cfg.Logger.Error("cannot encode response", "error", err)
+		payload, _ = api.Failure(resp.Request, kerror.New("core.fatal.unexpected_error", err.Error()), d.cfg.Node).AppendJSON(nil)
+	}
+	d.root.Send(to, Response{RequestID: resp.Request.ID, Payload: payload})
+}

@@ -1,0 +1,13 @@
+// Package dispatcher owns the request dispatcher actor: it turns MQTT
+// payloads into API requests, validates them, routes them to controllers and
+// sends each answer, encoded once, to the connection that asked.
+//
+// Concurrency follows Kuzzle's funnel: at most limits.concurrentRequests
+// actions run at once, up to limits.requestsBufferSize more wait in the
+// dispatcher's queue, and requests beyond are refused with
+// api.process.overloaded. Actions run on their own goroutines; the actor
+// only counts them.
+//
+// dispatcher imports internal/api, internal/kerror and protoactor; it must
+// not import the MQTT layer.
+package dispatcher

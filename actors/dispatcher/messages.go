@@ -1,0 +1,49 @@
+package dispatcher
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/starlingmq/starling/internal/api"
+)
+
+// Dispatch asks the dispatcher to answer one payload published on the
+// request topic. The answer goes to ReplyTo as a Response.
+type Dispatch struct {
+	// Payload is the raw request.
+	Payload []byte
+	// Connection identifies the sender.
+	Connection api.Connection
+	// ReplyTo is the connection actor that receives the Response.
+	ReplyTo *actor.PID
+}
+
+// Response is the encoded answer to one request, sent to the connection
+// actor that asked.
+type Response struct {
+	// RequestID is the answered request's id.
+	RequestID string
+	// Payload is the response JSON.
+	Payload []byte
+}
+
+// Drain tells the dispatcher the server is shutting down: requests that
+// arrive afterwards are refused with network.entrypoint.shutting_down, and
+// the dispatcher responds with Drained once nothing runs or waits.
+type Drain struct{}
+
+// Drained answers Drain when no request is left.
+type Drained struct{}
+
+// Stats asks for the dispatcher's counters; the answer is a StatsResult.
+type Stats struct{}
+
+// StatsResult holds the dispatcher's counters.
+type StatsResult struct {
+	// Running is the number of actions running.
+	Running int
+	// Pending is the number of requests waiting for a slot.
+	Pending int
+}
+
+// finished reports that one action completed.
+type finished struct{}

@@ -1,0 +1,49 @@
+package node
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/starlingmq/starling/actors/connection"
+	"github.com/starlingmq/starling/actors/dispatcher"
+	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/controllers/server"
+)
+
+// serverController builds the server controller on this node's counters.
+func (n *Node) serverController() api.Controller {
+	return server.Controller(server.Node{
+		Started:     n.started,
+		Version:     Version,
+		Controllers: n.controllerNames,
+		Metrics:     n.metrics,
+	})
+}
+
+// controllerNames lists every controller's actions. The list is fixed once
+// the node has started.
+func (n *Node) controllerNames() map[string][]string {
+	out := make(map[string][]string, len(n.controllers))
+	for _, c := range n.controllers {
+		out[c.Name] = server.SortedActions(c)
+	}
+	return out
+}
+
+// metrics asks the dispatcher and the connection registry for their counters.
+func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
+	stats, err := n.ask(ctx, n.dispatcher, dispatcher.Stats{})
+	if err != nil {
+		return server.Metrics{}, fmt.Errorf("dispatcher stats: %w", err)
+	}
+	count, err := n.ask(ctx, n.registry, connection.Count{})
+	if err != nil {
+		return server.Metrics{}, fmt.Errorf("connection count: %w", err)
+	}
+	s := stats.(dispatcher.StatsResult)
+	return server.Metrics{
+		ConcurrentRequests: s.Running,
+		PendingRequests:    s.Pending,
+		Connections:        map[string]int{"mqtt": count.(int)},
+	}, nil
+}

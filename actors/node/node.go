@@ -1,0 +1,178 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/starlingmq/starling/actors/connection"
+	"github.com/starlingmq/starling/actors/dispatcher"
+	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/mqtt"
+)
+
+// Version is Starling's version, reported by server:info.
+const Version = "0.1.0"
+
+// askTimeout bounds the node's questions to its own actors.
+const askTimeout = 5 * time.Second
+
+// Options configures Start.
+type Options struct {
+	// Config is the loaded configuration.
+	Config *config.Config
+	// Logger receives every log of the node; slog.Default() when nil.
+	Logger *slog.Logger
+	// Controllers are added to the built-in ones.
+	Controllers []api.Controller
+}
+
+// Node is a running server. Shut it down once.
+type Node struct {
+	id         string
+	log        *slog.Logger
+	system     *actor.ActorSystem
+	dispatcher *actor.PID
+	registry   *actor.PID
+	mqtt       *mqtt.Server
+	started    time.Time
+	// controllers is fixed before the dispatcher starts.
+	controllers []api.Controller
+}
+
+// Start builds the actor graph and starts listening.
+func Start(opts Options) (*Node, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg := opts.Config
+	n := &Node{id: newNodeID(), log: log, started: time.Now()}
+	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(minLevel{slog.LevelWarn, log.Handler()}).With("component", "actors")
+	}))
+	root := n.system.Root
+
+	n.controllers = append([]api.Controller{n.serverController()}, opts.Controllers...)
+	dispatcherPID, err := root.SpawnNamed(dispatcher.Props(dispatcher.Config{
+		Node:               n.id,
+		MaxRequestSize:     cfg.Server.MaxRequestSize,
+		ConcurrentRequests: cfg.Limits.ConcurrentRequests,
+		RequestsBufferSize: cfg.Limits.RequestsBufferSize,
+		WarningThreshold:   cfg.Limits.RequestsBufferWarningThreshold,
+		Controllers:        n.controllers,
+		Logger:             log,
+	}), "dispatcher")
+	if err != nil {
+		return nil, fmt.Errorf("spawn dispatcher: %w", err)
+	}
+	n.dispatcher = dispatcherPID
+	n.registry, err = root.SpawnNamed(connection.RegistryProps(), "connections")
+	if err != nil {
+		return nil, fmt.Errorf("spawn connection registry: %w", err)
+	}
+
+	if !cfg.Server.MQTT.Enabled {
+		log.Warn("MQTT is disabled (server.protocols.mqtt.enabled): no client can connect")
+		return n, nil
+	}
+	sessions := connection.NewSessions(root, n.registry, n.dispatcher, cfg.Server.MQTT.DisconnectDelay, log)
+	n.mqtt, err = mqtt.New(mqtt.Options{
+		MQTT:           cfg.Server.MQTT,
+		DevelopmentEnv: cfg.DevelopmentEnv,
+		MaxRequestSize: cfg.Server.MaxRequestSize,
+		Logger:         log,
+		LibraryLogger:  slog.New(minLevel{slog.LevelWarn, log.Handler()}),
+	}, sessions)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.mqtt.Start(); err != nil {
+		return nil, err
+	}
+	log.Info("starling started", "node", n.id, "version", Version)
+	return n, nil
+}
+
+// ID returns the node id written in every response.
+func (n *Node) ID() string { return n.id }
+
+// MQTTAddr returns the MQTT listening address, nil when MQTT is disabled.
+func (n *Node) MQTTAddr() net.Addr {
+	if n.mqtt == nil {
+		return nil
+	}
+	return n.mqtt.Addr()
+}
+
+// Shutdown stops accepting connections, answers every request already
+// received (new ones are refused as shutting down), writes the answers, then
+// disconnects the clients and stops the actors. ctx bounds the wait.
+func (n *Node) Shutdown(ctx context.Context) error {
+	var errs []error
+	if n.mqtt != nil {
+		errs = append(errs, n.mqtt.StopAccepting())
+	}
+	if _, err := n.ask(ctx, n.dispatcher, dispatcher.Drain{}); err != nil {
+		errs = append(errs, fmt.Errorf("drain requests: %w", err))
+	}
+	if err := n.flushConnections(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if n.mqtt != nil {
+		errs = append(errs, n.mqtt.Close())
+	}
+	root := n.system.Root
+	for _, pid := range []*actor.PID{n.dispatcher, n.registry} {
+		if err := root.StopFuture(pid).Wait(); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", pid.Id, err))
+		}
+	}
+	n.system.Shutdown()
+	n.log.Info("starling stopped", "node", n.id)
+	return errors.Join(errs...)
+}
+
+// flushConnections waits until every connection has written what it was sent.
+func (n *Node) flushConnections(ctx context.Context) error {
+	list, err := n.ask(ctx, n.registry, connection.List{})
+	if err != nil {
+		return fmt.Errorf("list connections: %w", err)
+	}
+	for _, pid := range list.([]*actor.PID) {
+		if _, err := n.ask(ctx, pid, connection.Flush{}); err != nil && !errors.Is(err, actor.ErrDeadLetter) {
+			return fmt.Errorf("flush connection %s: %w", pid.Id, err)
+		}
+	}
+	return nil
+}
+
+// ask sends msg to pid and waits for the answer, at most askTimeout or until
+// ctx ends. It is for callers outside the actor system only.
+func (n *Node) ask(ctx context.Context, pid *actor.PID, msg any) (any, error) {
+	timeout := askTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(deadline))
+	}
+	if timeout <= 0 {
+		return nil, context.DeadlineExceeded
+	}
+	return n.system.Root.RequestFuture(pid, msg, timeout).Result()
+}
+
+// newNodeID returns an id in the shape of Kuzzle's node ids.
+func newNodeID() string {
+	v, err := rand.Int(rand.Reader, big.NewInt(100000))
+	if err != nil {
+		return "knode-starling-0"
+	}
+	return fmt.Sprintf("knode-starling-%d", v.Int64())
+}

@@ -1,0 +1,69 @@
+// Command starling runs a Starling server: Kuzzle's API over MQTT.
+//
+//	starling [--config FILE]
+//
+// Configuration comes from built-in defaults, then a kuzzlerc JSON file
+// (--config, else Kuzzle's lookup: .kuzzlerc up from the working directory,
+// ~/.kuzzlerc, /etc/kuzzlerc …), then kuzzle_… environment variables.
+// SIGINT or SIGTERM stops accepting clients, answers the requests in flight
+// and exits 0.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/starlingmq/starling/actors/node"
+	"github.com/starlingmq/starling/internal/config"
+)
+
+// shutdownTimeout bounds how long in-flight requests may take at shutdown.
+const shutdownTimeout = 30 * time.Second
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// run is main without the process exit, returning the exit status.
+func run(args []string, stderr io.Writer) int {
+	flags := flag.NewFlagSet("starling", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	configFile := flags.String("config", "", "kuzzlerc JSON `file` to read (default: Kuzzle's lookup)")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	cfg, err := config.Load(config.OSSources(*configFile))
+	if err != nil {
+		fmt.Fprintf(stderr, "starling: %v\n", err)
+		return 1
+	}
+	if cfg.File != "" {
+		log.Info("configuration file read", "file", cfg.File)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	n, err := node.Start(node.Options{Config: cfg, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "starling: %v\n", err)
+		return 1
+	}
+	<-ctx.Done()
+	log.Info("shutting down: answering requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := n.Shutdown(shutdownCtx); err != nil {
+		log.Error("shutdown incomplete", "error", err)
+		return 1
+	}
+	return 0
+}

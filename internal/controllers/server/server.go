@@ -1,0 +1,180 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/starlingmq/starling/internal/api"
+)
+
+// KuzzleVersion is the Kuzzle API version Starling speaks.
+const KuzzleVersion = "2.56.0"
+
+// Node is what the controller reports about the running server. Every
+// function must be safe for concurrent use.
+type Node struct {
+	// Started is when the server started.
+	Started time.Time
+	// Version is Starling's version.
+	Version string
+	// Controllers lists every API controller and its actions.
+	Controllers func() map[string][]string
+	// Metrics returns the live counters: requests running and pending,
+	// connections by protocol.
+	Metrics func(ctx context.Context) (Metrics, error)
+}
+
+// Metrics are the counters server:metrics reports.
+type Metrics struct {
+	// ConcurrentRequests is the number of actions running.
+	ConcurrentRequests int
+	// PendingRequests is the number of requests waiting for a slot.
+	PendingRequests int
+	// Connections counts live connections by protocol.
+	Connections map[string]int
+}
+
+// Controller returns the server controller reporting on node.
+func Controller(node Node) api.Controller {
+	return api.Controller{Name: "server", Actions: map[string]api.Action{
+		"now":         now,
+		"info":        node.info,
+		"healthCheck": healthCheck,
+		"publicApi":   node.publicAPI,
+		"metrics":     node.metrics,
+	}}
+}
+
+func now(context.Context, *api.Request) (any, error) {
+	return struct {
+		Now int64 `json:"now"`
+	}{time.Now().UnixMilli()}, nil
+}
+
+func healthCheck(context.Context, *api.Request) (any, error) {
+	return map[string]any{"services": map[string]string{}, "status": "green"}, nil
+}
+
+// publicAPI lists every action as {controller: {action: {action, controller}}}.
+func (n Node) publicAPI(context.Context, *api.Request) (any, error) {
+	return n.routes(), nil
+}
+
+func (n Node) routes() map[string]map[string]map[string]string {
+	out := map[string]map[string]map[string]string{}
+	for controller, actions := range n.Controllers() {
+		list := map[string]map[string]string{}
+		for _, action := range actions {
+			list[action] = map[string]string{"action": action, "controller": controller}
+		}
+		if len(list) > 0 {
+			out[controller] = list
+		}
+	}
+	return out
+}
+
+func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
+	m, err := n.Metrics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("collect metrics: %w", err)
+	}
+	return map[string]any{
+		"api": map[string]int{
+			"concurrentRequests": m.ConcurrentRequests,
+			"pendingRequests":    m.PendingRequests,
+		},
+		"network": map[string]any{"connections": m.Connections},
+	}, nil
+}
+
+func (n Node) info(context.Context, *api.Request) (any, error) {
+	free, total := systemMemory()
+	uptime := time.Since(n.Started).Seconds()
+	return map[string]any{"serverInfo": map[string]any{
+		"kuzzle": map[string]any{
+			"api":         map[string]any{"routes": n.routes()},
+			"application": map[string]any{},
+			"memoryUsed":  residentMemory(),
+			"nodeVersion": runtime.Version(),
+			"plugins":     map[string]any{},
+			"system": map[string]any{
+				"cpus":   cpus(),
+				"memory": map[string]uint64{"free": free, "total": total},
+			},
+			"uptime":   strconv.FormatFloat(uptime, 'f', 3, 64) + "s",
+			"version":  KuzzleVersion,
+			"starling": map[string]string{"version": n.Version},
+		},
+		"services": map[string]any{},
+	}}, nil
+}
+
+// residentMemory returns the process's resident set size in bytes.
+func residentMemory() uint64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err == nil {
+		if fields := strings.Fields(string(data)); len(fields) > 1 {
+			if pages, err := strconv.ParseUint(fields[1], 10, 64); err == nil {
+				return pages * uint64(os.Getpagesize())
+			}
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Sys
+}
+
+// systemMemory returns the machine's free and total memory in bytes.
+func systemMemory() (free, total uint64) {
+	var info syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&info); err != nil {
+		return 0, 0
+	}
+	unit := uint64(info.Unit)
+	return uint64(info.Freeram) * unit, uint64(info.Totalram) * unit
+}
+
+// cpus describes each CPU as {model, speed} from /proc/cpuinfo.
+func cpus() []map[string]any {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	var out []map[string]any
+	var model string
+	for _, line := range strings.Split(string(data), "\n") {
+		key, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		switch key {
+		case "model name":
+			model = value
+		case "cpu MHz":
+			speed, _ := strconv.ParseFloat(value, 64)
+			out = append(out, map[string]any{"model": model, "speed": int(speed)})
+		}
+	}
+	if len(out) == 0 {
+		for range runtime.NumCPU() {
+			out = append(out, map[string]any{"model": runtime.GOARCH, "speed": 0})
+		}
+	}
+	return out
+}
+
+// SortedActions returns a controller's action names in order.
+func SortedActions(c api.Controller) []string {
+	names := make([]string, 0, len(c.Actions))
+	for name := range c.Actions {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,19 @@
+// Package mqtt owns Starling's MQTT listener: a mochi-mqtt server and the
+// hook that enforces Kuzzle's topic rules and turns MQTT events (session
+// established, request published, client gone) into calls on Sessions.
+//
+// The topic rules, from Kuzzle's MQTT protocol:
+//   - a publish on the request topic is an API request; it is never routed
+//     to subscribers;
+//   - with allowPubSub false, a publish on any other topic closes the
+//     publisher's connection and is never delivered;
+//   - with allowPubSub true, other topics work as on a plain broker, except
+//     the response topic, whose publishers are disconnected;
+//   - subscriptions to the request topic or with a wildcard are refused
+//     with a SUBACK failure, and the connection stays open;
+//   - responses go to the requesting client only, or, in development mode,
+//     to every subscriber of the response topic.
+//
+// mqtt knows nothing of actors: callers implement Sessions. It imports
+// internal/config only.
+package mqtt

@@ -1,0 +1,62 @@
+package mqtt
+
+import (
+	mochi "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Sessions receives the life of MQTT sessions. Open is called once per
+// established session, before any of its requests.
+type Sessions interface {
+	// Open starts a session for peer and returns its handle.
+	Open(peer *Peer) Session
+}
+
+// Session is one client's session as the rest of the server sees it. Its
+// methods are called from the client's read goroutine and must not block.
+type Session interface {
+	// Request hands over a payload published on the request topic. The
+	// payload is the session's to keep.
+	Request(payload []byte)
+	// Closed reports that the client is gone. No Request follows.
+	Closed()
+}
+
+// Peer is one connected MQTT client. Its methods are safe for concurrent use.
+type Peer struct {
+	client *mochi.Client
+	server *Server
+}
+
+// ID returns the client identifier of the MQTT session.
+func (p *Peer) ID() string { return p.client.ID }
+
+// Remote returns the client's network address.
+func (p *Peer) Remote() string { return p.client.Net.Remote }
+
+// ProtocolVersion returns 3, 4 (MQTT 3.1.1) or 5.
+func (p *Peer) ProtocolVersion() byte { return p.client.Properties.ProtocolVersion }
+
+// Respond delivers a response payload on the response topic: to this client
+// only, or in development mode to every subscriber of the response topic.
+// It writes synchronously; a client that does not read holds up only its own
+// responses.
+func (p *Peer) Respond(payload []byte) error {
+	if p.server.broadcastResponses {
+		return p.server.mochi.Publish(p.server.cfg.ResponseTopic, payload, false, 0)
+	}
+	return p.Write(p.server.cfg.ResponseTopic, payload)
+}
+
+// Write sends one QoS 0 message on topic to this client only, whatever its
+// subscriptions.
+func (p *Peer) Write(topic string, payload []byte) error {
+	return p.client.WritePacket(packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Publish},
+		TopicName:   topic,
+		Payload:     payload,
+	})
+}
+
+// Closed reports whether the client's connection is closed.
+func (p *Peer) Closed() bool { return p.client.Closed() }
