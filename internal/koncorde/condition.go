@@ -1,0 +1,122 @@
+package koncorde
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/starlingmq/starling/internal/jsonx"
+)
+
+// keyword is the kind of an elementary condition of the normal form.
+type keyword uint8
+
+const (
+	kwEquals keyword = iota
+	kwExists
+	kwRange
+	kwRegexp
+	kwGeo
+	kwMatch
+	kwSelect
+	kwNothing
+)
+
+// geoKind tells the four geo keywords apart.
+type geoKind uint8
+
+const (
+	geoBox geoKind = iota
+	geoCircle
+	geoAnnulus
+	geoPolygon
+)
+
+// condition is one elementary test on a document, shared by every
+// subfilter that uses it. Its key identifies it: equal keys, same test.
+type condition struct {
+	kw    keyword
+	field string // the field path (exists: the path before any [value])
+	key   string // canonical text, unique per test
+
+	value any  // equals: the scalar; exists: the array value
+	array bool // exists: the path["value"] form
+
+	// range: inclusive bounds after koncorde's 1e-10 adjustment for strict
+	// bounds, and the bounds its negation uses.
+	lo, hi   float64
+	nlo, nhi float64
+
+	re *regexp.Regexp // regexp
+
+	geo   geoKind // geo keywords
+	shape *shape
+
+	match map[string]any // match
+
+	index int   // select: array index, negative counts from the end
+	query *form // select: the query's normal form, tested on {value: ...}
+}
+
+// literal is a condition or its negation inside a subfilter.
+type literal struct {
+	c   *condition
+	not bool
+}
+
+func (l literal) key() string {
+	if l.not {
+		return "!" + l.c.key
+	}
+	return l.c.key
+}
+
+// canonicalJSON renders v with sorted keys, the text condition keys and
+// filter ids are built from.
+func canonicalJSON(v any) string {
+	var b strings.Builder
+	writeCanonical(&b, v)
+	return b.String()
+}
+
+func writeCanonical(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := sortedKeys(x)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Quote(k))
+			b.WriteByte(':')
+			writeCanonical(b, x[k])
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeCanonical(b, e)
+		}
+		b.WriteByte(']')
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b.WriteString(jsNumber(x))
+			return
+		}
+		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+	default:
+		out, err := jsonx.Marshal(x)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(out)
+	}
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

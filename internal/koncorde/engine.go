@@ -1,0 +1,196 @@
+package koncorde
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"sync"
+
+	"github.com/starlingmq/starling/internal/jsonx"
+)
+
+// Engine stores filters per index and collection and tells which of them
+// match a document.
+//
+// Engine is safe for concurrent use: Test, TestDocument, TestJSON, IDs and
+// Has take a read lock and run in parallel; Register, Store and Remove
+// take the write lock. Validate and Normalize touch no shared state.
+type Engine struct {
+	norm normalizer
+
+	mu      sync.RWMutex
+	scopes  map[string]*scope // by index "/" collection
+	filters map[string]*scope // filter id → its scope
+
+	scratch sync.Pool
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithMaxConditions sets the most conditions a filter may hold once in and
+// ids are expanded (Kuzzle's limits.subscriptionConditionsCount, 100 by
+// default there). 0, the default here, means unlimited.
+func WithMaxConditions(n int) Option {
+	return func(e *Engine) { e.norm.maxConditions = max(n, 0) }
+}
+
+// New returns an empty engine.
+func New(opts ...Option) *Engine {
+	e := &Engine{scopes: map[string]*scope{}, filters: map[string]*scope{}}
+	for _, o := range opts {
+		o(e)
+	}
+	e.scratch.New = func() any { return &scratch{} }
+	return e
+}
+
+// Normalized is a validated filter in canonical form, with its id.
+// Equivalent filters on the same index and collection get the same id.
+type Normalized struct {
+	// ID is the filter id: hex SHA-256 of index, collection and form.
+	ID string
+	// Index and Collection are where the filter applies.
+	Index, Collection string
+
+	form *form
+}
+
+// Validate checks a filter without normalizing it. The error is a
+// *kerror.Error api.assert.koncorde_dsl_error with koncorde's message.
+func (e *Engine) Validate(filter map[string]any) error {
+	_, err := parseFilter(filter)
+	return err
+}
+
+// Normalize validates a filter, enforces the conditions limit and returns
+// its canonical form and id. Errors are api.assert.koncorde_dsl_error.
+func (e *Engine) Normalize(index, collection string, filter map[string]any) (*Normalized, error) {
+	n, err := parseFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	f, err := e.norm.normalize(n)
+	if err != nil {
+		return nil, err
+	}
+	return &Normalized{ID: filterID(index, collection, f), Index: index, Collection: collection, form: f}, nil
+}
+
+// NormalizeJSON is Normalize on a raw JSON object.
+func (e *Engine) NormalizeJSON(index, collection string, raw []byte) (*Normalized, error) {
+	var filter map[string]any
+	if err := jsonx.Unmarshal(raw, &filter); err != nil {
+		return nil, dslError("", "Invalid filter: "+err.Error())
+	}
+	return e.Normalize(index, collection, filter)
+}
+
+// filterID hashes the index, the collection and the canonical form: stable
+// across restarts and processes.
+func filterID(index, collection string, f *form) string {
+	h := sha256.New()
+	for _, s := range []string{index, collection, f.key} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Store adds a normalized filter; storing an id already there does nothing.
+func (e *Engine) Store(n *Normalized) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.filters[n.ID]; ok {
+		return n.ID
+	}
+	key := n.Index + "/" + n.Collection
+	s := e.scopes[key]
+	if s == nil {
+		s = newScope()
+		e.scopes[key] = s
+	}
+	s.add(n)
+	e.filters[n.ID] = s
+	return n.ID
+}
+
+// Register normalizes and stores a filter, returning its id.
+func (e *Engine) Register(index, collection string, filter map[string]any) (string, error) {
+	n, err := e.Normalize(index, collection, filter)
+	if err != nil {
+		return "", err
+	}
+	return e.Store(n), nil
+}
+
+// Remove deletes a filter; it reports whether the filter was there.
+func (e *Engine) Remove(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, ok := e.filters[id]
+	if !ok {
+		return false
+	}
+	delete(e.filters, id)
+	if s.remove(id) == 0 {
+		for k, v := range e.scopes {
+			if v == s {
+				delete(e.scopes, k)
+			}
+		}
+	}
+	return true
+}
+
+// Has reports whether a filter id is stored.
+func (e *Engine) Has(id string) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	_, ok := e.filters[id]
+	return ok
+}
+
+// IDs lists the filter ids stored for an index and collection, sorted.
+func (e *Engine) IDs(index, collection string) []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s := e.scopes[index+"/"+collection]
+	if s == nil {
+		return nil
+	}
+	ids := make([]string, 0, len(s.filters))
+	for id := range s.filters {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Test returns the ids of the filters of index and collection matching a
+// decoded JSON document, in no particular order.
+func (e *Engine) Test(index, collection string, body map[string]any) []string {
+	return e.TestDocument(index, collection, NewDocument(body, ""))
+}
+
+// TestJSON is Test on a raw JSON object.
+func (e *Engine) TestJSON(index, collection string, raw []byte) ([]string, error) {
+	d, err := ParseDocument(raw, "")
+	if err != nil {
+		return nil, err
+	}
+	return e.TestDocument(index, collection, d), nil
+}
+
+// TestDocument returns the ids of the filters matching a prepared document.
+func (e *Engine) TestDocument(index, collection string, d *Document) []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s := e.scopes[index+"/"+collection]
+	if s == nil {
+		return nil
+	}
+	sc := e.scratch.Get().(*scratch)
+	defer e.scratch.Put(sc)
+	return s.match(d.d, sc)
+}

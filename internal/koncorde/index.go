@@ -1,0 +1,171 @@
+package koncorde
+
+// fieldIndex holds the positive conditions on one field path, one
+// structure per keyword, so that a document field costs one lookup here
+// plus what its value hits.
+type fieldIndex struct {
+	equals    map[any]*entry // scalar value → equals condition
+	exists    *entry         // exists without array value
+	existsArr map[any]*entry // array value → exists path[value]
+	ranges    *rangeIndex
+	regexps   []*entry
+	geo       *geoIndex
+	selects   []*entry
+	matches   []*entry // match conditions whose first key is this path
+}
+
+func (s *scope) field(path string) *fieldIndex {
+	fi := s.fields[path]
+	if fi == nil {
+		fi = &fieldIndex{}
+		s.fields[path] = fi
+	}
+	return fi
+}
+
+// index puts a new positive condition into the indexes.
+func (s *scope) index(e *entry) {
+	c := e.c
+	switch c.kw {
+	case kwEquals:
+		fi := s.field(c.field)
+		if fi.equals == nil {
+			fi.equals = map[any]*entry{}
+		}
+		fi.equals[c.value] = e
+	case kwExists:
+		fi := s.field(c.field)
+		switch {
+		case !c.array:
+			fi.exists = e
+		case isScalar(c.value):
+			if fi.existsArr == nil {
+				fi.existsArr = map[any]*entry{}
+			}
+			fi.existsArr[c.value] = e
+		}
+	case kwRange:
+		fi := s.field(c.field)
+		if fi.ranges == nil {
+			fi.ranges = &rangeIndex{}
+		}
+		fi.ranges.add(e)
+	case kwRegexp:
+		fi := s.field(c.field)
+		fi.regexps = append(fi.regexps, e)
+	case kwGeo:
+		fi := s.field(c.field)
+		if fi.geo == nil {
+			fi.geo = newGeoIndex()
+		}
+		fi.geo.add(e)
+	case kwSelect:
+		fi := s.field(c.field)
+		fi.selects = append(fi.selects, e)
+	case kwMatch:
+		fi := s.field(sortedKeys(c.match)[0])
+		fi.matches = append(fi.matches, e)
+	}
+}
+
+// unindex takes a condition no subfilter needs any more out of the indexes.
+func (s *scope) unindex(e *entry) {
+	c := e.c
+	path := c.field
+	if c.kw == kwMatch {
+		path = sortedKeys(c.match)[0]
+	}
+	fi := s.fields[path]
+	if fi == nil {
+		return
+	}
+	switch c.kw {
+	case kwEquals:
+		delete(fi.equals, c.value)
+	case kwExists:
+		if !c.array {
+			fi.exists = nil
+		} else if isScalar(c.value) {
+			delete(fi.existsArr, c.value)
+		}
+	case kwRange:
+		fi.ranges.remove(e)
+	case kwRegexp:
+		fi.regexps = deleteFirst(fi.regexps, e)
+	case kwGeo:
+		fi.geo.remove(e)
+	case kwSelect:
+		fi.selects = deleteFirst(fi.selects, e)
+	case kwMatch:
+		fi.matches = deleteFirst(fi.matches, e)
+	}
+	if fi.empty() {
+		delete(s.fields, path)
+	}
+}
+
+func (fi *fieldIndex) empty() bool {
+	return len(fi.equals) == 0 && fi.exists == nil && len(fi.existsArr) == 0 &&
+		(fi.ranges == nil || fi.ranges.len() == 0) && len(fi.regexps) == 0 &&
+		(fi.geo == nil || fi.geo.len() == 0) && len(fi.selects) == 0 && len(fi.matches) == 0
+}
+
+// hits reports every positive condition of this field that the value
+// satisfies, each once.
+func (fi *fieldIndex) hits(path string, v any, p *probe, sc *scratch) {
+	if fi.exists != nil {
+		sc.hit(fi.exists, p)
+	}
+	switch x := v.(type) {
+	case string:
+		if e := fi.equals[x]; e != nil {
+			sc.hit(e, p)
+		}
+		for _, e := range fi.regexps {
+			if e.c.re.MatchString(x) {
+				sc.hit(e, p)
+			}
+		}
+	case float64:
+		if e := fi.equals[x]; e != nil {
+			sc.hit(e, p)
+		}
+		if fi.ranges != nil {
+			fi.ranges.stab(x, func(e *entry) { sc.hit(e, p) })
+		}
+	case bool, nil:
+		if e := fi.equals[x]; e != nil {
+			sc.hit(e, p)
+		}
+	case []any:
+		fi.arrayHits(x, p, sc)
+	}
+	if fi.geo != nil && truthy(v) {
+		if pt, ok := p.point(path); ok {
+			fi.geo.query(pt, func(e *entry) { sc.hit(e, p) })
+		}
+	}
+	for _, e := range fi.matches {
+		if p.matchObject(e.c.match) {
+			sc.hit(e, p)
+		}
+	}
+}
+
+func (fi *fieldIndex) arrayHits(arr []any, p *probe, sc *scratch) {
+	if len(fi.existsArr) > 0 {
+		for i, el := range arr {
+			if !isScalar(el) || containsScalar(arr[:i], el) {
+				continue
+			}
+			if e := fi.existsArr[el]; e != nil {
+				sc.hit(e, p)
+			}
+		}
+	}
+	for _, e := range fi.selects {
+		if selectHolds(e.c, arr) {
+			sc.hit(e, p)
+		}
+	}
+}

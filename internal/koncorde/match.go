@@ -1,0 +1,79 @@
+package koncorde
+
+// scratch is the per-test state, pooled: hit counts per subfilter and
+// seen marks per filter, valid for the current epoch only so that nothing
+// needs clearing between tests.
+type scratch struct {
+	epoch  uint32
+	stamp  []uint32 // per subfilter id
+	count  []int32  // per subfilter id
+	fstamp []uint32 // per filter slot
+	out    []string
+	scope  *scope
+}
+
+func (sc *scratch) begin(s *scope) {
+	sc.epoch++
+	if sc.epoch == 0 { // wrapped: old stamps could look current
+		clear(sc.stamp)
+		clear(sc.fstamp)
+		sc.epoch = 1
+	}
+	if n := len(s.slots); len(sc.stamp) < n {
+		sc.stamp = append(sc.stamp, make([]uint32, n-len(sc.stamp))...)
+		sc.count = append(sc.count, make([]int32, n-len(sc.count))...)
+	}
+	if n := int(s.nfilter); len(sc.fstamp) < n {
+		sc.fstamp = append(sc.fstamp, make([]uint32, n-len(sc.fstamp))...)
+	}
+	sc.out = nil
+	sc.scope = s
+}
+
+// hit counts one satisfied positive condition for each of its subfilters.
+func (sc *scratch) hit(e *entry, p *probe) {
+	for _, sf := range e.subs {
+		if sc.stamp[sf.id] != sc.epoch {
+			sc.stamp[sf.id] = sc.epoch
+			sc.count[sf.id] = 0
+		}
+		sc.count[sf.id]++
+		if sc.count[sf.id] == sf.npos {
+			sc.complete(sf, p)
+		}
+	}
+}
+
+// complete checks the negated conditions of a subfilter whose positive
+// ones all hold, and reports its filters.
+func (sc *scratch) complete(sf *subfilter, p *probe) {
+	for _, l := range sf.negs {
+		if !holdsNot(l.c, p) {
+			return
+		}
+	}
+	for _, f := range sf.filters {
+		if sc.fstamp[f.slot] != sc.epoch {
+			sc.fstamp[f.slot] = sc.epoch
+			sc.out = append(sc.out, f.id)
+		}
+	}
+}
+
+// match returns the ids of the scope's filters matching the document.
+func (s *scope) match(d *document, sc *scratch) []string {
+	sc.begin(s)
+	p := &probe{document: d}
+	for i := range d.fields {
+		f := &d.fields[i]
+		if fi := s.fields[f.path]; fi != nil {
+			fi.hits(f.path, f.value, p, sc)
+		}
+	}
+	for _, sf := range s.always {
+		sc.complete(sf, p)
+	}
+	out := sc.out
+	sc.out, sc.scope = nil, nil
+	return out
+}

@@ -1,0 +1,219 @@
+package koncorde
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// maxTerms bounds the disjunctive normal form of one filter: an and of ors
+// multiplies out, and koncorde itself would take exponential time there.
+const maxTerms = 1 << 14
+
+// form is a filter in canonical disjunctive normal form: an or of terms,
+// each an and of distinct literals sorted by key. No term matches nothing;
+// a form without terms matches nothing; an empty term matches everything.
+type form struct {
+	terms [][]literal
+	key   string
+
+	pending *node // select queries: the tree, until normalized
+}
+
+// normalizer turns validated trees into forms under the conditions limit.
+type normalizer struct {
+	maxConditions int // 0: unlimited
+}
+
+// normalize counts the conditions like koncorde (one per elementary test
+// after in and ids are expanded), then builds the canonical form.
+func (z normalizer) normalize(n *node) (*form, error) {
+	if n == nil {
+		return &form{terms: [][]literal{{}}, key: "*"}, nil
+	}
+	if count := countConditions(n); z.maxConditions > 0 && count > z.maxConditions {
+		return nil, dslError("", fmt.Sprintf("Filter too complex: exceeds the configured maximum number of conditions (conditions: %d, max: %d)", count, z.maxConditions))
+	}
+	if err := z.normalizeSelects(n); err != nil {
+		return nil, err
+	}
+	terms, err := dnf(n, false)
+	if err != nil {
+		return nil, err
+	}
+	return canonicalForm(terms), nil
+}
+
+// normalizeSelects gives every select query its own form: koncorde stores
+// it in a sub-engine with the same limits.
+func (z normalizer) normalizeSelects(n *node) error {
+	if n.op == opCond {
+		c := n.cond
+		if c.kw != kwSelect || c.query.pending == nil {
+			return nil
+		}
+		q, err := z.normalize(c.query.pending)
+		if err != nil {
+			return err
+		}
+		c.query = q
+		c.key = fmt.Sprintf("sel:%q[%d]:%s", c.field, c.index, q.key)
+		return nil
+	}
+	for _, k := range n.kids {
+		if err := z.normalizeSelects(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func countConditions(n *node) int {
+	if n.op == opCond {
+		return 1
+	}
+	total := 0
+	for _, k := range n.kids {
+		total += countConditions(k)
+	}
+	return total
+}
+
+// dnf multiplies n out into terms; neg pushes a not down (De Morgan).
+func dnf(n *node, neg bool) ([][]literal, error) {
+	switch n.op {
+	case opCond:
+		return [][]literal{{{c: n.cond, not: neg}}}, nil
+	case opNot:
+		return dnf(n.kids[0], !neg)
+	}
+	conjunction := (n.op == opAnd) != neg
+	if !conjunction {
+		var out [][]literal
+		for _, k := range n.kids {
+			t, err := dnf(k, neg)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, t...)
+			if len(out) > maxTerms {
+				return nil, tooManyTerms()
+			}
+		}
+		return out, nil
+	}
+	out := [][]literal{{}}
+	for _, k := range n.kids {
+		t, err := dnf(k, neg)
+		if err != nil {
+			return nil, err
+		}
+		if len(out)*len(t) > maxTerms {
+			return nil, tooManyTerms()
+		}
+		next := make([][]literal, 0, len(out)*len(t))
+		for _, a := range out {
+			for _, b := range t {
+				term := make([]literal, 0, len(a)+len(b))
+				next = append(next, append(append(term, a...), b...))
+			}
+		}
+		out = next
+	}
+	return out, nil
+}
+
+func tooManyTerms() error {
+	return dslError("", fmt.Sprintf("Filter too complex: its normal form exceeds %d subfilters", maxTerms))
+}
+
+// canonicalForm sorts and deduplicates literals and terms, drops the terms
+// that cannot match, and the terms that contain another term.
+func canonicalForm(terms [][]literal) *form {
+	kept := make([][]literal, 0, len(terms))
+	for _, t := range terms {
+		if t, ok := simplifyTerm(t); ok {
+			kept = append(kept, t)
+		}
+	}
+	slices.SortFunc(kept, func(a, b []literal) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(termKey(a), termKey(b))
+	})
+	f := &form{}
+	seen := map[string]bool{}
+	keys := make([]string, 0, len(kept))
+	for _, t := range kept {
+		k := termKey(t)
+		if seen[k] || absorbed(f.terms, t) {
+			continue
+		}
+		seen[k] = true
+		f.terms = append(f.terms, t)
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	f.key = "[" + strings.Join(keys, "|") + "]"
+	return f
+}
+
+func termKey(t []literal) string {
+	parts := make([]string, len(t))
+	for i, l := range t {
+		parts[i] = l.key()
+	}
+	return strings.Join(parts, "&")
+}
+
+// absorbed reports whether a shorter kept term is a subset of t.
+func absorbed(kept [][]literal, t []literal) bool {
+	for _, k := range kept {
+		if len(k) >= len(t) {
+			continue
+		}
+		all := true
+		for _, l := range k {
+			if !slices.ContainsFunc(t, func(m literal) bool { return m.key() == l.key() }) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// simplifyTerm sorts and deduplicates a term's literals; ok is false when
+// the term can never match.
+func simplifyTerm(t []literal) ([]literal, bool) {
+	out := make([]literal, 0, len(t))
+	keys := make(map[string]bool, len(t))
+	for _, l := range t {
+		if l.c.kw == kwNothing {
+			if !l.not {
+				return nil, false
+			}
+			continue // not nothing: always true
+		}
+		k := l.key()
+		if keys[k] {
+			continue
+		}
+		keys[k] = true
+		out = append(out, l)
+	}
+	for _, l := range out {
+		if keys["!"+l.c.key] && !l.not {
+			return nil, false
+		}
+	}
+	if impossible(out) {
+		return nil, false
+	}
+	slices.SortFunc(out, func(a, b literal) int { return strings.Compare(a.key(), b.key()) })
+	return out, true
+}

@@ -1,0 +1,153 @@
+package koncorde
+
+// scope holds the filters of one index and collection, their subfilters
+// (the terms of their normal forms, shared between filters) and the
+// per-field indexes of the positive conditions of those subfilters.
+type scope struct {
+	filters map[string]*storedFilter
+	subs    map[string]*subfilter // by term key
+	conds   map[string]*entry     // positive conditions, by key
+	fields  map[string]*fieldIndex
+	matches []*entry // match conditions: tested on every document
+	always  []*subfilter
+	slots   []*subfilter // by subfilter id
+	free    []int32
+	nfilter int32
+	freeF   []int32
+}
+
+// storedFilter is one registered filter.
+type storedFilter struct {
+	id   string
+	slot int32
+	subs []*subfilter
+}
+
+// subfilter is one term: it matches when its npos positive conditions are
+// all hit by the indexes and none of its negated conditions fails.
+type subfilter struct {
+	id      int32
+	key     string
+	npos    int32
+	pos     []*entry
+	negs    []literal
+	filters []*storedFilter
+	always  int // position in scope.always, -1 when it has positives
+}
+
+// entry is one positive condition and the subfilters that need it.
+type entry struct {
+	c    *condition
+	subs []*subfilter
+}
+
+func newScope() *scope {
+	return &scope{
+		filters: map[string]*storedFilter{},
+		subs:    map[string]*subfilter{},
+		conds:   map[string]*entry{},
+		fields:  map[string]*fieldIndex{},
+	}
+}
+
+func (s *scope) add(n *Normalized) {
+	f := &storedFilter{id: n.ID, slot: s.filterSlot()}
+	s.filters[n.ID] = f
+	for _, t := range n.form.terms {
+		k := termKey(t)
+		sf := s.subs[k]
+		if sf == nil {
+			sf = s.newSubfilter(k, t)
+		}
+		sf.filters = append(sf.filters, f)
+		f.subs = append(f.subs, sf)
+	}
+}
+
+func (s *scope) filterSlot() int32 {
+	if n := len(s.freeF); n > 0 {
+		slot := s.freeF[n-1]
+		s.freeF = s.freeF[:n-1]
+		return slot
+	}
+	s.nfilter++
+	return s.nfilter - 1
+}
+
+func (s *scope) newSubfilter(key string, t []literal) *subfilter {
+	sf := &subfilter{key: key, always: -1}
+	if n := len(s.free); n > 0 {
+		sf.id = s.free[n-1]
+		s.free = s.free[:n-1]
+		s.slots[sf.id] = sf
+	} else {
+		sf.id = int32(len(s.slots))
+		s.slots = append(s.slots, sf)
+	}
+	s.subs[key] = sf
+	for _, l := range t {
+		if l.not {
+			sf.negs = append(sf.negs, l)
+			continue
+		}
+		e := s.conds[l.c.key]
+		if e == nil {
+			e = &entry{c: l.c}
+			s.conds[l.c.key] = e
+			s.index(e)
+		}
+		e.subs = append(e.subs, sf)
+		sf.pos = append(sf.pos, e)
+	}
+	sf.npos = int32(len(sf.pos))
+	if sf.npos == 0 {
+		sf.always = len(s.always)
+		s.always = append(s.always, sf)
+	}
+	return sf
+}
+
+// remove deletes a filter and returns how many filters are left.
+func (s *scope) remove(id string) int {
+	f := s.filters[id]
+	delete(s.filters, id)
+	s.freeF = append(s.freeF, f.slot)
+	for _, sf := range f.subs {
+		sf.filters = deleteFirst(sf.filters, f)
+		if len(sf.filters) == 0 {
+			s.dropSubfilter(sf)
+		}
+	}
+	return len(s.filters)
+}
+
+func (s *scope) dropSubfilter(sf *subfilter) {
+	delete(s.subs, sf.key)
+	s.slots[sf.id] = nil
+	s.free = append(s.free, sf.id)
+	if sf.always >= 0 {
+		last := s.always[len(s.always)-1]
+		s.always[sf.always] = last
+		last.always = sf.always
+		s.always = s.always[:len(s.always)-1]
+	}
+	for _, e := range sf.pos {
+		e.subs = deleteFirst(e.subs, sf)
+		if len(e.subs) == 0 {
+			delete(s.conds, e.c.key)
+			s.unindex(e)
+		}
+	}
+}
+
+func deleteFirst[T comparable](list []T, x T) []T {
+	for i, v := range list {
+		if v == x {
+			copy(list[i:], list[i+1:])
+			var zero T
+			list[len(list)-1] = zero
+			return list[:len(list)-1]
+		}
+	}
+	return list
+}
