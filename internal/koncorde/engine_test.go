@@ -20,7 +20,7 @@ func mustJSON(t testing.TB, s string) map[string]any {
 func TestMatchKeywords(t *testing.T) {
 	cases := []struct {
 		name, filter string
-		yes, no     []string
+		yes, no      []string
 	}{
 		{"empty", `{}`, []string{`{}`, `{"a":1}`}, nil},
 		{"equals", `{"equals":{"a":"x"}}`, []string{`{"a":"x"}`}, []string{`{"a":["x"]}`, `{}`, `{"a":"y"}`}},

@@ -8,7 +8,8 @@
 //
 // Every request gets a fresh Koncorde instance; filters are registered in
 // order on the default index and every document is tested against all of
-// them. A filter whose normalize or store throws counts as rejected.
+// them. A filter whose normalize or store throws counts as rejected and
+// is not registered.
 "use strict";
 
 const path = require("path");
@@ -23,6 +24,9 @@ function run(req) {
   const byId = new Map();
   req.filters.forEach((f, i) => {
     try {
+      // A filter that fails in store() stays half-stored in koncorde:
+      // try it on a scratch instance first, to keep the real one clean.
+      new Koncorde({ maxConditions: req.maxConditions || 0 }).register(f);
       const id = k.register(f);
       rejected.push(null);
       if (!byId.has(id)) byId.set(id, []);
