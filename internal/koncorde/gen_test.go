@@ -1,8 +1,8 @@
 package koncorde
 
 import (
-	"math"
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 

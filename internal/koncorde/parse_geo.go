@@ -37,8 +37,7 @@ func parseGeoBoundingBox(v any, path string) (*node, error) {
 		for i, k := range []string{"top", "left", "bottom", "right"} {
 			vals[i] = parseFloat(box[k])
 			if math.IsNaN(vals[i]) {
-				shown, _ := jsonx.Marshal(box)
-				return nil, dslError(fieldPath, "unrecognized geoBoundingBox format: "+string(shown))
+				return nil, dslError(fieldPath, "unrecognized geoBoundingBox format: "+showBox(box))
 			}
 		}
 		top, left, bottom, right, found = vals[0], vals[1], vals[2], vals[3], true
@@ -163,4 +162,26 @@ func parseGeoPolygon(v any, path string) (*node, error) {
 		pts[i] = p
 	}
 	return geoLeaf(geoPolygon, field, newPolygon(pts)), nil
+}
+
+// showBox renders a bounding box as JSON with top, left, bottom and right
+// first, the order users write them in (a Go map keeps no order).
+func showBox(box map[string]any) string {
+	order := []string{"top", "left", "bottom", "right"}
+	for _, k := range sortedKeys(box) {
+		if k != "top" && k != "left" && k != "bottom" && k != "right" {
+			order = append(order, k)
+		}
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range order {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		v, _ := jsonx.Marshal(box[k])
+		b.WriteString(strconv.Quote(k) + ":" + string(v))
+	}
+	b.WriteByte('}')
+	return b.String()
 }
