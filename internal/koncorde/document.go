@@ -18,14 +18,24 @@ type field struct {
 // test it against any number of collections.
 type document struct {
 	fields []field
-	byPath map[string]int // for large documents only
 }
 
 // probe is one test of a document: the document and what was computed
-// from it on the way. One goroutine only.
+// from it on the way (a path index for large documents, geopoints). One
+// goroutine only; pooled with the scratch.
 type probe struct {
 	*document
+	body   map[string]any // set when the document was not flattened
+	byPath map[string]int
 	points map[string]pointCache
+}
+
+func (p *probe) reset(d *document, body map[string]any) {
+	p.document, p.body = d, body
+	clear(p.points)
+	if p.byPath != nil {
+		clear(p.byPath)
+	}
 }
 
 type pointCache struct {
@@ -55,6 +65,12 @@ func ParseDocument(raw []byte, id string) (*Document, error) {
 
 func newDocument(body map[string]any, id string) *document {
 	d := &document{fields: make([]field, 0, len(body)+1)}
+	d.fill(body, id)
+	return d
+}
+
+// fill appends the flattened body (and id) to d.fields.
+func (d *document) fill(body map[string]any, id string) {
 	dotted := false
 	d.flatten(body, "", &dotted)
 	if id != "" {
@@ -64,13 +80,6 @@ func newDocument(body map[string]any, id string) *document {
 	if dotted {
 		d.dedupe()
 	}
-	if len(d.fields) > 16 {
-		d.byPath = make(map[string]int, len(d.fields))
-		for i, f := range d.fields {
-			d.byPath[f.path] = i
-		}
-	}
-	return d
 }
 
 func (d *document) flatten(o map[string]any, prefix string, dotted *bool) {
@@ -106,14 +115,25 @@ func (d *document) dedupe() {
 }
 
 // get returns the value at a flattened path.
-func (d *document) get(path string) (any, bool) {
-	if d.byPath == nil {
+func (d *probe) get(path string) (any, bool) {
+	if d.body != nil {
+		return lookupPath(d.body, path)
+	}
+	if len(d.fields) <= 16 {
 		for i := range d.fields {
 			if d.fields[i].path == path {
 				return d.fields[i].value, true
 			}
 		}
 		return nil, false
+	}
+	if len(d.byPath) == 0 {
+		if d.byPath == nil {
+			d.byPath = make(map[string]int, len(d.fields))
+		}
+		for i, f := range d.fields {
+			d.byPath[f.path] = i
+		}
 	}
 	i, ok := d.byPath[path]
 	if !ok {
@@ -138,7 +158,7 @@ func (d *probe) point(path string) (point, bool) {
 
 // matchObject is the match keyword on the flattened document: every key
 // of want is a flattened path whose value matches.
-func (d *document) matchObject(want map[string]any) bool {
+func (d *probe) matchObject(want map[string]any) bool {
 	for k, w := range want {
 		h, ok := d.get(k)
 		if !ok || !matchAny(h, w) {
@@ -146,4 +166,24 @@ func (d *document) matchObject(want map[string]any) bool {
 		}
 	}
 	return true
+}
+
+// lookupPath finds a flattened path in an unflattened object: the whole
+// path as a key, else a key up to a dot naming an object that holds the
+// rest.
+func lookupPath(o map[string]any, path string) (any, bool) {
+	if v, ok := o[path]; ok {
+		return v, true
+	}
+	for i := 0; i < len(path); i++ {
+		if path[i] != '.' {
+			continue
+		}
+		if sub, ok := o[path[:i]].(map[string]any); ok {
+			if v, ok := lookupPath(sub, path[i+1:]); ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
 }

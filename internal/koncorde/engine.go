@@ -170,7 +170,20 @@ func (e *Engine) IDs(index, collection string) []string {
 // Test returns the ids of the filters of index and collection matching a
 // decoded JSON document, in no particular order.
 func (e *Engine) Test(index, collection string, body map[string]any) []string {
-	return e.TestDocument(index, collection, NewDocument(body, ""))
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s := e.scopes[index+"/"+collection]
+	if s == nil {
+		return nil
+	}
+	sc := e.scratch.Get().(*scratch)
+	defer e.scratch.Put(sc)
+	if len(s.fields) < len(body) {
+		return s.matchBody(body, sc)
+	}
+	sc.doc.fields = sc.doc.fields[:0]
+	sc.doc.fill(body, "")
+	return s.match(&sc.doc, sc)
 }
 
 // TestJSON is Test on a raw JSON object.

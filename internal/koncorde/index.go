@@ -4,6 +4,7 @@ package koncorde
 // structure per keyword, so that a document field costs one lookup here
 // plus what its value hits.
 type fieldIndex struct {
+	path      string
 	equals    map[any]*entry // scalar value → equals condition
 	exists    *entry         // exists without array value
 	existsArr map[any]*entry // array value → exists path[value]
@@ -17,8 +18,9 @@ type fieldIndex struct {
 func (s *scope) field(path string) *fieldIndex {
 	fi := s.fields[path]
 	if fi == nil {
-		fi = &fieldIndex{}
+		fi = &fieldIndex{path: path}
 		s.fields[path] = fi
+		s.listPtr.Store(nil)
 	}
 	return fi
 }
@@ -101,6 +103,7 @@ func (s *scope) unindex(e *entry) {
 	}
 	if fi.empty() {
 		delete(s.fields, path)
+		s.listPtr.Store(nil)
 	}
 }
 
@@ -131,7 +134,7 @@ func (fi *fieldIndex) hits(path string, v any, p *probe, sc *scratch) {
 			sc.hit(e, p)
 		}
 		if fi.ranges != nil {
-			fi.ranges.stab(x, func(e *entry) { sc.hit(e, p) })
+			fi.ranges.stab(x, sc, p)
 		}
 	case bool, nil:
 		if e := fi.equals[x]; e != nil {
@@ -142,7 +145,7 @@ func (fi *fieldIndex) hits(path string, v any, p *probe, sc *scratch) {
 	}
 	if fi.geo != nil && truthy(v) {
 		if pt, ok := p.point(path); ok {
-			fi.geo.query(pt, func(e *entry) { sc.hit(e, p) })
+			fi.geo.query(pt, sc, p)
 		}
 	}
 	for _, e := range fi.matches {
@@ -168,4 +171,19 @@ func (fi *fieldIndex) arrayHits(arr []any, p *probe, sc *scratch) {
 			sc.hit(e, p)
 		}
 	}
+}
+
+// fieldList returns the indexed fields as a slice, rebuilt after changes.
+// Readers race to rebuild it under the engine's read lock: the list is
+// published atomically and any copy is as good as another.
+func (s *scope) fieldList() []*fieldIndex {
+	if l := s.listPtr.Load(); l != nil {
+		return *l
+	}
+	l := make([]*fieldIndex, 0, len(s.fields))
+	for _, fi := range s.fields {
+		l = append(l, fi)
+	}
+	s.listPtr.Store(&l)
+	return l
 }

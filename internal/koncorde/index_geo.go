@@ -86,11 +86,11 @@ func (g *geoIndex) remove(e *entry) {
 	}
 }
 
-// query calls fn for every condition whose shape contains p, each once.
-func (g *geoIndex) query(p point, fn func(*entry)) {
+// query hits every condition whose shape contains p, each once.
+func (g *geoIndex) query(p point, sc *scratch, pr *probe) {
 	for _, e := range g.wide {
 		if e.c.shape.contains(p) {
-			fn(e)
+			sc.hit(e, pr)
 		}
 	}
 	for level, n := range g.levels {
@@ -101,7 +101,7 @@ func (g *geoIndex) query(p point, fn func(*entry)) {
 		k := cellKey(level, int64(math.Floor(p.lon/size)), int64(math.Floor(p.lat/size)))
 		for _, e := range g.cells[k] {
 			if e.c.shape.contains(p) {
-				fn(e)
+				sc.hit(e, pr)
 			}
 		}
 	}

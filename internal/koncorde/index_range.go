@@ -28,8 +28,8 @@ func (r *rangeIndex) remove(e *entry) {
 	r.tree.Store(nil)
 }
 
-// stab calls fn for every condition whose bounds contain x.
-func (r *rangeIndex) stab(x float64, fn func(*entry)) {
+// stab hits every condition whose bounds contain x.
+func (r *rangeIndex) stab(x float64, sc *scratch, p *probe) {
 	t := r.tree.Load()
 	if t == nil {
 		r.mu.Lock()
@@ -39,7 +39,7 @@ func (r *rangeIndex) stab(x float64, fn func(*entry)) {
 		}
 		r.mu.Unlock()
 	}
-	t.stab(0, len(t.lo), x, fn)
+	t.stab(0, len(t.lo), x, sc, p)
 }
 
 // intervalTree is an implicit balanced search tree over intervals sorted
@@ -80,18 +80,18 @@ func (t *intervalTree) fill(l, r int) float64 {
 	return m
 }
 
-func (t *intervalTree) stab(l, r int, x float64, fn func(*entry)) {
+func (t *intervalTree) stab(l, r int, x float64, sc *scratch, p *probe) {
 	for l < r {
 		mid := (l + r) / 2
 		if t.max[mid] < x {
 			return
 		}
-		t.stab(l, mid, x, fn)
+		t.stab(l, mid, x, sc, p)
 		if t.lo[mid] > x {
 			return
 		}
 		if t.hi[mid] >= x {
-			fn(t.e[mid])
+			sc.hit(t.e[mid], p)
 		}
 		l = mid + 1
 	}

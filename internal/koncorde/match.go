@@ -10,6 +10,8 @@ type scratch struct {
 	fstamp []uint32 // per filter slot
 	out    []string
 	scope  *scope
+	probe  probe
+	doc    document // reused by Engine.Test
 }
 
 func (sc *scratch) begin(s *scope) {
@@ -63,17 +65,39 @@ func (sc *scratch) complete(sf *subfilter, p *probe) {
 // match returns the ids of the scope's filters matching the document.
 func (s *scope) match(d *document, sc *scratch) []string {
 	sc.begin(s)
-	p := &probe{document: d}
+	p := &sc.probe
+	p.reset(d, nil)
 	for i := range d.fields {
 		f := &d.fields[i]
 		if fi := s.fields[f.path]; fi != nil {
 			fi.hits(f.path, f.value, p, sc)
 		}
 	}
+	return s.finish(p, sc)
+}
+
+// matchBody is match driven by the scope's fields instead of the
+// document's: cheaper when the scope indexes fewer fields than the
+// document has keys.
+func (s *scope) matchBody(body map[string]any, sc *scratch) []string {
+	sc.begin(s)
+	p := &sc.probe
+	p.reset(&sc.doc, body)
+	sc.doc.fields = sc.doc.fields[:0]
+	for _, fi := range s.fieldList() {
+		if v, ok := lookupPath(body, fi.path); ok {
+			fi.hits(fi.path, v, p, sc)
+		}
+	}
+	return s.finish(p, sc)
+}
+
+func (s *scope) finish(p *probe, sc *scratch) []string {
 	for _, sf := range s.always {
 		sc.complete(sf, p)
 	}
 	out := sc.out
 	sc.out, sc.scope = nil, nil
+	p.document, p.body = nil, nil
 	return out
 }

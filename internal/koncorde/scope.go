@@ -1,5 +1,7 @@
 package koncorde
 
+import "sync/atomic"
+
 // scope holds the filters of one index and collection, their subfilters
 // (the terms of their normal forms, shared between filters) and the
 // per-field indexes of the positive conditions of those subfilters.
@@ -14,6 +16,7 @@ type scope struct {
 	free    []int32
 	nfilter int32
 	freeF   []int32
+	listPtr atomic.Pointer[[]*fieldIndex] // fields as a slice, nil when stale
 }
 
 // storedFilter is one registered filter.
