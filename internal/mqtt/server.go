@@ -75,7 +75,7 @@ func (s *Server) Start() error {
 		return fmt.Errorf("listen for MQTT on %s: %w", addr, err)
 	}
 	s.listener = ln
-	if err := s.mochi.AddListener(listeners.NewNet("mqtt", ln)); err != nil {
+	if err := s.mochi.AddListener(listeners.NewNet("mqtt", connectDeadlineListener{ln})); err != nil {
 		ln.Close()
 		return fmt.Errorf("add MQTT listener: %w", err)
 	}
