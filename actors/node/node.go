@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -44,6 +45,8 @@ type Node struct {
 	registry   *actor.PID
 	mqtt       *mqtt.Server
 	started    time.Time
+	stopOnce   sync.Once
+	stopErr    error
 	// controllers is fixed before the dispatcher starts.
 	controllers []api.Controller
 }
@@ -115,8 +118,14 @@ func (n *Node) MQTTAddr() net.Addr {
 
 // Shutdown stops accepting connections, answers every request already
 // received (new ones are refused as shutting down), writes the answers, then
-// disconnects the clients and stops the actors. ctx bounds the wait.
+// disconnects the clients and stops the actors. ctx bounds the wait. Later
+// calls return the first call's result.
 func (n *Node) Shutdown(ctx context.Context) error {
+	n.stopOnce.Do(func() { n.stopErr = n.shutdown(ctx) })
+	return n.stopErr
+}
+
+func (n *Node) shutdown(ctx context.Context) error {
 	var errs []error
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.StopAccepting())
