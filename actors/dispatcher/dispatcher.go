@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strconv"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -78,9 +79,14 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 		d.self = ctx.Self()
 		d.ctx, d.cancel = context.WithCancel(context.Background())
 	case Dispatch:
+		if msg.ReplyTo == nil {
+			msg.ReplyTo = ctx.Sender()
+		}
 		d.dispatch(msg)
-	case *Dispatch:
-		d.dispatch(*msg)
+	case Register:
+		d.routes[msg.Controller.Name] = msg.Controller.Actions
+	case Unregister:
+		delete(d.routes, msg.Name)
 	case finished:
 		d.running--
 		d.startQueued()
@@ -91,6 +97,8 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 			d.drainers = append(d.drainers, ctx.Sender())
 		}
 		d.checkDrained(ctx)
+	case Routes:
+		ctx.Respond(d.routeList())
 	case Stats:
 		ctx.Respond(StatsResult{Running: d.running, Pending: len(d.queue)})
 	case *actor.Stopping:
@@ -152,6 +160,20 @@ func (d *dispatcher) route(req *api.Request) (api.Action, *kerror.Error) {
 		return nil, kerror.New("api.process.action_not_found", req.Controller, req.Action)
 	}
 	return action, nil
+}
+
+// routeList lists every controller's actions, sorted.
+func (d *dispatcher) routeList() map[string][]string {
+	out := make(map[string][]string, len(d.routes))
+	for name, actions := range d.routes {
+		list := make([]string, 0, len(actions))
+		for action := range actions {
+			list = append(list, action)
+		}
+		sort.Strings(list)
+		out[name] = list
+	}
+	return out
 }
 
 // start runs a job on its own goroutine.

@@ -13,8 +13,22 @@ type Dispatch struct {
 	Payload []byte
 	// Connection identifies the sender.
 	Connection api.Connection
-	// ReplyTo is the connection actor that receives the Response.
+	// ReplyTo is the connection actor that receives the Response; when nil,
+	// the sender of the message (a future, for callers outside actors).
 	ReplyTo *actor.PID
+}
+
+// Register adds a controller to the API, or replaces the one of that name.
+// Requests already running finish on the controller they started with.
+type Register struct {
+	// Controller is the controller to route to.
+	Controller api.Controller
+}
+
+// Unregister removes the controller of that name from the API.
+type Unregister struct {
+	// Name is the controller's name.
+	Name string
 }
 
 // Response is the encoded answer to one request, sent to the connection
@@ -44,6 +58,10 @@ type StatsResult struct {
 	// Pending is the number of requests waiting for a slot.
 	Pending int
 }
+
+// Routes asks for every controller and its sorted actions; the answer is a
+// map[string][]string.
+type Routes struct{}
 
 // finished reports that one action completed.
 type finished struct{}

@@ -182,14 +182,14 @@ var versions = []struct {
 
 // response is a decoded Kuzzle response.
 type response struct {
-	RequestID  string          `json:"requestId"`
-	Status     int             `json:"status"`
-	Controller *string         `json:"controller"`
-	Action     *string         `json:"action"`
-	Node       string          `json:"node"`
+	RequestID  string           `json:"requestId"`
+	Status     int              `json:"status"`
+	Controller *string          `json:"controller"`
+	Action     *string          `json:"action"`
+	Node       string           `json:"node"`
 	Volatile   jsonx.RawMessage `json:"volatile"`
 	Result     jsonx.RawMessage `json:"result"`
-	Headers    map[string]any  `json:"headers"`
+	Headers    map[string]any   `json:"headers"`
 	Error      *struct {
 		ID      string `json:"id"`
 		Code    int    `json:"code"`

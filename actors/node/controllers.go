@@ -20,14 +20,13 @@ func (n *Node) serverController() api.Controller {
 	})
 }
 
-// controllerNames lists every controller's actions. The list is fixed once
-// the node has started.
-func (n *Node) controllerNames() map[string][]string {
-	out := make(map[string][]string, len(n.controllers))
-	for _, c := range n.controllers {
-		out[c.Name] = server.SortedActions(c)
+// controllerNames asks the dispatcher for every controller's actions.
+func (n *Node) controllerNames(ctx context.Context) (map[string][]string, error) {
+	routes, err := n.ask(ctx, n.dispatcher, dispatcher.Routes{})
+	if err != nil {
+		return nil, fmt.Errorf("list controllers: %w", err)
 	}
-	return out
+	return routes.(map[string][]string), nil
 }
 
 // metrics asks the dispatcher and the connection registry for their counters.

@@ -185,3 +185,41 @@ func TestShutdownAnswersInFlight(t *testing.T) {
 	}
 	expectLost(t, c)
 }
+
+func TestRegisterControllerAndCall(t *testing.T) {
+	srv := startServer(t, nil)
+	c := connect5(t, srv.addr)
+	if r := request(t, c, `{"controller":"plugin/echo","action":"say"}`); r.Error == nil || r.Error.ID != "api.process.controller_not_found" {
+		t.Fatalf("want controller_not_found before registration: %s", r.raw)
+	}
+	srv.node.RegisterController(api.Controller{Name: "plugin/echo", Actions: map[string]api.Action{
+		"say": func(_ context.Context, req *api.Request) (any, error) { return req.Connection.ID, nil },
+	}})
+	r := request(t, c, `{"controller":"plugin/echo","action":"say","requestId":"e"}`)
+	if r.Status != 200 || r.RequestID != "e" {
+		t.Fatalf("registered controller not called: %s", r.raw)
+	}
+	public := request(t, c, `{"controller":"server","action":"publicApi"}`)
+	var routes map[string]map[string]any
+	if err := jsonx.Unmarshal(public.Result, &routes); err != nil || routes["plugin/echo"]["say"] == nil {
+		t.Fatalf("publicApi does not list the new controller: %s", public.raw)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	out, err := srv.node.Call(ctx, []byte(`{"controller":"plugin/echo","action":"say","requestId":"inner"}`), internalConn("guest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inner response
+	if err := jsonx.Unmarshal(out, &inner); err != nil || inner.RequestID != "inner" || string(inner.Result) != `"guest"` {
+		t.Fatalf("unexpected Call answer %s", out)
+	}
+
+	srv.node.UnregisterController("plugin/echo")
+	if r := request(t, c, `{"controller":"plugin/echo","action":"say"}`); r.Error == nil || r.Error.ID != "api.process.controller_not_found" {
+		t.Fatalf("want controller_not_found after removal: %s", r.raw)
+	}
+}
+
+func internalConn(id string) api.Connection { return api.Connection{ID: id, Protocol: "internal"} }

@@ -116,6 +116,27 @@ func (n *Node) MQTTAddr() net.Addr {
 	return n.mqtt.Addr()
 }
 
+// RegisterController adds a controller to the API, or replaces the one of
+// that name; requests already running finish on the old one.
+func (n *Node) RegisterController(c api.Controller) {
+	n.system.Root.Send(n.dispatcher, dispatcher.Register{Controller: c})
+}
+
+// UnregisterController removes a controller from the API.
+func (n *Node) UnregisterController(name string) {
+	n.system.Root.Send(n.dispatcher, dispatcher.Unregister{Name: name})
+}
+
+// Call runs one API request as if conn had sent payload, and returns the
+// response JSON. It is how server-side code (Wasm guests) calls the API.
+func (n *Node) Call(ctx context.Context, payload []byte, conn api.Connection) ([]byte, error) {
+	answer, err := n.ask(ctx, n.dispatcher, dispatcher.Dispatch{Payload: payload, Connection: conn})
+	if err != nil {
+		return nil, fmt.Errorf("call the API: %w", err)
+	}
+	return answer.(dispatcher.Response).Payload, nil
+}
+
 // Shutdown stops accepting connections, answers every request already
 // received (new ones are refused as shutting down), writes the answers, then
 // disconnects the clients and stops the actors. ctx bounds the wait. Later

@@ -35,9 +35,9 @@ func TestResponsesArePrivate(t *testing.T) {
 
 func TestDevelopmentMode(t *testing.T) {
 	tests := []struct {
-		name            string
+		name             string
 		nodeEnv, devMode bool
-		broadcast       bool
+		broadcast        bool
 	}{
 		{"both set", true, true, true},
 		{"developmentMode only", false, true, false},

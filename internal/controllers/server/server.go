@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,7 +24,7 @@ type Node struct {
 	// Version is Starling's version.
 	Version string
 	// Controllers lists every API controller and its actions.
-	Controllers func() map[string][]string
+	Controllers func(ctx context.Context) (map[string][]string, error)
 	// Metrics returns the live counters: requests running and pending,
 	// connections by protocol.
 	Metrics func(ctx context.Context) (Metrics, error)
@@ -63,13 +62,17 @@ func healthCheck(context.Context, *api.Request) (any, error) {
 }
 
 // publicAPI lists every action as {controller: {action: {action, controller}}}.
-func (n Node) publicAPI(context.Context, *api.Request) (any, error) {
-	return n.routes(), nil
+func (n Node) publicAPI(ctx context.Context, _ *api.Request) (any, error) {
+	return n.routes(ctx)
 }
 
-func (n Node) routes() map[string]map[string]map[string]string {
+func (n Node) routes(ctx context.Context) (map[string]map[string]map[string]string, error) {
+	controllers, err := n.Controllers(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]map[string]map[string]string{}
-	for controller, actions := range n.Controllers() {
+	for controller, actions := range controllers {
 		list := map[string]map[string]string{}
 		for _, action := range actions {
 			list[action] = map[string]string{"action": action, "controller": controller}
@@ -78,7 +81,7 @@ func (n Node) routes() map[string]map[string]map[string]string {
 			out[controller] = list
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
@@ -95,12 +98,16 @@ func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
 	}, nil
 }
 
-func (n Node) info(context.Context, *api.Request) (any, error) {
+func (n Node) info(ctx context.Context, _ *api.Request) (any, error) {
+	routes, err := n.routes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	free, total := systemMemory()
 	uptime := time.Since(n.Started).Seconds()
 	return map[string]any{"serverInfo": map[string]any{
 		"kuzzle": map[string]any{
-			"api":         map[string]any{"routes": n.routes()},
+			"api":         map[string]any{"routes": routes},
 			"application": map[string]any{},
 			"memoryUsed":  residentMemory(),
 			"nodeVersion": runtime.Version(),
@@ -167,14 +174,4 @@ func cpus() []map[string]any {
 		}
 	}
 	return out
-}
-
-// SortedActions returns a controller's action names in order.
-func SortedActions(c api.Controller) []string {
-	names := make([]string, 0, len(c.Actions))
-	for name := range c.Actions {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }
