@@ -48,7 +48,9 @@ type condition struct {
 	lo, hi   float64
 	nlo, nhi float64
 
-	re *regexp.Regexp // regexp
+	re        *regexp.Regexp // regexp
+	rePrefix  string         // literal the text must start with, if any
+	reLiteral bool           // the regexp is only ^rePrefix
 
 	geo   geoKind // geo keywords
 	shape *shape

@@ -136,3 +136,28 @@ func TestConcurrentRegisterAndTest(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestRegexpPrefixIndex(t *testing.T) {
+	cases := []struct {
+		re, yes, no string
+	}{
+		{"^user-1-", "user-1-x", "user-12-x"},
+		{"^user-1-[a-z]+$", "user-1-abc", "user-1-ABC"},
+		{"^ab|^cd", "cdx", "xab"},
+		{"(?i)^ab", "ABc", "xab"},
+		{"^", "", ""},
+	}
+	for _, tc := range cases {
+		e := New()
+		id, err := e.Register("i", "c", map[string]any{"regexp": map[string]any{"a": tc.re}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Test("i", "c", map[string]any{"a": tc.yes}); !slices.Equal(got, []string{id}) {
+			t.Errorf("%s should match %q", tc.re, tc.yes)
+		}
+		if tc.no != "" && len(e.Test("i", "c", map[string]any{"a": tc.no})) != 0 {
+			t.Errorf("%s should not match %q", tc.re, tc.no)
+		}
+	}
+}

@@ -9,7 +9,7 @@ type fieldIndex struct {
 	exists    *entry         // exists without array value
 	existsArr map[any]*entry // array value → exists path[value]
 	ranges    *rangeIndex
-	regexps   []*entry
+	regexps   *regexpIndex
 	geo       *geoIndex
 	selects   []*entry
 	matches   []*entry // match conditions whose first key is this path
@@ -54,7 +54,10 @@ func (s *scope) index(e *entry) {
 		fi.ranges.add(e)
 	case kwRegexp:
 		fi := s.field(c.field)
-		fi.regexps = append(fi.regexps, e)
+		if fi.regexps == nil {
+			fi.regexps = &regexpIndex{}
+		}
+		fi.regexps.add(e)
 	case kwGeo:
 		fi := s.field(c.field)
 		if fi.geo == nil {
@@ -93,7 +96,7 @@ func (s *scope) unindex(e *entry) {
 	case kwRange:
 		fi.ranges.remove(e)
 	case kwRegexp:
-		fi.regexps = deleteFirst(fi.regexps, e)
+		fi.regexps.remove(e)
 	case kwGeo:
 		fi.geo.remove(e)
 	case kwSelect:
@@ -109,7 +112,7 @@ func (s *scope) unindex(e *entry) {
 
 func (fi *fieldIndex) empty() bool {
 	return len(fi.equals) == 0 && fi.exists == nil && len(fi.existsArr) == 0 &&
-		(fi.ranges == nil || fi.ranges.len() == 0) && len(fi.regexps) == 0 &&
+		(fi.ranges == nil || fi.ranges.len() == 0) && (fi.regexps == nil || fi.regexps.len() == 0) &&
 		(fi.geo == nil || fi.geo.len() == 0) && len(fi.selects) == 0 && len(fi.matches) == 0
 }
 
@@ -124,10 +127,8 @@ func (fi *fieldIndex) hits(path string, v any, p *probe, sc *scratch) {
 		if e := fi.equals[x]; e != nil {
 			sc.hit(e, p)
 		}
-		for _, e := range fi.regexps {
-			if e.c.re.MatchString(x) {
-				sc.hit(e, p)
-			}
+		if fi.regexps != nil {
+			fi.regexps.hits(x, sc, p)
 		}
 	case float64:
 		if e := fi.equals[x]; e != nil {

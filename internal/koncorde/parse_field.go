@@ -148,6 +148,7 @@ func parseRegexp(v any, path string) (*node, error) {
 		return nil, dslError(fieldPath, "must be either a string or a non-empty object")
 	}
 	re, canon, err := compileJSRegexp(pattern, flags)
+	c := &condition{kw: kwRegexp, field: field, re: re}
 	if err != nil {
 		shown := "undefined"
 		if hasFlags {
@@ -155,7 +156,9 @@ func parseRegexp(v any, path string) (*node, error) {
 		}
 		return nil, dslError(fieldPath, fmt.Sprintf("cannot parse regexp expression \"/%s/%s\" (%s)", jsString(pattern), shown, err))
 	}
-	return leaf(&condition{kw: kwRegexp, field: field, re: re, key: "re:" + strconv.Quote(field) + ":" + canon}), nil
+	c.key = "re:" + strconv.Quote(field) + ":" + canon
+	c.rePrefix, c.reLiteral = anchoredPrefix(re.String())
+	return leaf(c), nil
 }
 
 // compileJSRegexp compiles a koncorde regular expression (RE2 syntax as
