@@ -49,7 +49,12 @@ type dispatcher struct {
 	cancel  context.CancelFunc
 	running int
 	queue   []job // FIFO: queue[0] runs next
-	warned  bool
+	// jobs feeds the workers. Its capacity is ConcurrentRequests and at most
+	// that many jobs run, so sending never blocks.
+	jobs      chan job
+	workers   int
+	goroutine *dedicatedGoroutine
+	warned    bool
 
 	draining bool
 	drainers []*actor.PID
@@ -57,7 +62,12 @@ type dispatcher struct {
 
 // Props returns the props of a dispatcher configured by cfg.
 func Props(cfg Config) *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return newDispatcher(cfg) })
+	g := newDedicatedGoroutine()
+	return actor.PropsFromProducer(func() actor.Actor {
+		d := newDispatcher(cfg)
+		d.goroutine = g
+		return d
+	}, actor.WithDispatcher(g))
 }
 
 func newDispatcher(cfg Config) *dispatcher {
@@ -78,6 +88,7 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 		d.root = ctx.ActorSystem().Root
 		d.self = ctx.Self()
 		d.ctx, d.cancel = context.WithCancel(context.Background())
+		d.jobs = make(chan job, d.cfg.ConcurrentRequests)
 	case Dispatch:
 		if msg.ReplyTo == nil {
 			msg.ReplyTo = ctx.Sender()
@@ -103,6 +114,9 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 		ctx.Respond(StatsResult{Running: d.running, Pending: len(d.queue)})
 	case *actor.Stopping:
 		d.cancel()
+		close(d.jobs)
+	case *actor.Stopped:
+		d.goroutine.stop()
 	}
 }
 
@@ -176,10 +190,23 @@ func (d *dispatcher) routeList() map[string][]string {
 	return out
 }
 
-// start runs a job on its own goroutine.
+// start hands a job to a worker, starting one when all are busy. Workers
+// live as long as the dispatcher: a goroutine per request would pay for
+// growing a fresh stack each time.
 func (d *dispatcher) start(j job) {
 	d.running++
-	go d.run(j)
+	if d.workers < d.running {
+		d.workers++
+		go d.work()
+	}
+	d.jobs <- j
+}
+
+// work runs jobs until the dispatcher stops.
+func (d *dispatcher) work() {
+	for j := range d.jobs {
+		d.run(j)
+	}
 }
 
 // startQueued fills free slots from the queue.
@@ -207,8 +234,8 @@ func (d *dispatcher) checkDrained(ctx actor.Context) {
 	d.drainers = nil
 }
 
-// run executes one action off the actor, then reports back. It is the only
-// code of this package that runs outside Receive.
+// run executes one action on a worker, then reports back. Workers are the
+// only code of this package that runs outside Receive.
 func (d *dispatcher) run(j job) {
 	defer d.root.Send(d.self, finished{})
 	result, err := d.call(j)

@@ -5,8 +5,8 @@
 // Concurrency follows Kuzzle's funnel: at most limits.concurrentRequests
 // actions run at once, up to limits.requestsBufferSize more wait in the
 // dispatcher's queue, and requests beyond are refused with
-// api.process.overloaded. Actions run on their own goroutines; the actor
-// only counts them.
+// api.process.overloaded. Actions run on a pool of worker goroutines, one
+// per concurrent slot, started on demand; the actor only counts them.
 //
 // dispatcher imports internal/api, internal/kerror and protoactor; it must
 // not import the MQTT layer.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"sync"
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
@@ -20,13 +21,16 @@ type Request struct {
 	Volatile jsonx.RawMessage
 	// Body is the raw body (object or array), nil when absent or null.
 	Body jsonx.RawMessage
-	// Args holds every other top-level key, raw (index, collection, _id,
-	// requestId and action arguments).
-	Args map[string]jsonx.RawMessage
 	// Connection says who sent the request.
 	Connection Connection
 
 	hasController, hasAction bool
+	// index and collection are kept raw, as the response echoes them.
+	index, collection jsonx.RawMessage
+	// payload is decoded again, once, when an action asks for arguments.
+	payload  []byte
+	argsOnce sync.Once
+	args     map[string]jsonx.RawMessage
 }
 
 // Connection identifies the client connection a request came through.
@@ -37,6 +41,22 @@ type Connection struct {
 	Protocol string
 }
 
+// wire holds the top-level fields Parse reads; every other key is an
+// argument, decoded only when an action asks for it.
+type wire struct {
+	RequestID  jsonx.RawMessage `json:"requestId"`
+	Controller jsonx.RawMessage `json:"controller"`
+	Action     jsonx.RawMessage `json:"action"`
+	JWT        jsonx.RawMessage `json:"jwt"`
+	Volatile   jsonx.RawMessage `json:"volatile"`
+	Body       jsonx.RawMessage `json:"body"`
+	Index      jsonx.RawMessage `json:"index"`
+	Collection jsonx.RawMessage `json:"collection"`
+}
+
+// resourceFields are the keys Kuzzle keeps out of the arguments.
+var resourceFields = []string{"controller", "action", "jwt", "volatile", "body"}
+
 var null = []byte("null")
 
 // isNull reports whether a raw value is absent or JSON null.
@@ -44,62 +64,94 @@ func isNull(raw jsonx.RawMessage) bool {
 	return len(raw) == 0 || bytes.Equal(raw, null)
 }
 
-// Parse builds a Request from a JSON payload. Any payload Kuzzle's MQTT
-// protocol would refuse yields network.mqtt.unexpected_error; the returned
-// request then still carries the requestId when one could be read, so that
-// the client can match the error response.
+// Parse builds a Request from a JSON payload, which the request keeps. Any
+// payload Kuzzle's MQTT protocol would refuse yields
+// network.mqtt.unexpected_error; the returned request then still carries
+// the requestId when one could be read, so that the client can match the
+// error response.
 func Parse(payload []byte, conn Connection) (*Request, *kerror.Error) {
-	var fields map[string]jsonx.RawMessage
-	if err := jsonx.Unmarshal(payload, &fields); err != nil || fields == nil {
-		req := &Request{ID: NewID(), Connection: conn}
-		if err == nil || jsonx.Valid(payload) {
+	req := &Request{Connection: conn}
+	var w wire
+	if len(bytes.TrimSpace(payload)) == 0 || (payload[firstNonSpace(payload)] != '{') {
+		req.ID = NewID()
+		if jsonx.Valid(payload) {
 			return req, mqttError("Input request data must be a non-null object")
 		}
+		var v any
+		return req, mqttError(jsonx.Unmarshal(payload, &v).Error())
+	}
+	if err := jsonx.Unmarshal(payload, &w); err != nil {
+		req.ID = NewID()
 		return req, mqttError(err.Error())
 	}
-	req := &Request{Args: fields, Connection: conn}
-	id, err := optionalString(fields, "requestId")
-	if err != nil || id == "" || isFalsy(fields["requestId"]) {
+	req.payload = payload
+	id, err := optionalString("requestId", w.RequestID)
+	if err != nil || id == "" {
 		id = NewID()
 	}
 	req.ID = id
 	if err != nil {
 		return req, err
 	}
-	for _, field := range []struct {
-		name string
-		dst  *string
-		set  *bool
-	}{
-		{"controller", &req.Controller, &req.hasController},
-		{"action", &req.Action, &req.hasAction},
-		{"jwt", &req.JWT, nil},
-	} {
-		s, err := optionalString(fields, field.name)
-		if err != nil {
-			return req, err
-		}
-		*field.dst = s
-		if field.set != nil {
-			*field.set = !isNull(fields[field.name])
-		}
-		delete(fields, field.name)
+	if req.Controller, err = optionalString("controller", w.Controller); err != nil {
+		return req, err
 	}
-	if raw := fields["volatile"]; !isNull(raw) {
-		if raw[0] != '{' {
+	if req.Action, err = optionalString("action", w.Action); err != nil {
+		return req, err
+	}
+	if req.JWT, err = optionalString("jwt", w.JWT); err != nil {
+		return req, err
+	}
+	req.hasController, req.hasAction = !isNull(w.Controller), !isNull(w.Action)
+	req.index, req.collection = w.Index, w.Collection
+	if !isNull(w.Volatile) {
+		if w.Volatile[0] != '{' {
 			return req, mqttError(`Attribute volatile must be of type "object"`)
 		}
-		req.Volatile = raw
+		req.Volatile = w.Volatile
 	}
-	delete(fields, "volatile")
-	if raw := fields["body"]; !isNull(raw) {
-		if raw[0] != '{' && raw[0] != '[' {
+	if !isNull(w.Body) {
+		if w.Body[0] != '{' && w.Body[0] != '[' {
 			return req, mqttError(`Attribute body must be of type "object" or "array"`)
 		}
-		req.Body = raw
+		req.Body = w.Body
 	}
-	delete(fields, "body")
 	return req, nil
+}
+
+func firstNonSpace(b []byte) int {
+	for i, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return i
+		}
+	}
+	return 0
+}
+
+// Args returns every top-level key but controller, action, jwt, volatile
+// and body, raw: index, collection, _id, requestId and action arguments.
+func (r *Request) Args() map[string]jsonx.RawMessage {
+	r.argsOnce.Do(func() {
+		r.args = map[string]jsonx.RawMessage{}
+		if r.payload != nil {
+			_ = jsonx.Unmarshal(r.payload, &r.args) // Parse already decoded it once
+		}
+		for _, k := range resourceFields {
+			delete(r.args, k)
+		}
+	})
+	return r.args
+}
+
+// Arg returns one raw argument, nil when absent.
+func (r *Request) Arg(name string) jsonx.RawMessage {
+	switch name {
+	case "index":
+		return r.index
+	case "collection":
+		return r.collection
+	}
+	return r.Args()[name]
 }
 
 // isFalsy reports whether a raw value is one JavaScript treats as false,
@@ -113,13 +165,12 @@ func isFalsy(raw jsonx.RawMessage) bool {
 }
 
 // optionalString reads a string field; absent or null gives "".
-func optionalString(fields map[string]jsonx.RawMessage, name string) (string, *kerror.Error) {
-	raw := fields[name]
+func optionalString(name string, raw jsonx.RawMessage) (string, *kerror.Error) {
 	if isNull(raw) {
 		return "", nil
 	}
 	if raw[0] != '"' {
-		if name == "requestId" && isFalsy(raw) {
+		if name == "requestId" && isFalsy(raw) { // Kuzzle generates an id instead
 			return "", nil
 		}
 		return "", mqttError(`Attribute ` + name + ` must be of type "string"`)
@@ -147,7 +198,7 @@ func mqttError(message string) *kerror.Error {
 // String returns the string argument name, "" and false when absent or
 // null; a value of another type is an api.assert.invalid_type error.
 func (r *Request) String(name string) (string, bool, *kerror.Error) {
-	raw := r.Args[name]
+	raw := r.Arg(name)
 	if isNull(raw) {
 		return "", false, nil
 	}

@@ -90,9 +90,12 @@ func TestParseSplitsArguments(t *testing.T) {
 		t.Fatalf("resource fields wrong: %+v", req)
 	}
 	for _, k := range []string{"controller", "action", "jwt", "volatile", "body"} {
-		if _, ok := req.Args[k]; ok {
+		if _, ok := req.Args()[k]; ok {
 			t.Errorf("%s must not be an argument", k)
 		}
+	}
+	if string(req.Arg("_id")) != `"x"` || string(req.Arg("requestId")) != `"r2"` {
+		t.Fatalf("arguments wrong: %v", req.Args())
 	}
 	if req.Index() != "i" || req.Collection() != "c" {
 		t.Fatalf("index/collection = %q/%q", req.Index(), req.Collection())
@@ -166,5 +169,16 @@ func BenchmarkParseAndRespond(b *testing.B) {
 			b.Fatal(err)
 		}
 		buf, _ = Success(req, result, "knode").AppendJSON(buf[:0])
+	}
+}
+
+func TestNullIndexIsEchoed(t *testing.T) {
+	req, err := Parse([]byte(`{"controller":"server","action":"now","requestId":"n","index":null}`), Connection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := Success(req, nil, "n").AppendJSON(nil)
+	if !strings.Contains(string(out), `"index":null`) || strings.Contains(string(out), `"collection"`) {
+		t.Fatalf("a null index is echoed, an absent collection is not: %s", out)
 	}
 }

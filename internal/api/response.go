@@ -45,7 +45,7 @@ func (r *Response) AppendJSON(dst []byte) ([]byte, error) {
 	}
 	dst = append(dst, `{"action":`...)
 	dst = appendOptionalString(dst, req.Action, req.hasAction)
-	if raw, ok := req.Args["collection"]; ok {
+	if raw := req.collection; raw != nil {
 		dst = append(dst, `,"collection":`...)
 		dst = append(dst, raw...)
 	}
@@ -62,7 +62,7 @@ func (r *Response) AppendJSON(dst []byte) ([]byte, error) {
 		dst = append(dst, encoded...)
 	}
 	dst = append(dst, `,"headers":{}`...)
-	if raw, ok := req.Args["index"]; ok {
+	if raw := req.index; raw != nil {
 		dst = append(dst, `,"index":`...)
 		dst = append(dst, raw...)
 	}
