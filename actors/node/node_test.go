@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -171,4 +174,25 @@ func TestOversizedPacketCloses(t *testing.T) {
 	c := connect3(t, srv.addr)
 	_ = c.publish("Kuzzle/request", []byte(strings.Repeat("x", 200_000)), 0)
 	expectLost(t, c)
+}
+
+// TestReadmeExample runs the README's mosquitto_rr example against a server.
+func TestReadmeExample(t *testing.T) {
+	path, err := exec.LookPath("mosquitto_rr")
+	if err != nil {
+		if os.Getenv("STARLING_REQUIRE_ALL") == "1" {
+			t.Fatal("mosquitto_rr (Debian mosquitto-clients) is not installed")
+		}
+		t.Skip("mosquitto_rr not installed: apt-get install mosquitto-clients")
+	}
+	srv := startServer(t, nil)
+	host, port, _ := net.SplitHostPort(srv.addr)
+	for _, version := range []string{"mqttv311", "mqttv5"} {
+		out, err := exec.Command(path, "-h", host, "-p", port, "-V", version, "-W", "10",
+			"-t", "Kuzzle/request", "-e", "Kuzzle/response",
+			"-m", `{"controller":"server","action":"now","requestId":"hello"}`).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), `"requestId":"hello"`) || !strings.Contains(string(out), `"status":200`) {
+			t.Fatalf("mosquitto_rr %s: %v: %s", version, err, out)
+		}
+	}
 }
