@@ -2,7 +2,6 @@ package koncorde
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -48,9 +47,9 @@ type condition struct {
 	lo, hi   float64
 	nlo, nhi float64
 
-	re        *regexp.Regexp // regexp
-	rePrefix  string         // literal the text must start with, if any
-	reLiteral bool           // the regexp is only ^rePrefix
+	re        *lazyRegexp // regexp
+	rePrefix  string      // literal the text must start with, if any
+	reLiteral bool        // the regexp is only ^rePrefix
 
 	geo   geoKind // geo keywords
 	shape *shape
@@ -111,14 +110,40 @@ func writeCanonical(b *strings.Builder, v any) {
 			return
 		}
 		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
-	default:
-		out, err := jsonx.Marshal(x)
-		if err != nil {
-			b.WriteString("null")
+	case string:
+		if !plainJSONString(x) {
+			writeMarshaled(b, x)
 			return
 		}
-		b.Write(out)
+		b.WriteByte('"')
+		b.WriteString(x)
+		b.WriteByte('"')
+	default:
+		writeMarshaled(b, x)
 	}
+}
+
+// plainJSONString reports whether s encodes as itself between quotes:
+// printable ASCII that JSON encoders leave alone (no quote, backslash, nor
+// the HTML characters they escape).
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// writeMarshaled writes x as the JSON encoder renders it.
+func writeMarshaled(b *strings.Builder, x any) {
+	out, err := jsonx.Marshal(x)
+	if err != nil {
+		b.WriteString("null")
+		return
+	}
+	b.Write(out)
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

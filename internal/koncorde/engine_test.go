@@ -1,6 +1,8 @@
 package koncorde
 
 import (
+	"regexp"
+	"regexp/syntax"
 	"slices"
 	"sync"
 	"testing"
@@ -169,6 +171,40 @@ func TestRegexpPrefixIndex(t *testing.T) {
 		}
 		if tc.no != "" && len(e.Test("i", "c", map[string]any{"a": tc.no})) != 0 {
 			t.Errorf("%s should not match %q", tc.re, tc.no)
+		}
+	}
+}
+
+func TestCanonicalStrings(t *testing.T) {
+	for _, s := range []string{"", "v12", "a b~", `q"`, `b\s`, "<&>", "é", "\x01", "\x7f"} {
+		out, err := jsonx.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := canonicalJSON(s); got != string(out) {
+			t.Errorf("canonicalJSON(%q) = %s, want %s", s, got, out)
+		}
+	}
+}
+
+func TestRegexpFastPath(t *testing.T) {
+	for _, src := range []string{"^", "^abc", "^a-b_c d", "^a.b", "^é", "^a$", "^(x)", "abc"} {
+		fast, err := newLazyRegexp(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree, err := syntax.Parse(src, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefix, literal := anchoredPrefix(tree.Simplify())
+		if fast.prefix != prefix || fast.literal != literal {
+			t.Errorf("%q: fast path (%q, %v), parser (%q, %v)", src, fast.prefix, fast.literal, prefix, literal)
+		}
+		for _, s := range []string{"", "abc", "abcd", "xabc", "a-b_c d!", "é"} {
+			if got, want := fast.MatchString(s), regexp.MustCompile(src).MatchString(s); got != want {
+				t.Errorf("%q on %q: %v, want %v", src, s, got, want)
+			}
 		}
 	}
 }

@@ -14,8 +14,9 @@ const maxTerms = 1 << 14
 // each an and of distinct literals sorted by key. No term matches nothing;
 // a form without terms matches nothing; an empty term matches everything.
 type form struct {
-	terms [][]literal
-	key   string
+	terms    [][]literal
+	termKeys []string // termKey of each term
+	key      string
 
 	pending *node // select queries: the tree, until normalized
 }
@@ -29,7 +30,7 @@ type normalizer struct {
 // after in and ids are expanded), then builds the canonical form.
 func (z normalizer) normalize(n *node) (*form, error) {
 	if n == nil {
-		return &form{terms: [][]literal{{}}, key: "*"}, nil
+		return &form{terms: [][]literal{{}}, termKeys: []string{""}, key: "*"}, nil
 	}
 	if count := countConditions(n); z.maxConditions > 0 && count > z.maxConditions {
 		return nil, dslError("", fmt.Sprintf("Filter too complex: exceeds the configured maximum number of conditions (conditions: %d, max: %d)", count, z.maxConditions))
@@ -130,36 +131,40 @@ func tooManyTerms() error {
 // canonicalForm sorts and deduplicates literals and terms, drops the terms
 // that cannot match, and the terms that contain another term.
 func canonicalForm(terms [][]literal) *form {
-	kept := make([][]literal, 0, len(terms))
+	type keyed struct {
+		t   []literal
+		key string
+	}
+	kept := make([]keyed, 0, len(terms))
 	for _, t := range terms {
 		if t, ok := simplifyTerm(t); ok {
-			kept = append(kept, t)
+			kept = append(kept, keyed{t, termKey(t)})
 		}
 	}
-	slices.SortFunc(kept, func(a, b []literal) int {
-		if len(a) != len(b) {
-			return len(a) - len(b)
+	slices.SortFunc(kept, func(a, b keyed) int {
+		if len(a.t) != len(b.t) {
+			return len(a.t) - len(b.t)
 		}
-		return strings.Compare(termKey(a), termKey(b))
+		return strings.Compare(a.key, b.key)
 	})
-	f := &form{}
-	seen := map[string]bool{}
-	keys := make([]string, 0, len(kept))
-	for _, t := range kept {
-		k := termKey(t)
-		if seen[k] || absorbed(f.terms, t) {
+	f := &form{terms: make([][]literal, 0, len(kept)), termKeys: make([]string, 0, len(kept))}
+	for i, k := range kept {
+		if i > 0 && kept[i-1].key == k.key || absorbed(f.terms, k.t) {
 			continue
 		}
-		seen[k] = true
-		f.terms = append(f.terms, t)
-		keys = append(keys, k)
+		f.terms = append(f.terms, k.t)
+		f.termKeys = append(f.termKeys, k.key)
 	}
+	keys := slices.Clone(f.termKeys)
 	slices.Sort(keys)
 	f.key = "[" + strings.Join(keys, "|") + "]"
 	return f
 }
 
 func termKey(t []literal) string {
+	if len(t) == 1 {
+		return t[0].key()
+	}
 	parts := make([]string, len(t))
 	for i, l := range t {
 		parts[i] = l.key()
@@ -190,6 +195,15 @@ func absorbed(kept [][]literal, t []literal) bool {
 // simplifyTerm sorts and deduplicates a term's literals; ok is false when
 // the term can never match.
 func simplifyTerm(t []literal) ([]literal, bool) {
+	if len(t) == 1 { // the common case: nothing to sort, nothing to clash
+		if t[0].c.kw == kwNothing {
+			if t[0].not {
+				return []literal{}, true
+			}
+			return nil, false
+		}
+		return t, true
+	}
 	out := make([]literal, 0, len(t))
 	keys := make(map[string]bool, len(t))
 	for _, l := range t {

@@ -157,15 +157,16 @@ func parseRegexp(v any, path string) (*node, error) {
 		return nil, dslError(fieldPath, fmt.Sprintf("cannot parse regexp expression \"/%s/%s\" (%s)", jsString(pattern), shown, err))
 	}
 	c.key = "re:" + strconv.Quote(field) + ":" + canon
-	c.rePrefix, c.reLiteral = anchoredPrefix(re.String())
+	c.rePrefix, c.reLiteral = re.prefix, re.literal
 	return leaf(c), nil
 }
 
-// compileJSRegexp compiles a koncorde regular expression (RE2 syntax as
-// node-re2 reads it, JavaScript flags) with Go's RE2 engine. Flags i, m
-// and s change matching; g and y would only make node-re2's test()
-// stateful, and other letters are ignored, as node-re2 does.
-func compileJSRegexp(pattern any, flags string) (*regexp.Regexp, string, error) {
+// compileJSRegexp validates a koncorde regular expression (RE2 syntax as
+// node-re2 reads it, JavaScript flags) for Go's RE2 engine, which compiles
+// it on first use. Flags i, m and s change matching; g and y would only
+// make node-re2's test() stateful, and other letters are ignored, as
+// node-re2 does.
+func compileJSRegexp(pattern any, flags string) (*lazyRegexp, string, error) {
 	src, ok := pattern.(string)
 	if !ok {
 		return nil, "", errors.New("expected a string")
@@ -180,7 +181,7 @@ func compileJSRegexp(pattern any, flags string) (*regexp.Regexp, string, error) 
 	if mode.Len() > 0 {
 		goSrc = "(?" + mode.String() + ")" + goSrc
 	}
-	re, err := regexp.Compile(goSrc)
+	re, err := newLazyRegexp(goSrc)
 	if err != nil {
 		return nil, "", re2Error(err)
 	}

@@ -56,8 +56,9 @@ func newScope() *scope {
 func (s *scope) add(n *Normalized) {
 	f := &storedFilter{id: n.ID, slot: s.filterSlot()}
 	s.filters[n.ID] = f
-	for _, t := range n.form.terms {
-		k := termKey(t)
+	f.subs = make([]*subfilter, 0, len(n.form.terms))
+	for i, t := range n.form.terms {
+		k := n.form.termKeys[i]
 		sf := s.subs[k]
 		if sf == nil {
 			sf = s.newSubfilter(k, t)
