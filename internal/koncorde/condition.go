@@ -90,7 +90,7 @@ func writeCanonical(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString(strconv.Quote(k))
+			writeQuoted(b, k)
 			b.WriteByte(':')
 			writeCanonical(b, x[k])
 		}

@@ -89,12 +89,12 @@ func (e *Engine) NormalizeJSON(index, collection string, raw []byte) (*Normalize
 // filterID hashes the index, the collection and the canonical form: stable
 // across restarts and processes.
 func filterID(index, collection string, f *form) string {
-	h := sha256.New()
-	for _, s := range []string{index, collection, f.key} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+	buf := make([]byte, 0, len(index)+len(collection)+len(f.key)+3)
+	for _, s := range [...]string{index, collection, f.key} {
+		buf = append(append(buf, s...), 0)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 // Store adds a normalized filter; storing an id already there does nothing.

@@ -90,8 +90,17 @@ func dnf(n *node, neg bool) ([][]literal, error) {
 	}
 	conjunction := (n.op == opAnd) != neg
 	if !conjunction {
-		var out [][]literal
+		out := make([][]literal, 0, len(n.kids))
+		var leaves []literal // one backing array for the single-literal terms
 		for _, k := range n.kids {
+			if k.op == opCond {
+				if leaves == nil {
+					leaves = make([]literal, 0, len(n.kids))
+				}
+				leaves = append(leaves, literal{c: k.cond, not: neg})
+				out = append(out, leaves[len(leaves)-1:len(leaves):len(leaves)])
+				continue
+			}
 			t, err := dnf(k, neg)
 			if err != nil {
 				return nil, err
@@ -154,6 +163,10 @@ func canonicalForm(terms [][]literal) *form {
 		}
 		f.terms = append(f.terms, k.t)
 		f.termKeys = append(f.termKeys, k.key)
+	}
+	if len(f.termKeys) == 1 {
+		f.key = "[" + f.termKeys[0] + "]"
+		return f
 	}
 	keys := slices.Clone(f.termKeys)
 	slices.Sort(keys)

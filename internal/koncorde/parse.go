@@ -1,6 +1,9 @@
 package koncorde
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // node is a filter after validation: a tree of and, or and not over
 // elementary conditions. A nil *node is the empty filter {}.
@@ -160,12 +163,35 @@ func parseEquals(v any, path string) (*node, error) {
 	return leaf(equalsCond(field, o[field])), nil
 }
 
+// condKey builds a condition key: kind, quoted field, separator and the
+// canonical JSON of value, in one allocation in the common cases.
+func condKey(kind, field, sep string, value any) string {
+	var b strings.Builder
+	b.Grow(len(kind) + len(field) + len(sep) + 24)
+	b.WriteString(kind)
+	writeQuoted(&b, field)
+	b.WriteString(sep)
+	writeCanonical(&b, value)
+	return b.String()
+}
+
+// writeQuoted writes strconv.Quote(s).
+func writeQuoted(b *strings.Builder, s string) {
+	if !plainJSONString(s) {
+		b.WriteString(strconv.Quote(s))
+		return
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
+}
+
 func equalsCond(field string, value any) *condition {
 	return &condition{
 		kw:    kwEquals,
 		field: field,
 		value: value,
-		key:   "eq:" + strconv.Quote(field) + "=" + canonicalJSON(value),
+		key:   condKey("eq:", field, "=", value),
 	}
 }
 

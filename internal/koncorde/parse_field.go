@@ -51,7 +51,7 @@ func parseFieldSyntax(field, path string) (*node, error) {
 	c.field = escapedBracket.ReplaceAllString(c.field, "$1")
 	c.key = "ex:" + strconv.Quote(c.field)
 	if c.array {
-		c.key = "exa:" + strconv.Quote(c.field) + "=" + canonicalJSON(c.value)
+		c.key = condKey("exa:", c.field, "=", c.value)
 	}
 	return leaf(c), nil
 }
@@ -77,13 +77,17 @@ func parseRange(v any, path string) (*node, error) {
 	c := &condition{kw: kwRange, field: field, lo: math.Inf(-1), hi: math.Inf(1), nlo: math.Inf(-1), nhi: math.Inf(1)}
 	low, high := math.Inf(-1), math.Inf(1)
 	var key strings.Builder
-	key.WriteString("rg:" + strconv.Quote(field))
+	key.WriteString("rg:")
+	writeQuoted(&key, field)
 	for _, k := range sortedKeys(bounds) {
 		x, ok := bounds[k].(float64)
 		if !ok {
 			return nil, dslError(join(fieldPath, k), "must be a number")
 		}
-		key.WriteString("," + k + "=" + num(x))
+		key.WriteString(",")
+		key.WriteString(k)
+		key.WriteString("=")
+		key.WriteString(num(x))
 		switch k {
 		case "lt", "lte":
 			if !math.IsInf(high, 1) {

@@ -1,7 +1,6 @@
 package koncorde
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -10,12 +9,17 @@ import (
 )
 
 func geoLeaf(kind geoKind, field string, s *shape) *node {
-	var key strings.Builder
-	fmt.Fprintf(&key, "geo%d:%s", kind, strconv.Quote(field))
-	for _, f := range s.key() {
-		key.WriteString("," + num(f))
+	nums := s.key()
+	key := make([]byte, 0, 8+len(field)+24*len(nums))
+	key = append(key, "geo"...)
+	key = strconv.AppendInt(key, int64(kind), 10)
+	key = append(key, ':')
+	key = strconv.AppendQuote(key, field)
+	for _, f := range nums {
+		key = append(key, ',')
+		key = strconv.AppendFloat(key, f, 'g', -1, 64)
 	}
-	return leaf(&condition{kw: kwGeo, geo: kind, field: field, shape: s, key: key.String()})
+	return leaf(&condition{kw: kwGeo, geo: kind, field: field, shape: s, key: string(key)})
 }
 
 func parseGeoBoundingBox(v any, path string) (*node, error) {
