@@ -1,0 +1,242 @@
+/* starling.c — the ABI 1 exports and helpers of the C SDK (see starling.h). */
+#include "starling.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IMPORT(name) __attribute__((import_module("starling"), import_name(name)))
+#define EXPORT(name) __attribute__((export_name(name)))
+
+IMPORT("log") void starling_host_log(int32_t level, const char *ptr, int32_t len);
+IMPORT("now") int64_t starling_host_now(void);
+IMPORT("call") int32_t starling_host_call(const char *ptr, int32_t len);
+IMPORT("call_result") void starling_host_call_result(char *ptr);
+
+extern const char starling_manifest_json[];
+
+/* The input of the call in progress and the output of the last one. */
+static char *input;
+static starling_buf output;
+
+#define ERROR_FLAG 0x80000000u
+
+static int64_t pack(const char *ptr, size_t len, int is_error)
+{
+	uint64_t n = (uint32_t)len | (is_error ? ERROR_FLAG : 0);
+	return (int64_t)((uint64_t)(uintptr_t)ptr << 32 | n);
+}
+
+EXPORT("starling_abi_version") int32_t starling_abi_version(void) { return 1; }
+
+EXPORT("starling_alloc") int32_t starling_alloc(int32_t len)
+{
+	free(input);
+	input = malloc(len > 0 ? (size_t)len : 1);
+	if (!input)
+		__builtin_trap();
+	return (int32_t)(uintptr_t)input;
+}
+
+EXPORT("starling_manifest") int64_t starling_manifest(void)
+{
+	return pack(starling_manifest_json, strlen(starling_manifest_json), 0);
+}
+
+EXPORT("starling_handle") int64_t starling_handle(const char *ptr, int32_t len)
+{
+	output.len = 0;
+	int failed = starling_on_request(ptr, (size_t)len, &output);
+	return pack(output.data, output.len, failed);
+}
+
+EXPORT("starling_filter") int32_t starling_filter(const char *ptr, int32_t len)
+{
+	return starling_on_filter(ptr, (size_t)len);
+}
+
+/* Defaults for guests that implement only one of the two. */
+__attribute__((weak)) int starling_on_request(const char *request, size_t len, starling_buf *out)
+{
+	(void)request, (void)len;
+	starling_buf_puts(out, "{\"message\":\"this module has no controller\"}");
+	return 1;
+}
+
+__attribute__((weak)) int starling_on_filter(const char *input, size_t len)
+{
+	(void)input, (void)len;
+	return -1;
+}
+
+void starling_buf_append(starling_buf *b, const char *s, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n)
+			cap *= 2;
+		char *data = realloc(b->data, cap);
+		if (!data)
+			__builtin_trap();
+		b->data = data;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+void starling_buf_puts(starling_buf *b, const char *s) { starling_buf_append(b, s, strlen(s)); }
+
+void starling_buf_printf(starling_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		starling_buf_append(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big)
+		__builtin_trap();
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	starling_buf_append(b, big, (size_t)n);
+	free(big);
+}
+
+void starling_buf_json_string(starling_buf *b, const char *s, size_t n)
+{
+	starling_buf_append(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			char esc[2] = {'\\', (char)c};
+			starling_buf_append(b, esc, 2);
+		} else if (c < 0x20) {
+			starling_buf_printf(b, "\\u%04x", c);
+		} else {
+			starling_buf_append(b, (const char *)&s[i], 1);
+		}
+	}
+	starling_buf_append(b, "\"", 1);
+}
+
+void starling_log(int level, const char *msg) { starling_host_log(level, msg, (int32_t)strlen(msg)); }
+
+int64_t starling_now(void) { return starling_host_now(); }
+
+int starling_call(const char *request, size_t len, starling_buf *response)
+{
+	int32_t n = starling_host_call(request, (int32_t)len);
+	size_t start = response->len;
+	starling_buf_append(response, "", 0);
+	if (response->len + (size_t)n > response->cap) {
+		/* make room, then let the host write into it */
+		char *tmp = malloc((size_t)n + 1);
+		if (!tmp)
+			__builtin_trap();
+		starling_host_call_result(tmp);
+		starling_buf_append(response, tmp, (size_t)n);
+		free(tmp);
+	} else {
+		starling_host_call_result(response->data + start);
+		response->len += (size_t)n;
+	}
+	const char *status;
+	size_t slen;
+	double d = 500;
+	if (starling_json_get(response->data + start, (size_t)n, "status", &status, &slen))
+		starling_json_number(status, slen, &d);
+	return (int)d;
+}
+
+/* JSON scanning: just enough to pick values out of objects. */
+
+static size_t skip_space(const char *s, size_t i, size_t n)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* skip_value returns the index just past the value starting at i. */
+static size_t skip_value(const char *s, size_t i, size_t n)
+{
+	if (i >= n)
+		return n;
+	if (s[i] == '"') {
+		for (i++; i < n && s[i] != '"'; i++)
+			if (s[i] == '\\')
+				i++;
+		return i < n ? i + 1 : n;
+	}
+	if (s[i] == '{' || s[i] == '[') {
+		int depth = 0;
+		for (; i < n; i++) {
+			if (s[i] == '"') {
+				i = skip_value(s, i, n) - 1;
+			} else if (s[i] == '{' || s[i] == '[') {
+				depth++;
+			} else if ((s[i] == '}' || s[i] == ']') && --depth == 0) {
+				return i + 1;
+			}
+		}
+		return n;
+	}
+	while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n')
+		i++;
+	return i;
+}
+
+int starling_json_get(const char *s, size_t n, const char *key, const char **val, size_t *vlen)
+{
+	size_t klen = strlen(key);
+	size_t i = skip_space(s, 0, n);
+	if (i >= n || s[i] != '{')
+		return 0;
+	for (i++;;) {
+		i = skip_space(s, i, n);
+		if (i >= n || s[i] != '"')
+			return 0;
+		size_t kstart = i + 1, kend = skip_value(s, i, n) - 1;
+		i = skip_space(s, kend + 1, n);
+		if (i >= n || s[i] != ':')
+			return 0;
+		i = skip_space(s, i + 1, n);
+		size_t vend = skip_value(s, i, n);
+		if (kend - kstart == klen && memcmp(s + kstart, key, klen) == 0) {
+			*val = s + i;
+			*vlen = vend - i;
+			return 1;
+		}
+		i = skip_space(s, vend, n);
+		if (i >= n || s[i] != ',')
+			return 0;
+		i++;
+	}
+}
+
+int starling_json_number(const char *val, size_t vlen, double *out)
+{
+	char tmp[64];
+	if (vlen == 0 || vlen >= sizeof tmp)
+		return 0;
+	memcpy(tmp, val, vlen);
+	tmp[vlen] = 0;
+	char *end;
+	*out = strtod(tmp, &end);
+	return end == tmp + vlen;
+}
+
+int starling_json_eq(const char *val, size_t vlen, const char *s)
+{
+	size_t n = strlen(s);
+	return vlen == n + 2 && val[0] == '"' && memcmp(val + 1, s, n) == 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * starling.h — C SDK for Starling Wasm guests, ABI 1 (see ../README.md).
+ *
+ * A guest implements one function, starling_on_request (a controller) and/or
+ * starling_on_filter (filters), and names what it provides with
+ * STARLING_MANIFEST. starling.c turns them into the ABI exports.
+ *
+ * Build (reactor):
+ *   clang-14 --target=wasm32-wasi --sysroot=/usr -O2 -mexec-model=reactor \
+ *     -I guests/c -o guest.wasm guests/c/starling.c guest.c
+ */
+#ifndef STARLING_H
+#define STARLING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A growable byte buffer: where results, errors and API answers go. */
+typedef struct {
+	char *data;
+	size_t len, cap;
+} starling_buf;
+
+void starling_buf_append(starling_buf *b, const char *s, size_t n);
+void starling_buf_puts(starling_buf *b, const char *s);
+void starling_buf_printf(starling_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string, quotes included. */
+void starling_buf_json_string(starling_buf *b, const char *s, size_t n);
+
+/*
+ * starling_on_request serves one API request. request is the request JSON
+ * (controller, action, requestId, args, body, volatile, connection). It
+ * writes into out either the result JSON and returns 0, or an error object
+ * {"message": "...", "id": "optional.kuzzle.id"} and returns non-zero.
+ */
+int starling_on_request(const char *request, size_t len, starling_buf *out);
+
+/*
+ * starling_on_filter tests a document: input is {"filter": name, "args":
+ * {...}, "document": {...}}. It returns 1 (match), 0 (no match), or a
+ * negative value for an error.
+ */
+int starling_on_filter(const char *input, size_t len);
+
+/* The manifest: {"controller": "...", "actions": [...], "filters": [...]}. */
+#define STARLING_MANIFEST(json) const char starling_manifest_json[] = json;
+
+/* Log levels of starling_log. */
+enum { STARLING_DEBUG, STARLING_INFO, STARLING_WARN, STARLING_ERROR };
+
+/* starling_log writes one log line in the server's log. */
+void starling_log(int level, const char *msg);
+
+/*
+ * starling_call runs an API request (JSON) as the user of the request being
+ * served; the Kuzzle response JSON ({status, error, result, ...}) is
+ * appended to response. It returns the response status (200 on success).
+ */
+int starling_call(const char *request, size_t len, starling_buf *response);
+
+/* starling_now returns the wall clock, in milliseconds since the epoch. */
+int64_t starling_now(void);
+
+/*
+ * starling_json_get finds key in the JSON object json[0..len) (top level
+ * only) and sets *val, *vlen to its raw value. It returns 1 if found.
+ */
+int starling_json_get(const char *json, size_t len, const char *key,
+		      const char **val, size_t *vlen);
+/* starling_json_number parses a raw JSON number; returns 1 on success. */
+int starling_json_number(const char *val, size_t vlen, double *out);
+/* starling_json_eq reports whether a raw JSON string equals s (no escapes). */
+int starling_json_eq(const char *val, size_t vlen, const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

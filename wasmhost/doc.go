@@ -1,0 +1,23 @@
+// Package wasmhost runs sandboxed extensions written as WebAssembly modules:
+// controllers that add actions to the API and filters that test documents.
+//
+// It owns the wazero runtimes, the on-disk compilation cache, one pool of
+// instances per module (guests are not re-entrant, so each call takes an
+// instance of its own), the host functions guests may import (module
+// "starling": log, call, call_result, now), and the per-module limits: memory
+// pages, a deadline per call, the size of a result, and the directories a
+// guest may see. A guest that traps, panics, loops or exhausts its memory
+// costs its caller a Kuzzle error and its instance a replacement; the host
+// and every other guest go on.
+//
+// The guest ABI, version 1, is documented in guests/README.md: a guest
+// exports starling_abi_version, starling_alloc, starling_manifest and
+// starling_handle and/or starling_filter; data crosses the boundary as JSON.
+//
+// Concurrency: a Host, its Modules and Filters are safe for concurrent use.
+//
+// wasmhost imports internal/api, internal/kerror and internal/jsonx only: no
+// actor and no MQTT code. The server reaches it through two small interfaces
+// it satisfies (Caller, Registrar), so that the dependency stays
+// actors → wasmhost.
+package wasmhost
