@@ -7,11 +7,13 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/scheduler"
 
+	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/dispatcher"
 )
 
 // Peer is the client side of a connection.
 type Peer interface {
+	channel.Subscriber
 	// Respond delivers a response payload to the client.
 	Respond(payload []byte) error
 }
@@ -31,11 +33,24 @@ type expired struct{}
 
 // connection is the actor; see the package documentation.
 type connection struct {
-	id    string
-	peer  Peer
-	delay time.Duration
-	log   *slog.Logger
-	gone  bool
+	id      string
+	peer    Peer
+	session *session
+	rooms   *actor.PID // the realtime rooms actor, told when the connection ends
+	delay   time.Duration
+	log     *slog.Logger
+	gone    bool
+	// grants holds the channels the connection obtained, by name.
+	grants map[string]*grant
+	// roomIDs counts the channels held in each room.
+	roomIDs map[string]int
+}
+
+// grant is one channel a connection obtained.
+type grant struct {
+	roomID     string
+	pid        *actor.PID
+	subscribed bool // the MQTT client subscribed to the channel's topic
 }
 
 // Receive handles the connection's messages. Writing a response may block
@@ -55,9 +70,74 @@ func (c *connection) Receive(ctx actor.Context) {
 			scheduler.NewTimerScheduler(ctx).SendOnce(c.delay, ctx.Self(), expired{})
 		}
 	case expired:
-		c.log.Debug("connection removed", "connection", c.id)
-		ctx.Stop(ctx.Self())
+		c.end(ctx)
 	case Flush:
 		ctx.Respond(Flushed{})
+	case Granted:
+		c.granted(msg)
+	case Revoked:
+		c.revoked(ctx, msg.RoomID)
+	case topicSubscribed:
+		if g, ok := c.grants[msg.topic]; ok && !g.subscribed {
+			g.subscribed = true
+			ctx.Send(g.pid, channel.AddSubscriber{ConnectionID: c.id, Subscriber: c.peer})
+		}
+	case topicUnsubscribed:
+		if g, ok := c.grants[msg.topic]; ok && g.subscribed {
+			g.subscribed = false
+			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
+		}
 	}
+}
+
+// end leaves every room, then stops the actor.
+func (c *connection) end(ctx actor.Context) {
+	for _, g := range c.grants {
+		if g.subscribed {
+			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
+		}
+	}
+	if len(c.roomIDs) > 0 && c.rooms != nil {
+		rooms := make([]string, 0, len(c.roomIDs))
+		for id := range c.roomIDs {
+			rooms = append(rooms, id)
+		}
+		ctx.Send(c.rooms, Gone{ConnectionID: c.id, Rooms: rooms})
+	}
+	c.log.Debug("connection removed", "connection", c.id, "rooms", len(c.roomIDs))
+	ctx.Stop(ctx.Self())
+}
+
+// granted records a channel the connection may now subscribe to.
+func (c *connection) granted(msg Granted) {
+	if _, ok := c.grants[msg.Channel]; !ok {
+		c.grants[msg.Channel] = &grant{roomID: msg.RoomID, pid: msg.PID}
+		c.roomIDs[msg.RoomID]++
+	}
+	c.publishGrants()
+}
+
+// revoked forgets every channel of a room the connection left.
+func (c *connection) revoked(ctx actor.Context, roomID string) {
+	for name, g := range c.grants {
+		if g.roomID != roomID {
+			continue
+		}
+		if g.subscribed {
+			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
+		}
+		delete(c.grants, name)
+	}
+	delete(c.roomIDs, roomID)
+	c.publishGrants()
+}
+
+// publishGrants gives the MQTT side a fresh read-only copy of the channel
+// names, for its subscription checks.
+func (c *connection) publishGrants() {
+	names := make(map[string]struct{}, len(c.grants))
+	for name := range c.grants {
+		names[name] = struct{}{}
+	}
+	c.session.grants.Store(&names)
 }

@@ -2,6 +2,7 @@ package connection
 
 import (
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -11,36 +12,69 @@ import (
 	"github.com/starlingmq/starling/internal/mqtt"
 )
 
+// Channels tells which topics are live realtime channels.
+type Channels interface {
+	// IsChannel reports whether topic is a live channel's name; it must be
+	// cheap and safe for concurrent use.
+	IsChannel(topic string) bool
+}
+
+// Config configures Sessions.
+type Config struct {
+	// Root spawns the connection actors.
+	Root *actor.RootContext
+	// Registry watches them.
+	Registry *actor.PID
+	// Dispatcher receives the requests.
+	Dispatcher *actor.PID
+	// Rooms is the realtime rooms actor, told when a connection ends; nil
+	// without realtime.
+	Rooms *actor.PID
+	// Channels tells channel topics apart; nil without realtime.
+	Channels Channels
+	// DisconnectDelay is how long a connection outlives its client.
+	DisconnectDelay time.Duration
+	// Logger receives the connections' logs.
+	Logger *slog.Logger
+}
+
 // Sessions turns MQTT sessions into connection actors. It implements
 // mqtt.Sessions and is safe for concurrent use.
 type Sessions struct {
-	root       *actor.RootContext
-	registry   *actor.PID
-	dispatcher *actor.PID
-	delay      time.Duration
-	log        *slog.Logger
+	cfg Config
 }
 
-// NewSessions returns the session adapter: connection actors are spawned
-// from root, watched by registry, and send requests to dispatcher.
-func NewSessions(root *actor.RootContext, registry, dispatcher *actor.PID, delay time.Duration, log *slog.Logger) *Sessions {
-	return &Sessions{root: root, registry: registry, dispatcher: dispatcher, delay: delay, log: log}
+// NewSessions returns the session adapter.
+func NewSessions(cfg Config) *Sessions {
+	return &Sessions{cfg: cfg}
+}
+
+// Reserved reports whether topic is a realtime channel, on which clients may
+// not publish.
+func (s *Sessions) Reserved(topic string) bool {
+	return s.cfg.Channels != nil && s.cfg.Channels.IsChannel(topic)
 }
 
 // Open spawns the connection actor of a new MQTT session.
 func (s *Sessions) Open(peer *mqtt.Peer) mqtt.Session {
 	id := api.NewID()
+	sess := &session{sessions: s, conn: api.Connection{ID: id, Protocol: "mqtt"}}
+	sess.grants.Store(&map[string]struct{}{})
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &connection{id: id, peer: peer, delay: s.delay, log: s.log}
+		return &connection{
+			id: id, peer: peer, session: sess, rooms: s.cfg.Rooms, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
+			grants: map[string]*grant{}, roomIDs: map[string]int{},
+		}
 	})
-	pid := s.root.Spawn(props)
-	s.root.Send(s.registry, track{pid: pid})
-	s.log.Debug("connection opened", "connection", id, "client", peer.ID(), "remote", peer.Remote())
-	return &session{
-		sessions: s,
-		pid:      pid,
-		conn:     api.Connection{ID: id, Protocol: "mqtt"},
+	pid, err := s.cfg.Root.SpawnNamed(props, pidName(id))
+	if err != nil { // ids are random UUIDs: a clash is a bug
+		s.cfg.Logger.Error("cannot spawn connection actor", "connection", id, "error", err)
+		pid = s.cfg.Root.Spawn(props)
 	}
+	sess.pid = pid
+	s.cfg.Root.Send(s.cfg.Registry, track{pid: pid})
+	s.cfg.Logger.Debug("connection opened", "connection", id, "client", peer.ID(), "remote", peer.Remote())
+	return sess
 }
 
 // session is one client's handle, called from its MQTT read goroutine.
@@ -48,12 +82,34 @@ type session struct {
 	sessions *Sessions
 	pid      *actor.PID
 	conn     api.Connection
+	// grants is the connection actor's read-only copy of its channel names.
+	grants atomic.Pointer[map[string]struct{}]
+}
+
+// MaySubscribe refuses a live channel's topic unless the connection obtained
+// that channel.
+func (s *session) MaySubscribe(topic string) bool {
+	if !s.sessions.Reserved(topic) {
+		return true
+	}
+	_, ok := (*s.grants.Load())[topic]
+	return ok
+}
+
+// Subscribed tells the connection actor its client subscribed to topic.
+func (s *session) Subscribed(topic string) {
+	s.sessions.cfg.Root.Send(s.pid, topicSubscribed{topic: topic})
+}
+
+// Unsubscribed tells the connection actor its client left topic.
+func (s *session) Unsubscribed(topic string) {
+	s.sessions.cfg.Root.Send(s.pid, topicUnsubscribed{topic: topic})
 }
 
 // Request forwards a request payload to the dispatcher, answers to the
 // connection actor.
 func (s *session) Request(payload []byte) {
-	s.sessions.root.Send(s.sessions.dispatcher, dispatcher.Dispatch{
+	s.sessions.cfg.Root.Send(s.sessions.cfg.Dispatcher, dispatcher.Dispatch{
 		Payload:    payload,
 		Connection: s.conn,
 		ReplyTo:    s.pid,
@@ -62,5 +118,5 @@ func (s *session) Request(payload []byte) {
 
 // Closed starts the connection's disconnect delay.
 func (s *session) Closed() {
-	s.sessions.root.Send(s.pid, Disconnected{})
+	s.sessions.cfg.Root.Send(s.pid, Disconnected{})
 }

@@ -39,10 +39,16 @@ func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 	if err != nil {
 		return server.Metrics{}, fmt.Errorf("connection count: %w", err)
 	}
+	rt, err := n.realtime.Stats(ctx)
+	if err != nil {
+		return server.Metrics{}, fmt.Errorf("realtime stats: %w", err)
+	}
 	s := stats.(dispatcher.StatsResult)
 	return server.Metrics{
 		ConcurrentRequests: s.Running,
 		PendingRequests:    s.Pending,
 		Connections:        map[string]int{"mqtt": count.(int)},
+		Rooms:              rt.Rooms,
+		Subscriptions:      rt.Subscriptions,
 	}, nil
 }

@@ -15,8 +15,10 @@ import (
 
 	"github.com/starlingmq/starling/actors/connection"
 	"github.com/starlingmq/starling/actors/dispatcher"
+	"github.com/starlingmq/starling/actors/realtime"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/koncorde"
 	"github.com/starlingmq/starling/internal/mqtt"
 )
 
@@ -44,6 +46,7 @@ type Node struct {
 	dispatcher *actor.PID
 	registry   *actor.PID
 	mqtt       *mqtt.Server
+	realtime   *realtime.Realtime
 	started    time.Time
 	stopOnce   sync.Once
 	stopErr    error
@@ -59,12 +62,23 @@ func Start(opts Options) (*Node, error) {
 	}
 	cfg := opts.Config
 	n := &Node{id: newNodeID(), log: log, started: time.Now()}
+	var err error
 	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(minLevel{slog.LevelWarn, log.Handler()}).With("component", "actors")
 	}))
 	root := n.system.Root
 
-	n.controllers = append([]api.Controller{n.serverController()}, opts.Controllers...)
+	n.realtime, err = realtime.Start(n.system, realtime.Config{
+		Engine:   koncorde.New(koncorde.WithMaxConditions(cfg.Limits.SubscriptionConditionsCount)),
+		Node:     n.id,
+		MaxRooms: cfg.Limits.SubscriptionRooms,
+		Encode:   mqtt.EncodePublish,
+		Logger:   log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.controllers = append([]api.Controller{n.serverController(), n.realtime.Controller()}, opts.Controllers...)
 	dispatcherPID, err := root.SpawnNamed(dispatcher.Props(dispatcher.Config{
 		Node:               n.id,
 		MaxRequestSize:     cfg.Server.MaxRequestSize,
@@ -87,7 +101,15 @@ func Start(opts Options) (*Node, error) {
 		log.Warn("MQTT is disabled (server.protocols.mqtt.enabled): no client can connect")
 		return n, nil
 	}
-	sessions := connection.NewSessions(root, n.registry, n.dispatcher, cfg.Server.MQTT.DisconnectDelay, log)
+	sessions := connection.NewSessions(connection.Config{
+		Root:            root,
+		Registry:        n.registry,
+		Dispatcher:      n.dispatcher,
+		Rooms:           n.realtime.Rooms(),
+		Channels:        n.realtime,
+		DisconnectDelay: cfg.Server.MQTT.DisconnectDelay,
+		Logger:          log,
+	})
 	n.mqtt, err = mqtt.New(mqtt.Options{
 		MQTT:           cfg.Server.MQTT,
 		DevelopmentEnv: cfg.DevelopmentEnv,
@@ -159,6 +181,9 @@ func (n *Node) shutdown(ctx context.Context) error {
 	}
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.Close())
+	}
+	if err := n.realtime.Stop(); err != nil {
+		errs = append(errs, fmt.Errorf("stop realtime: %w", err))
 	}
 	root := n.system.Root
 	for _, pid := range []*actor.PID{n.dispatcher, n.registry} {

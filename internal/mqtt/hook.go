@@ -34,6 +34,8 @@ func (h *hook) Provides(b byte) bool {
 		mochi.OnSessionEstablished,
 		mochi.OnDisconnect,
 		mochi.OnPublish,
+		mochi.OnSubscribed,
+		mochi.OnUnsubscribed,
 	}, []byte{b})
 }
 
@@ -42,25 +44,60 @@ func (h *hook) Provides(b byte) bool {
 func (h *hook) OnConnectAuthenticate(*mochi.Client, packets.Packet) bool { return true }
 
 // OnACLCheck allows every publish (OnPublish decides) and refuses
-// subscriptions to the request topic or with wildcards. It also runs for
-// every recipient of every delivered message, so it stays O(1).
+// subscriptions to the request topic, with wildcards, or to a realtime
+// channel the client was not given. It also runs for every recipient of
+// every delivered message, so it stays O(1).
 func (h *hook) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
 	if write {
 		return true
 	}
-	return h.server.subscribable(topic)
+	if !h.server.subscribable(topic) {
+		return false
+	}
+	s, ok := h.open.Load(cl)
+	return ok && s.(*openSession).session.MaySubscribe(topic)
+}
+
+// openSession pairs a session with its peer.
+type openSession struct {
+	session Session
+	peer    *Peer
 }
 
 // OnSessionEstablished opens the client's session.
 func (h *hook) OnSessionEstablished(cl *mochi.Client, _ packets.Packet) {
-	session := h.sessions.Open(&Peer{client: cl, server: h.server})
-	h.open.Store(cl, session)
+	peer := &Peer{client: cl, server: h.server}
+	peer.out = &outbox{peer: peer, limit: h.server.maxPending}
+	h.open.Store(cl, &openSession{session: h.sessions.Open(peer), peer: peer})
 }
 
 // OnDisconnect closes the client's session.
 func (h *hook) OnDisconnect(cl *mochi.Client, err error, _ bool) {
 	if s, ok := h.open.LoadAndDelete(cl); ok {
-		s.(Session).Closed()
+		s.(*openSession).peer.out.close()
+		s.(*openSession).session.Closed()
+	}
+}
+
+// OnSubscribed reports accepted subscriptions to the session.
+func (h *hook) OnSubscribed(cl *mochi.Client, pk packets.Packet, codes []byte) {
+	s, ok := h.open.Load(cl)
+	if !ok {
+		return
+	}
+	for i, sub := range pk.Filters {
+		if i < len(codes) && codes[i] < 0x80 {
+			s.(*openSession).session.Subscribed(sub.Filter)
+		}
+	}
+}
+
+// OnUnsubscribed reports removed subscriptions to the session.
+func (h *hook) OnUnsubscribed(cl *mochi.Client, pk packets.Packet) {
+	if s, ok := h.open.Load(cl); ok {
+		for _, sub := range pk.Filters {
+			s.(*openSession).session.Unsubscribed(sub.Filter)
+		}
 	}
 }
 
@@ -74,10 +111,11 @@ func (h *hook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Packet, e
 	switch {
 	case pk.TopicName == cfg.RequestTopic:
 		if s, ok := h.open.Load(cl); ok {
-			s.(Session).Request(pk.Payload)
+			s.(*openSession).session.Request(pk.Payload)
 		}
 		return pk, packets.CodeSuccessIgnore // acknowledged, never routed
-	case !cfg.AllowPubSub, pk.TopicName == cfg.ResponseTopic, strings.ContainsAny(pk.TopicName, "#+"):
+	case !cfg.AllowPubSub, pk.TopicName == cfg.ResponseTopic, strings.ContainsAny(pk.TopicName, "#+"),
+		h.sessions.Reserved(pk.TopicName):
 		h.log.Info("forbidden publish: closing the connection", "client", cl.ID, "topic", pk.TopicName)
 		_ = h.server.mochi.DisconnectClient(cl, packets.ErrNotAuthorized)
 		return pk, packets.ErrRejectPacket

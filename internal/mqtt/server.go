@@ -29,12 +29,16 @@ type Options struct {
 	Logger *slog.Logger
 	// LibraryLogger receives mochi-mqtt's own logs; Logger when nil.
 	LibraryLogger *slog.Logger
+	// MaxPendingNotifications bounds each client's queue of undelivered
+	// notifications; a client whose queue overflows is disconnected.
+	MaxPendingNotifications int
 }
 
 // Server is Starling's MQTT listener. Start it once, Close it once.
 type Server struct {
 	cfg                config.MQTT
 	broadcastResponses bool
+	maxPending         int
 	mochi              *mochi.Server
 	listener           net.Listener
 	log                *slog.Logger
@@ -52,6 +56,7 @@ func New(opts Options, sessions Sessions) (*Server, error) {
 	s := &Server{
 		cfg:                opts.MQTT,
 		broadcastResponses: opts.DevelopmentEnv && opts.MQTT.DevelopmentMode,
+		maxPending:         cmp.Or(opts.MaxPendingNotifications, 4096),
 		log:                log,
 	}
 	s.mochi = mochi.New(&mochi.Options{

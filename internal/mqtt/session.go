@@ -10,6 +10,9 @@ import (
 type Sessions interface {
 	// Open starts a session for peer and returns its handle.
 	Open(peer *Peer) Session
+	// Reserved reports whether clients may not publish on topic (the
+	// realtime channels); it must be cheap.
+	Reserved(topic string) bool
 }
 
 // Session is one client's session as the rest of the server sees it. Its
@@ -20,12 +23,21 @@ type Session interface {
 	Request(payload []byte)
 	// Closed reports that the client is gone. No Request follows.
 	Closed()
+	// MaySubscribe reports whether the client may subscribe to topic. It is
+	// also asked for every message mochi routes to the client, so it must
+	// be O(1) and not block.
+	MaySubscribe(topic string) bool
+	// Subscribed reports an accepted subscription to topic.
+	Subscribed(topic string)
+	// Unsubscribed reports that the client unsubscribed from topic.
+	Unsubscribed(topic string)
 }
 
 // Peer is one connected MQTT client. Its methods are safe for concurrent use.
 type Peer struct {
 	client *mochi.Client
 	server *Server
+	out    *outbox
 }
 
 // ID returns the client identifier of the MQTT session.
@@ -56,6 +68,14 @@ func (p *Peer) Write(topic string, payload []byte) error {
 		TopicName:   topic,
 		Payload:     payload,
 	})
+}
+
+// Deliver queues one packet made by EncodePublish for this client's
+// protocol version, without blocking. It returns false when the client is
+// gone, or when its queue was full: a client that cannot keep up with its
+// notifications is disconnected.
+func (p *Peer) Deliver(packet []byte) bool {
+	return p.out.deliver(packet)
 }
 
 // Closed reports whether the client's connection is closed.

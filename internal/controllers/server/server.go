@@ -38,6 +38,10 @@ type Metrics struct {
 	PendingRequests int
 	// Connections counts live connections by protocol.
 	Connections map[string]int
+	// Rooms is the number of realtime rooms.
+	Rooms int
+	// Subscriptions is the number of connections subscribed to a room.
+	Subscriptions int
 }
 
 // Controller returns the server controller reporting on node.
@@ -94,7 +98,8 @@ func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
 			"concurrentRequests": m.ConcurrentRequests,
 			"pendingRequests":    m.PendingRequests,
 		},
-		"network": map[string]any{"connections": m.Connections},
+		"network":  map[string]any{"connections": m.Connections},
+		"realtime": map[string]int{"rooms": m.Rooms, "subscriptions": m.Subscriptions},
 	}, nil
 }
 

@@ -1,0 +1,90 @@
+package channel
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Subscriber is an MQTT client as a channel sees it.
+type Subscriber interface {
+	// Deliver queues one encoded packet without blocking; false when the
+	// client is gone.
+	Deliver(packet []byte) bool
+	// ProtocolVersion is 3, 4 (MQTT 3.1.1) or 5.
+	ProtocolVersion() byte
+}
+
+// Encoder wraps a notification payload into a PUBLISH packet on topic for
+// a protocol version.
+type Encoder func(topic string, payload []byte, version byte) []byte
+
+// AddSubscriber makes a connection's MQTT client receive the channel's
+// notifications.
+type AddSubscriber struct {
+	// ConnectionID identifies the connection.
+	ConnectionID string
+	// Subscriber receives the packets.
+	Subscriber Subscriber
+}
+
+// RemoveSubscriber stops a connection's deliveries.
+type RemoveSubscriber struct {
+	// ConnectionID identifies the connection.
+	ConnectionID string
+}
+
+// Notify delivers one notification to every subscriber.
+type Notify struct {
+	// Payload is the notification JSON, shared by every channel it goes to.
+	Payload []byte
+}
+
+// Subscribers asks how many clients the channel delivers to; the answer is
+// an int.
+type Subscribers struct{}
+
+// channel is the actor; see the package documentation.
+type channel struct {
+	name        string
+	encode      Encoder
+	subscribers map[string]Subscriber
+}
+
+// Props returns the props of the channel actor for the channel name, whose
+// MQTT topic is that name.
+func Props(name string, encode Encoder) *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor {
+		return &channel{name: name, encode: encode, subscribers: map[string]Subscriber{}}
+	})
+}
+
+// Receive handles the channel's messages.
+func (c *channel) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case AddSubscriber:
+		c.subscribers[msg.ConnectionID] = msg.Subscriber
+	case RemoveSubscriber:
+		delete(c.subscribers, msg.ConnectionID)
+	case Notify:
+		c.fanOut(msg.Payload)
+	case Subscribers:
+		ctx.Respond(len(c.subscribers))
+	}
+}
+
+// fanOut encodes the notification once per protocol version in use and
+// queues it for every subscriber.
+func (c *channel) fanOut(payload []byte) {
+	var packets [6][]byte // by protocol version
+	for id, s := range c.subscribers {
+		v := s.ProtocolVersion()
+		if int(v) >= len(packets) {
+			continue
+		}
+		if packets[v] == nil {
+			packets[v] = c.encode(c.name, payload, v)
+		}
+		if !s.Deliver(packets[v]) {
+			delete(c.subscribers, id)
+		}
+	}
+}

@@ -1,0 +1,12 @@
+// Package channel owns the channel actors: one per Kuzzle realtime channel,
+// holding the MQTT clients subscribed to the channel's topic and fanning
+// notifications out to them.
+//
+// A notification reaches the actor already encoded as JSON, once for every
+// channel it goes to; the actor wraps it into one MQTT PUBLISH packet per
+// protocol version and hands the same bytes to every subscriber's bounded
+// queue, so delivery costs a queue append per subscriber. A subscriber that
+// cannot keep up is disconnected by its queue; the others are not slowed.
+//
+// channel imports protoactor only.
+package channel

@@ -1,0 +1,272 @@
+package realtime
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/starlingmq/starling/actors/channel"
+	"github.com/starlingmq/starling/actors/connection"
+	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/koncorde"
+)
+
+// anonymous is the kuid Kuzzle gives requests without a token.
+const anonymous = "-1"
+
+// Controller returns the realtime API controller.
+func (rt *Realtime) Controller() api.Controller {
+	return api.Controller{Name: "realtime", Actions: map[string]api.Action{
+		"subscribe":   rt.subscribe,
+		"join":        rt.join,
+		"unsubscribe": rt.unsubscribe,
+		"count":       rt.count,
+		"list":        rt.list,
+		"publish":     rt.publish,
+	}}
+}
+
+// subscription is subscribe's and join's result, keys in Kuzzle's order.
+type subscription struct {
+	Channel string `json:"channel"`
+	RoomID  string `json:"roomId"`
+}
+
+func (rt *Realtime) subscribe(ctx context.Context, req *api.Request) (any, error) {
+	index, collection, err := indexAndCollection(req)
+	if err != nil {
+		return nil, err
+	}
+	if req.Body == nil {
+		return nil, kerror.New("api.assert.body_required")
+	}
+	opts, err := subscriptionOptions(req)
+	if err != nil {
+		return nil, err
+	}
+	normalized, nerr := rt.engine.NormalizeJSON(index, collection, req.Body)
+	if nerr != nil {
+		return nil, nerr
+	}
+	return rt.enter(ctx, req, join{filter: normalized, roomID: normalized.ID, opts: opts})
+}
+
+func (rt *Realtime) join(ctx context.Context, req *api.Request) (any, error) {
+	roomID, err := bodyString(req, "roomId")
+	if err != nil {
+		return nil, err
+	}
+	opts, err := subscriptionOptions(req)
+	if err != nil {
+		return nil, err
+	}
+	return rt.enter(ctx, req, join{roomID: roomID, opts: opts})
+}
+
+// enter asks the rooms actor to add the requesting connection to a room,
+// then gives the connection its channel.
+func (rt *Realtime) enter(ctx context.Context, req *api.Request, msg join) (any, error) {
+	msg.connectionID = req.Connection.ID
+	msg.event = eventOf(req, "subscribe")
+	answer, err := rt.ask(ctx, msg)
+	if err != nil {
+		return nil, err
+	}
+	j := answer.(joined)
+	if j.err != nil {
+		return nil, j.err
+	}
+	if req.Connection.Protocol == "mqtt" {
+		// Sent before the response: the connection has the grant before its
+		// client can learn the channel's name.
+		rt.system.Root.Send(connection.PID(rt.system, req.Connection.ID),
+			connection.Granted{RoomID: j.roomID, Channel: j.channel, PID: j.pid})
+	}
+	return subscription{Channel: j.channel, RoomID: j.roomID}, nil
+}
+
+func (rt *Realtime) unsubscribe(ctx context.Context, req *api.Request) (any, error) {
+	roomID, err := bodyString(req, "roomId")
+	if err != nil {
+		return nil, err
+	}
+	answer, aerr := rt.ask(ctx, leave{roomID: roomID, connectionID: req.Connection.ID, event: eventOf(req, "unsubscribe")})
+	if aerr != nil {
+		return nil, aerr
+	}
+	if kerr, _ := answer.(*kerror.Error); kerr != nil {
+		return nil, kerr
+	}
+	if req.Connection.Protocol == "mqtt" {
+		rt.system.Root.Send(connection.PID(rt.system, req.Connection.ID), connection.Revoked{RoomID: roomID})
+	}
+	return map[string]string{"roomId": roomID}, nil
+}
+
+func (rt *Realtime) count(ctx context.Context, req *api.Request) (any, error) {
+	roomID, err := bodyString(req, "roomId")
+	if err != nil {
+		return nil, err
+	}
+	n, aerr := rt.ask(ctx, count{roomID: roomID})
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]int{"count": n.(int)}, nil
+}
+
+func (rt *Realtime) list(ctx context.Context, _ *api.Request) (any, error) {
+	return rt.ask(ctx, list{})
+}
+
+// publish sends a document to the channels whose filters match it, without
+// going through the rooms actor: the engine and the rooms' views are safe
+// for concurrent reads.
+func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
+	if req.Body == nil {
+		return nil, kerror.New("api.assert.body_required")
+	}
+	index, collection, err := indexAndCollection(req)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UnixMilli()
+	source := withKuzzleInfo(req.Body, now)
+	id, _, _ := req.String("_id")
+	doc, perr := koncorde.ParseDocument(source, id)
+	if perr != nil {
+		return nil, kerror.New("api.assert.invalid_argument", "body", "a JSON object")
+	}
+	var payload []byte
+	for _, roomID := range rt.engine.TestDocument(index, collection, doc) {
+		view, ok := rt.views.Load(roomID)
+		if !ok {
+			continue
+		}
+		for _, ch := range view.(*roomView).channels {
+			if !matchesScope(ch.opts.scope, "in") {
+				continue
+			}
+			if payload == nil {
+				if payload, perr = rt.documentPayload(req, index, collection, source, now); perr != nil {
+					return nil, perr
+				}
+			}
+			rt.system.Root.Send(ch.pid, channel.Notify{Payload: payload})
+		}
+	}
+	return map[string]bool{"published": true}, nil
+}
+
+// documentPayload encodes the notification of a published document, once
+// for every channel it goes to.
+func (rt *Realtime) documentPayload(req *api.Request, index, collection string, source []byte, now int64) ([]byte, error) {
+	return jsonx.Marshal(documentNotification{
+		Type: "document", Status: 200, Action: "publish", Scope: "in",
+		Result: documentResult{ID: req.Arg("_id"), Source: source},
+		Node:   rt.node, Event: "publish", RequestID: req.ID, Timestamp: now,
+		Volatile: nullIfEmpty(req.Volatile), Index: index, Collection: collection,
+		Controller: "realtime", Protocol: req.Connection.Protocol,
+	})
+}
+
+// withKuzzleInfo adds Kuzzle's _kuzzle_info metadata to a published body.
+func withKuzzleInfo(body []byte, now int64) []byte {
+	info := `"_kuzzle_info":{"author":"` + anonymous + `","createdAt":` + strconv.FormatInt(now, 10) + `}`
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) < 2 || trimmed[0] != '{' {
+		return body // an array body: JavaScript drops the property when serializing
+	}
+	if bytes.Contains(trimmed, []byte(`"_kuzzle_info"`)) {
+		var doc map[string]jsonx.RawMessage
+		if err := jsonx.Unmarshal(trimmed, &doc); err == nil {
+			doc["_kuzzle_info"] = jsonx.RawMessage(info[len(`"_kuzzle_info":`):])
+			if out, err := jsonx.Marshal(doc); err == nil {
+				return out
+			}
+		}
+	}
+	out := make([]byte, 0, len(trimmed)+len(info)+1)
+	out = append(out, trimmed[:len(trimmed)-1]...)
+	if len(bytes.TrimSpace(trimmed[1:len(trimmed)-1])) > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, info...)
+	return append(out, '}')
+}
+
+// eventOf keeps what a user notification needs from a request.
+func eventOf(req *api.Request, action string) event {
+	return event{action: action, protocol: req.Connection.Protocol, timestamp: time.Now().UnixMilli(), volatile: req.Volatile}
+}
+
+// indexAndCollection reads the index and collection arguments, both
+// required, as Kuzzle's getIndexAndCollection does.
+func indexAndCollection(req *api.Request) (string, string, *kerror.Error) {
+	index, _, err := req.String("index")
+	if err != nil {
+		return "", "", err
+	}
+	if index == "" {
+		return "", "", kerror.New("api.assert.missing_argument", "index")
+	}
+	collection, _, err := req.String("collection")
+	if err != nil {
+		return "", "", err
+	}
+	if collection == "" {
+		return "", "", kerror.New("api.assert.missing_argument", "collection")
+	}
+	return index, collection, nil
+}
+
+// subscriptionOptions reads and checks the scope and users arguments.
+func subscriptionOptions(req *api.Request) (options, *kerror.Error) {
+	scope, hasScope, err := optionArg(req, "scope")
+	if err != nil {
+		return options{}, kerror.New("core.realtime.invalid_scope")
+	}
+	users, hasUsers, err := optionArg(req, "users")
+	if err != nil {
+		return options{}, kerror.New("core.realtime.invalid_users")
+	}
+	return parseOptions(scope, hasScope, users, hasUsers)
+}
+
+// optionArg reads an option: absent gives false; present but not a string
+// (null included) is an invalid value.
+func optionArg(req *api.Request, name string) (string, bool, *kerror.Error) {
+	raw := req.Arg(name)
+	if raw == nil {
+		return "", false, nil
+	}
+	s, ok, err := req.String(name)
+	if err != nil || !ok {
+		return "", true, kerror.New("api.assert.invalid_type", name, "string")
+	}
+	return s, true, nil
+}
+
+// bodyString reads a required string field of the body, as Kuzzle's
+// getBodyString does.
+func bodyString(req *api.Request, name string) (string, *kerror.Error) {
+	if req.Body == nil {
+		return "", kerror.New("api.assert.body_required")
+	}
+	var body map[string]jsonx.RawMessage
+	if req.Body[0] != '{' || jsonx.Unmarshal(req.Body, &body) != nil {
+		return "", kerror.New("api.assert.missing_argument", "body."+name)
+	}
+	raw, ok := body[name]
+	if !ok {
+		return "", kerror.New("api.assert.missing_argument", "body."+name)
+	}
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || jsonx.Unmarshal(raw, &s) != nil {
+		return "", kerror.New("api.assert.invalid_type", "body."+name, "string")
+	}
+	return s, nil
+}

@@ -1,0 +1,21 @@
+// Package realtime owns Kuzzle's realtime subsystem: the rooms actor (one
+// per server, Kuzzle's "hotel clerk"), which keeps every room — a filter
+// with its subscribed connections and its channels — and the realtime API
+// controller (subscribe, join, unsubscribe, count, list, publish).
+//
+// The message flow:
+//
+//	subscribe ──normalize (worker)──▶ rooms ──spawn──▶ channel actor
+//	          ◀──{roomId, channel}───┘   └──user "in"──▶ other channels
+//	          ──Granted──▶ connection (its client may now MQTT-subscribe)
+//	publish ──test (worker)──▶ channel actors ──▶ subscribers' queues
+//
+// A room's id is its normalized filter's id; a channel is a room seen with
+// given scope and users options, named roomId-<digits> as in Kuzzle. The
+// rooms actor publishes, for each room, a read-only view of its channels;
+// publish reads those views on the caller's worker, so matching and fan-out
+// never queue behind subscriptions.
+//
+// realtime imports actors/channel, actors/connection, internal/api,
+// internal/kerror, internal/koncorde and internal/jsonx.
+package realtime

@@ -1,0 +1,110 @@
+package realtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/starlingmq/starling/actors/channel"
+	"github.com/starlingmq/starling/internal/koncorde"
+)
+
+// askTimeout bounds an action's wait for the rooms actor.
+const askTimeout = 10 * time.Second
+
+// Config configures the realtime subsystem.
+type Config struct {
+	// Engine matches documents against the rooms' filters.
+	Engine *koncorde.Engine
+	// Node is the server id written in notifications.
+	Node string
+	// MaxRooms is limits.subscriptionRooms (0: no limit).
+	MaxRooms int
+	// Encode wraps notifications into MQTT packets.
+	Encode channel.Encoder
+	// Logger receives the subsystem's logs.
+	Logger *slog.Logger
+}
+
+// Realtime is the running realtime subsystem. Its methods are safe for
+// concurrent use.
+type Realtime struct {
+	system *actor.ActorSystem
+	rooms  *actor.PID
+	engine *koncorde.Engine
+	node   string
+	views  *sync.Map
+	log    *slog.Logger
+}
+
+// Start spawns the rooms actor.
+func Start(system *actor.ActorSystem, cfg Config) (*Realtime, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	views := &sync.Map{}
+	pid, err := system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+		return &rooms{
+			engine: cfg.Engine, node: cfg.Node, maxRooms: cfg.MaxRooms, encode: cfg.Encode,
+			views: views, log: cfg.Logger, rooms: map[string]*room{}, memberships: map[string]int{},
+		}
+	}), "realtime")
+	if err != nil {
+		return nil, fmt.Errorf("spawn the realtime rooms actor: %w", err)
+	}
+	return &Realtime{system: system, rooms: pid, engine: cfg.Engine, node: cfg.Node, views: views, log: cfg.Logger}, nil
+}
+
+// Rooms returns the rooms actor, which connection actors tell when they end.
+func (rt *Realtime) Rooms() *actor.PID { return rt.rooms }
+
+// IsChannel reports whether topic names a live channel.
+func (rt *Realtime) IsChannel(topic string) bool {
+	dash := strings.LastIndexByte(topic, '-')
+	if dash < 0 {
+		return false
+	}
+	view, ok := rt.views.Load(topic[:dash])
+	if !ok {
+		return false
+	}
+	for _, ch := range view.(*roomView).channels {
+		if ch.name == topic {
+			return true
+		}
+	}
+	return false
+}
+
+// Stats returns the number of rooms and of subscribed connections.
+func (rt *Realtime) Stats(ctx context.Context) (Stats, error) {
+	answer, err := rt.ask(ctx, stats{})
+	if err != nil {
+		return Stats{}, err
+	}
+	return answer.(Stats), nil
+}
+
+// Stop stops the rooms actor and its channels.
+func (rt *Realtime) Stop() error {
+	return rt.system.Root.StopFuture(rt.rooms).Wait()
+}
+
+// ask sends msg to the rooms actor and waits for the answer. Actions run on
+// dispatcher workers, never inside an actor, so they may wait.
+func (rt *Realtime) ask(ctx context.Context, msg any) (any, error) {
+	timeout := askTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(deadline))
+	}
+	answer, err := rt.system.Root.RequestFuture(rt.rooms, msg, timeout).Result()
+	if err != nil {
+		return nil, fmt.Errorf("ask the realtime rooms actor: %w", err)
+	}
+	return answer, nil
+}

@@ -1,0 +1,241 @@
+package realtime
+
+import (
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/starlingmq/starling/actors/channel"
+	"github.com/starlingmq/starling/actors/connection"
+	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/koncorde"
+)
+
+// room is one filter's subscriptions, owned by the rooms actor.
+type room struct {
+	id, index, collection string
+	// members maps each subscribed connection to the volatile data it
+	// subscribed with, sent again when it leaves.
+	members  map[string]jsonx.RawMessage
+	channels map[string]*channelRef
+}
+
+// channelRef is one channel of a room.
+type channelRef struct {
+	name string
+	opts options
+	pid  *actor.PID
+}
+
+// roomView is the read-only copy of a room's channels that publish reads.
+type roomView struct {
+	channels []channelRef
+}
+
+// event is what a user notification needs from the request causing it.
+type event struct {
+	action    string // "subscribe", "unsubscribe"
+	protocol  string
+	timestamp int64
+	volatile  jsonx.RawMessage
+}
+
+// join adds a connection to a room (created from filter when not nil) with
+// a channel for opts; the answer is a joined.
+type join struct {
+	filter       *koncorde.Normalized
+	roomID       string
+	connectionID string
+	opts         options
+	event        event
+}
+
+// joined answers join.
+type joined struct {
+	roomID, channel string
+	pid             *actor.PID
+	err             *kerror.Error
+}
+
+// leave removes a connection from a room; the answer is a *kerror.Error,
+// nil on success.
+type leave struct {
+	roomID, connectionID string
+	event                event
+}
+
+// count asks a room's size; the answer is an int, 0 for no such room.
+type count struct{ roomID string }
+
+// list asks for every room's size by index and collection; the answer is a
+// map[string]map[string]map[string]int.
+type list struct{}
+
+// stats asks for the number of rooms and of subscribed connections; the
+// answer is a Stats.
+type stats struct{}
+
+// Stats are the realtime counters of server:metrics.
+type Stats struct {
+	Rooms         int `json:"rooms"`
+	Subscriptions int `json:"subscriptions"`
+}
+
+// rooms is the rooms actor; see the package documentation.
+type rooms struct {
+	engine   *koncorde.Engine
+	node     string
+	maxRooms int
+	encode   channel.Encoder
+	views    *sync.Map // roomID → *roomView, written here only
+	log      *slog.Logger
+	rooms    map[string]*room
+	// memberships counts each connection's rooms.
+	memberships map[string]int
+}
+
+// Receive handles the rooms actor's messages.
+func (r *rooms) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case join:
+		ctx.Respond(r.join(ctx, msg))
+	case leave:
+		ctx.Respond(r.leave(ctx, msg.roomID, msg.connectionID, msg.event))
+	case connection.Gone:
+		for _, id := range msg.Rooms {
+			r.leave(ctx, id, msg.ConnectionID, event{action: "unsubscribe"})
+		}
+	case count:
+		n := 0
+		if rm, ok := r.rooms[msg.roomID]; ok {
+			n = len(rm.members)
+		}
+		ctx.Respond(n)
+	case list:
+		ctx.Respond(r.list())
+	case stats:
+		ctx.Respond(Stats{Rooms: len(r.rooms), Subscriptions: len(r.memberships)})
+	}
+}
+
+// join implements realtime:subscribe and realtime:join.
+func (r *rooms) join(ctx actor.Context, msg join) joined {
+	rm, ok := r.rooms[msg.roomID]
+	if !ok {
+		if msg.filter == nil {
+			return joined{err: kerror.New("core.realtime.room_not_found", msg.roomID)}
+		}
+		if r.maxRooms > 0 && len(r.rooms) >= r.maxRooms {
+			return joined{err: kerror.New("core.realtime.too_many_rooms")}
+		}
+		r.engine.Store(msg.filter)
+		rm = &room{id: msg.roomID, index: msg.filter.Index, collection: msg.filter.Collection,
+			members: map[string]jsonx.RawMessage{}, channels: map[string]*channelRef{}}
+		r.rooms[msg.roomID] = rm
+	}
+	if _, member := rm.members[msg.connectionID]; !member {
+		rm.members[msg.connectionID] = msg.event.volatile
+		r.memberships[msg.connectionID]++
+		// Kuzzle notifies the channels that existed before this subscription.
+		r.notifyUsers(ctx, rm, "in", msg.event)
+	}
+	name := channelName(rm.id, msg.opts)
+	ch, ok := rm.channels[name]
+	if !ok {
+		ch = &channelRef{name: name, opts: msg.opts, pid: ctx.Spawn(channel.Props(name, r.encode))}
+		rm.channels[name] = ch
+		r.publishView(rm)
+	}
+	return joined{roomID: rm.id, channel: name, pid: ch.pid}
+}
+
+// leave implements realtime:unsubscribe and the end of a connection.
+func (r *rooms) leave(ctx actor.Context, roomID, connectionID string, ev event) *kerror.Error {
+	rm, ok := r.rooms[roomID]
+	if !ok {
+		return kerror.New("core.realtime.not_subscribed", connectionID, roomID)
+	}
+	volatile, member := rm.members[connectionID]
+	if !member {
+		return kerror.New("core.realtime.not_subscribed", connectionID, roomID)
+	}
+	delete(rm.members, connectionID)
+	if r.memberships[connectionID]--; r.memberships[connectionID] <= 0 {
+		delete(r.memberships, connectionID)
+	}
+	if len(rm.members) == 0 {
+		r.remove(ctx, rm)
+		return nil
+	}
+	ev.volatile = volatile
+	r.notifyUsers(ctx, rm, "out", ev)
+	return nil
+}
+
+// remove deletes an empty room, its filter and its channels.
+func (r *rooms) remove(ctx actor.Context, rm *room) {
+	delete(r.rooms, rm.id)
+	r.views.Delete(rm.id)
+	r.engine.Remove(rm.id)
+	for _, ch := range rm.channels {
+		ctx.Stop(ch.pid)
+	}
+}
+
+// publishView replaces the read-only copy of a room's channels.
+func (r *rooms) publishView(rm *room) {
+	view := &roomView{channels: make([]channelRef, 0, len(rm.channels))}
+	for _, ch := range rm.channels {
+		view.channels = append(view.channels, *ch)
+	}
+	r.views.Store(rm.id, view)
+}
+
+// notifyUsers sends a user notification to the room's channels that asked
+// for kind ("in" or "out").
+func (r *rooms) notifyUsers(ctx actor.Context, rm *room, kind string, ev event) {
+	var payload []byte
+	for _, ch := range rm.channels {
+		if !matchesUsers(ch.opts.users, kind) {
+			continue
+		}
+		if payload == nil {
+			var err error
+			payload, err = jsonx.Marshal(userNotification{
+				Type: "user", Status: 200, User: kind, Result: userCount{Count: len(rm.members)},
+				Node: r.node, Timestamp: ev.timestamp, Volatile: nullIfEmpty(ev.volatile),
+				Index: rm.index, Collection: rm.collection, Controller: "realtime", Action: ev.action,
+				Protocol: ev.protocol,
+			})
+			if err != nil {
+				r.log.Error("cannot encode a user notification", "room", rm.id, "error", err)
+				return
+			}
+		}
+		ctx.Send(ch.pid, channel.Notify{Payload: payload})
+	}
+}
+
+// list counts each room's members by index and collection.
+func (r *rooms) list() map[string]map[string]map[string]int {
+	out := map[string]map[string]map[string]int{}
+	ids := make([]string, 0, len(r.rooms))
+	for id := range r.rooms {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		rm := r.rooms[id]
+		if out[rm.index] == nil {
+			out[rm.index] = map[string]map[string]int{}
+		}
+		if out[rm.index][rm.collection] == nil {
+			out[rm.index][rm.collection] = map[string]int{}
+		}
+		out[rm.index][rm.collection][id] = len(rm.members)
+	}
+	return out
+}
