@@ -1,5 +1,7 @@
 package koncorde
 
+import "slices"
+
 // scratch is the per-test state, pooled: hit counts per subfilter and
 // seen marks per filter, valid for the current epoch only so that nothing
 // needs clearing between tests.
@@ -8,7 +10,7 @@ type scratch struct {
 	stamp  []uint32 // per subfilter id
 	count  []int32  // per subfilter id
 	fstamp []uint32 // per filter slot
-	out    []string
+	out    []string // ids found, reused: the caller gets a copy
 	scope  *scope
 	probe  probe
 	doc    document // reused by Engine.Test
@@ -28,13 +30,19 @@ func (sc *scratch) begin(s *scope) {
 	if n := int(s.nfilter); len(sc.fstamp) < n {
 		sc.fstamp = append(sc.fstamp, make([]uint32, n-len(sc.fstamp))...)
 	}
-	sc.out = nil
+	sc.out = sc.out[:0]
 	sc.scope = s
 }
 
 // hit counts one satisfied positive condition for each of its subfilters.
 func (sc *scratch) hit(e *entry, p *probe) {
-	for _, sf := range e.subs {
+	for _, d := range e.direct {
+		if sc.fstamp[d.slot] != sc.epoch {
+			sc.fstamp[d.slot] = sc.epoch
+			sc.out = append(sc.out, d.id)
+		}
+	}
+	for _, sf := range e.multi {
 		if sc.stamp[sf.id] != sc.epoch {
 			sc.stamp[sf.id] = sc.epoch
 			sc.count[sf.id] = 0
@@ -96,8 +104,12 @@ func (s *scope) finish(p *probe, sc *scratch) []string {
 	for _, sf := range s.always {
 		sc.complete(sf, p)
 	}
-	out := sc.out
-	sc.out, sc.scope = nil, nil
+	var out []string
+	if len(sc.out) > 0 { // one allocation, of the right size
+		out = slices.Clone(sc.out)
+		clear(sc.out)
+	}
+	sc.scope = nil
 	p.document, p.body = nil, nil
 	return out
 }

@@ -1,6 +1,9 @@
 package koncorde
 
-import "sync/atomic"
+import (
+	"slices"
+	"sync/atomic"
+)
 
 // scope holds the filters of one index and collection, their subfilters
 // (the terms of their normal forms, shared between filters) and the
@@ -35,13 +38,27 @@ type subfilter struct {
 	pos     []*entry
 	negs    []literal
 	filters []*storedFilter
-	always  int // position in scope.always, -1 when it has positives
+	always  int  // position in scope.always, -1 when it has positives
+	simple  bool // one positive condition, no negated one: see entry.direct
 }
 
 // entry is one positive condition and the subfilters that need it.
+//
+// A hit on the condition completes its simple subfilter, if it has one (a
+// term of this condition alone), so that subfilter's filters are copied
+// into direct: the hit reports them without going through hit counts,
+// which is most of the matching work of one-condition filters.
 type entry struct {
-	c    *condition
-	subs []*subfilter
+	c      *condition
+	subs   []*subfilter   // every subfilter needing the condition
+	multi  []*subfilter   // the subs that are not simple
+	direct []directFilter // the filters of the simple subfilter
+}
+
+// directFilter is a filter reported as soon as a condition holds.
+type directFilter struct {
+	slot int32
+	id   string
 }
 
 func newScope() *scope {
@@ -65,6 +82,10 @@ func (s *scope) add(n *Normalized) {
 		}
 		sf.filters = append(sf.filters, f)
 		f.subs = append(f.subs, sf)
+		if sf.simple {
+			e := sf.pos[0]
+			e.direct = append(e.direct, directFilter{slot: f.slot, id: f.id})
+		}
 	}
 }
 
@@ -104,6 +125,12 @@ func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 		sf.pos = append(sf.pos, e)
 	}
 	sf.npos = int32(len(sf.pos))
+	sf.simple = sf.npos == 1 && len(sf.negs) == 0
+	if !sf.simple {
+		for _, e := range sf.pos {
+			e.multi = append(e.multi, sf)
+		}
+	}
 	if sf.npos == 0 {
 		sf.always = len(s.always)
 		s.always = append(s.always, sf)
@@ -118,6 +145,10 @@ func (s *scope) remove(id string) int {
 	s.freeF = append(s.freeF, f.slot)
 	for _, sf := range f.subs {
 		sf.filters = deleteFirst(sf.filters, f)
+		if sf.simple {
+			e := sf.pos[0]
+			e.direct = slices.DeleteFunc(e.direct, func(d directFilter) bool { return d.slot == f.slot })
+		}
 		if len(sf.filters) == 0 {
 			s.dropSubfilter(sf)
 		}
@@ -137,6 +168,9 @@ func (s *scope) dropSubfilter(sf *subfilter) {
 	}
 	for _, e := range sf.pos {
 		e.subs = deleteFirst(e.subs, sf)
+		if !sf.simple {
+			e.multi = deleteFirst(e.multi, sf)
+		}
 		if len(e.subs) == 0 {
 			delete(s.conds, e.c.key)
 			s.unindex(e)
