@@ -7,7 +7,7 @@
 #include "starling.h"
 
 STARLING_MANIFEST("{\"controller\":\"faults\",\"actions\":[\"empty\",\"echo\",\"loop\",\"bomb\","
-		  "\"trap\",\"badjson\",\"huge\",\"fail\",\"kerror\",\"call\",\"now\"],"
+		  "\"trap\",\"badjson\",\"huge\",\"fail\",\"kerror\",\"call\",\"now\",\"slow\"],"
 		  "\"filters\":[\"even\"]}")
 
 static volatile unsigned long spin;
@@ -54,6 +54,12 @@ int starling_on_request(const char *req, size_t len, starling_buf *out)
 			return starling_buf_puts(out, "{\"message\":\"no body\"}"), 1;
 		starling_log(STARLING_INFO, "calling the API");
 		starling_call(v, vlen, out);
+	} else if (starling_json_eq(action, alen, "slow")) {
+		/* busy for 300 ms, then answers: a call in flight during a reload */
+		int64_t end = starling_now() + 300;
+		while (starling_now() < end)
+			spin++;
+		starling_buf_puts(out, "\"slow done\"");
 	} else if (starling_json_eq(action, alen, "now")) {
 		starling_buf_printf(out, "%lld", (long long)starling_now());
 	} else {
