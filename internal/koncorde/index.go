@@ -135,7 +135,7 @@ func (fi *fieldIndex) hits(path string, v any, p *probe, sc *scratch) {
 			sc.hit(e, p)
 		}
 		if fi.ranges != nil {
-			fi.ranges.stab(x, sc, p)
+			fi.ranges.stab(x, func(e *entry) { sc.hit(e, p) })
 		}
 	case bool, nil:
 		if e := fi.equals[x]; e != nil {
