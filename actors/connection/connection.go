@@ -78,14 +78,15 @@ func (c *connection) Receive(ctx actor.Context) {
 	case Revoked:
 		c.revoked(ctx, msg.RoomID)
 	case topicSubscribed:
-		if g, ok := c.grants[msg.topic]; ok && !g.subscribed {
+		if g, ok := c.grants[msg.topic]; ok && g.pid.Equal(msg.pid) {
 			g.subscribed = true
-			ctx.Send(g.pid, channel.AddSubscriber{ConnectionID: c.id, Subscriber: c.peer})
+		} else {
+			// Revoked in between: take the subscription back.
+			ctx.Send(msg.pid, channel.RemoveSubscriber{ConnectionID: c.id})
 		}
 	case topicUnsubscribed:
-		if g, ok := c.grants[msg.topic]; ok && g.subscribed {
+		if g, ok := c.grants[msg.topic]; ok {
 			g.subscribed = false
-			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
 		}
 	}
 }
@@ -132,12 +133,12 @@ func (c *connection) revoked(ctx actor.Context, roomID string) {
 	c.publishGrants()
 }
 
-// publishGrants gives the MQTT side a fresh read-only copy of the channel
-// names, for its subscription checks.
+// publishGrants gives the MQTT side a fresh read-only copy of the channels,
+// for its subscription checks.
 func (c *connection) publishGrants() {
-	names := make(map[string]struct{}, len(c.grants))
-	for name := range c.grants {
-		names[name] = struct{}{}
+	channels := make(map[string]*actor.PID, len(c.grants))
+	for name, g := range c.grants {
+		channels[name] = g.pid
 	}
-	c.session.grants.Store(&names)
+	c.session.grants.Store(&channels)
 }

@@ -28,8 +28,12 @@ type Gone struct {
 	Rooms []string
 }
 
-// topicSubscribed reports that the MQTT client subscribed to a topic.
-type topicSubscribed struct{ topic string }
+// topicSubscribed reports that the MQTT client subscribed to a channel's
+// topic; the session already added it to the channel actor pid.
+type topicSubscribed struct {
+	topic string
+	pid   *actor.PID
+}
 
 // topicUnsubscribed reports that the MQTT client unsubscribed from a topic.
 type topicUnsubscribed struct{ topic string }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/dispatcher"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/mqtt"
@@ -58,8 +59,8 @@ func (s *Sessions) Reserved(topic string) bool {
 // Open spawns the connection actor of a new MQTT session.
 func (s *Sessions) Open(peer *mqtt.Peer) mqtt.Session {
 	id := api.NewID()
-	sess := &session{sessions: s, conn: api.Connection{ID: id, Protocol: "mqtt"}}
-	sess.grants.Store(&map[string]struct{}{})
+	sess := &session{sessions: s, peer: peer, conn: api.Connection{ID: id, Protocol: "mqtt"}}
+	sess.grants.Store(&map[string]*actor.PID{})
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &connection{
 			id: id, peer: peer, session: sess, rooms: s.cfg.Rooms, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
@@ -81,9 +82,10 @@ func (s *Sessions) Open(peer *mqtt.Peer) mqtt.Session {
 type session struct {
 	sessions *Sessions
 	pid      *actor.PID
+	peer     *mqtt.Peer
 	conn     api.Connection
-	// grants is the connection actor's read-only copy of its channel names.
-	grants atomic.Pointer[map[string]struct{}]
+	// grants is the connection actor's read-only copy of its channels.
+	grants atomic.Pointer[map[string]*actor.PID]
 }
 
 // MaySubscribe refuses a live channel's topic unless the connection obtained
@@ -96,14 +98,28 @@ func (s *session) MaySubscribe(topic string) bool {
 	return ok
 }
 
-// Subscribed tells the connection actor its client subscribed to topic.
+// Subscribed adds the client to a granted channel's subscribers. It runs
+// before mochi sends the SUBACK, and posts straight to the channel actor: any
+// notification the client's later requests cause is queued after it.
 func (s *session) Subscribed(topic string) {
-	s.sessions.cfg.Root.Send(s.pid, topicSubscribed{topic: topic})
+	pid, ok := (*s.grants.Load())[topic]
+	if !ok {
+		return
+	}
+	root := s.sessions.cfg.Root
+	root.Send(pid, channel.AddSubscriber{ConnectionID: s.conn.ID, Subscriber: s.peer})
+	root.Send(s.pid, topicSubscribed{topic: topic, pid: pid})
 }
 
-// Unsubscribed tells the connection actor its client left topic.
+// Unsubscribed removes the client from a channel's subscribers.
 func (s *session) Unsubscribed(topic string) {
-	s.sessions.cfg.Root.Send(s.pid, topicUnsubscribed{topic: topic})
+	pid, ok := (*s.grants.Load())[topic]
+	if !ok {
+		return
+	}
+	root := s.sessions.cfg.Root
+	root.Send(pid, channel.RemoveSubscriber{ConnectionID: s.conn.ID})
+	root.Send(s.pid, topicUnsubscribed{topic: topic})
 }
 
 // Request forwards a request payload to the dispatcher, answers to the

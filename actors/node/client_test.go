@@ -254,3 +254,6 @@ func expectNothingBefore(t *testing.T, c client) {
 	default:
 	}
 }
+
+// timeout returns a channel closed after the tests' wait bound.
+func timeout() <-chan time.Time { return time.After(wait) }

@@ -111,11 +111,12 @@ func Start(opts Options) (*Node, error) {
 		Logger:          log,
 	})
 	n.mqtt, err = mqtt.New(mqtt.Options{
-		MQTT:           cfg.Server.MQTT,
-		DevelopmentEnv: cfg.DevelopmentEnv,
-		MaxRequestSize: cfg.Server.MaxRequestSize,
-		Logger:         log,
-		LibraryLogger:  slog.New(minLevel{slog.LevelWarn, log.Handler()}),
+		MQTT:                    cfg.Server.MQTT,
+		DevelopmentEnv:          cfg.DevelopmentEnv,
+		MaxRequestSize:          cfg.Server.MaxRequestSize,
+		Logger:                  log,
+		LibraryLogger:           slog.New(minLevel{slog.LevelWarn, log.Handler()}),
+		MaxPendingNotifications: cfg.Server.MQTT.MaxPendingNotifications,
 	}, sessions)
 	if err != nil {
 		return nil, err

@@ -47,6 +47,10 @@ type MQTT struct {
 	Host string
 	// Port is server.protocols.mqtt.server.port; 0 picks a free port.
 	Port int
+	// MaxPendingNotifications bounds each client's queue of undelivered
+	// realtime notifications; a client that falls that far behind is
+	// disconnected. A Starling addition.
+	MaxPendingNotifications int
 }
 
 // Limits holds the limits.* keys Starling enforces.
@@ -86,13 +90,14 @@ func defaults() map[string]any {
 			"maxRequestSize": "1MB",
 			"protocols": map[string]any{
 				"mqtt": map[string]any{
-					"enabled":               true,
-					"allowPubSub":           false,
-					"developmentMode":       false,
-					"disconnectDelay":       250.0,
-					"requestTopic":          "Kuzzle/request",
-					"responseTopic":         "Kuzzle/response",
-					"realtimeNotifications": true,
+					"enabled":                 true,
+					"allowPubSub":             false,
+					"developmentMode":         false,
+					"disconnectDelay":         250.0,
+					"requestTopic":            "Kuzzle/request",
+					"responseTopic":           "Kuzzle/response",
+					"realtimeNotifications":   true,
+					"maxPendingNotifications": 4096.0,
 					"server": map[string]any{
 						"host": "",
 						"port": 1883.0,

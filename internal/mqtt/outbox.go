@@ -39,7 +39,9 @@ func (o *outbox) deliver(packet []byte) bool {
 		o.mu.Unlock()
 		o.peer.server.log.Warn("client too slow for its notifications: disconnecting",
 			"client", o.peer.client.ID, "pending", o.limit)
-		_ = o.peer.server.mochi.DisconnectClient(o.peer.client, packets.ErrQuotaExceeded)
+		// No DISCONNECT packet: its socket is full, a write would block. Closing
+		// the socket also frees a writer blocked on it.
+		o.peer.client.Stop(packets.ErrQuotaExceeded)
 		return false
 	}
 	o.queue = append(o.queue, packet)
