@@ -11,8 +11,14 @@
 //     the response topic, whose publishers are disconnected;
 //   - subscriptions to the request topic or with a wildcard are refused
 //     with a SUBACK failure, and the connection stays open;
+//   - a realtime channel's topic may be subscribed to only by a client whose
+//     connection obtained that channel, and published on by nobody;
 //   - responses go to the requesting client only, or, in development mode,
 //     to every subscriber of the response topic.
+//
+// Realtime notifications do not go through mochi's topic routing: channel
+// actors hand encoded PUBLISH packets to each subscriber's Peer.Deliver,
+// whose bounded queue (outbox.go) writes them in batches.
 //
 // mqtt knows nothing of actors: callers implement Sessions. It imports
 // internal/config only.
