@@ -8,9 +8,9 @@ import (
 	"github.com/starlingmq/starling/internal/koncorde"
 )
 
-// benchSizes are the filter counts the Go benchmarks use: the small end
-// of the side-by-side run, where per-document costs dominate.
-var benchSizes = []int{10000}
+// benchSizes are the filter counts of the side-by-side run; pick one with
+// -bench, e.g. -bench Test/range/10000.
+var benchSizes = []int{10000, 100000}
 
 // BenchmarkRegister registers each family's workload in a new engine.
 func BenchmarkRegister(b *testing.B) {

@@ -1,16 +1,20 @@
 package koncorde
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 var negInf = math.Inf(-1)
 
 // geoIndex finds the geo conditions of one field whose shape contains a
 // point. It is a hierarchy of grids: a shape goes to the finest level where
-// its envelope spans at most two cells each way, in every cell it touches
-// there; a point looks up one cell per level in use, then runs the exact
-// test on what it finds.
+// its envelope spans at most four cells each way, in every cell it touches
+// there; a point looks up one cell per level in use, tests the envelopes
+// stored in the cell, then runs the exact test on the shapes whose
+// envelope holds it.
 type geoIndex struct {
-	cells  map[uint64][]*entry
+	cells  map[uint64][]geoCellItem
 	levels [geoLevels]int // shapes per level
 	wide   []*entry       // envelopes too large or not finite
 	n      int
@@ -18,7 +22,15 @@ type geoIndex struct {
 
 const geoLevels = 24
 
-func newGeoIndex() *geoIndex { return &geoIndex{cells: map[uint64][]*entry{}} }
+// geoCellItem is a shape in a cell, its envelope copied alongside so that
+// most candidates are dismissed without reading the shape.
+type geoCellItem struct {
+	minLat, minLon, maxLat, maxLon float64
+	shape                          *shape
+	e                              *entry
+}
+
+func newGeoIndex() *geoIndex { return &geoIndex{cells: map[uint64][]geoCellItem{}} }
 
 func (g *geoIndex) len() int { return g.n }
 
@@ -31,7 +43,7 @@ func geoLevel(s *shape) int {
 	if span <= 0 {
 		return geoLevels - 1
 	}
-	l := int(math.Floor(math.Log2(360 / span)))
+	l := int(math.Floor(math.Log2(360/span))) + 2
 	return min(max(l, 0), geoLevels-1)
 }
 
@@ -56,11 +68,13 @@ func (g *geoIndex) add(e *entry) {
 		return
 	}
 	g.levels[level]++
-	x0, x1, y0, y1 := g.cellRange(e.c.shape, level)
+	sh := e.c.shape
+	item := geoCellItem{minLat: sh.minLat, minLon: sh.minLon, maxLat: sh.maxLat, maxLon: sh.maxLon, shape: sh, e: e}
+	x0, x1, y0, y1 := g.cellRange(sh, level)
 	for x := x0; x <= x1; x++ {
 		for y := y0; y <= y1; y++ {
 			k := cellKey(level, x, y)
-			g.cells[k] = append(g.cells[k], e)
+			g.cells[k] = append(g.cells[k], item)
 		}
 	}
 }
@@ -77,7 +91,8 @@ func (g *geoIndex) remove(e *entry) {
 	for x := x0; x <= x1; x++ {
 		for y := y0; y <= y1; y++ {
 			k := cellKey(level, x, y)
-			if rest := deleteFirst(g.cells[k], e); len(rest) > 0 {
+			rest := slices.DeleteFunc(g.cells[k], func(it geoCellItem) bool { return it.e == e })
+			if len(rest) > 0 {
 				g.cells[k] = rest
 			} else {
 				delete(g.cells, k)
@@ -99,9 +114,12 @@ func (g *geoIndex) query(p point, sc *scratch, pr *probe) {
 		}
 		size := cellSize(level)
 		k := cellKey(level, int64(math.Floor(p.lon/size)), int64(math.Floor(p.lat/size)))
-		for _, e := range g.cells[k] {
-			if e.c.shape.contains(p) {
-				sc.hit(e, pr)
+		cell := g.cells[k]
+		for i := range cell {
+			it := &cell[i]
+			if p.lat >= it.minLat && p.lat <= it.maxLat && p.lon >= it.minLon && p.lon <= it.maxLon &&
+				it.shape.contains(p) {
+				sc.hit(it.e, pr)
 			}
 		}
 	}
