@@ -188,11 +188,11 @@ func (e *Engine) Test(index, collection string, body map[string]any) []string {
 
 // TestJSON is Test on a raw JSON object.
 func (e *Engine) TestJSON(index, collection string, raw []byte) ([]string, error) {
-	d, err := ParseDocument(raw, "")
-	if err != nil {
+	var body map[string]any
+	if err := jsonx.Unmarshal(raw, &body); err != nil {
 		return nil, err
 	}
-	return e.TestDocument(index, collection, d), nil
+	return e.Test(index, collection, body), nil
 }
 
 // TestDocument returns the ids of the filters matching a prepared document.
