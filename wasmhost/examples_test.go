@@ -18,7 +18,7 @@ var languages = []struct {
 	geofence, empty string
 }{
 	{"c", func(t testing.TB, src string) string { return buildC(t, src) },
-		"../examples/geofence/c/geofence.c", "testdata/faults.c"},
+		"../examples/geofence/c/geofence.c", "testdata/empty.c"},
 	{"assemblyscript", buildAS, "../examples/geofence/assemblyscript/geofence.ts", "testdata/as/empty.ts"},
 	{"go", buildGo, "./examples/geofence/go", "./wasmhost/testdata/goempty"},
 	{"rust", buildRust, "../examples/geofence/rust/geofence.rs", "testdata/rust/empty.rs"},

@@ -30,7 +30,17 @@ declare function hostCallResult(ptr: usize): void;
 
 /** A request the controller serves: its JSON, with accessors. */
 export class Request {
-  constructor(public json: string) {}
+  private text: string | null = null;
+  constructor(private ptr: usize, private len: usize) {}
+  /** The request JSON, decoded on first use. */
+  get json(): string {
+    let t = this.text;
+    if (t == null) {
+      t = String.UTF8.decodeUnsafe(this.ptr, this.len);
+      this.text = t;
+    }
+    return t;
+  }
   /** The action name. */
   get action(): string { return str(get(this.json, "action")); }
   /** The raw JSON of the body, "" when absent. */
@@ -118,7 +128,7 @@ export function starling_manifest(): i64 {
 export function starling_handle(ptr: usize, len: i32): i64 {
   const h = handler;
   if (h == null) return pack(String.UTF8.encode(`{"message":"no controller"}`), true);
-  const res = h(new Request(String.UTF8.decodeUnsafe(ptr, <usize>len)));
+  const res = h(new Request(ptr, <usize>len));
   return pack(String.UTF8.encode(res.json), res.isError);
 }
 
