@@ -223,9 +223,45 @@ int starling_json_get(const char *s, size_t n, const char *key, const char **val
 	}
 }
 
+/* fast_number is Clinger's fast path: exact when the number has at most
+ * 15 significant digits and a power of ten within 1e±22; it returns 0
+ * otherwise. wasi-libc's strtod works in 128-bit soft float: slow. */
+static int fast_number(const char *s, size_t n, double *out)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+				       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	size_t i = 0;
+	int neg = 0, digits = 0, exp = 0;
+	uint64_t mant = 0;
+	if (i < n && s[i] == '-')
+		neg = 1, i++;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+		mant = mant * 10 + (uint64_t)(s[i] - '0');
+	if (i < n && s[i] == '.')
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++, exp--)
+			mant = mant * 10 + (uint64_t)(s[i] - '0');
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		int eneg = 0, e = 0;
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			eneg = s[i++] == '-';
+		for (; i < n && s[i] >= '0' && s[i] <= '9' && e < 1000; i++)
+			e = e * 10 + (s[i] - '0');
+		exp += eneg ? -e : e;
+	}
+	if (i != n || digits == 0 || digits > 15 || exp < -22 || exp > 22)
+		return 0;
+	double d = (double)mant;
+	d = exp < 0 ? d / pow10[-exp] : d * pow10[exp];
+	*out = neg ? -d : d;
+	return 1;
+}
+
 int starling_json_number(const char *val, size_t vlen, double *out)
 {
 	char tmp[64];
+	if (fast_number(val, vlen, out))
+		return 1;
 	if (vlen == 0 || vlen >= sizeof tmp)
 		return 0;
 	memcpy(tmp, val, vlen);
