@@ -52,6 +52,21 @@ func BenchmarkFilter(b *testing.B) {
 			i++
 		}
 	})
+	b.Run("wasm-trivial", func(b *testing.B) { // host overhead of a filter call
+		h := newHost(b, wasmhost.Config{Limits: wasmhost.Limits{PoolSize: 1}}, nil)
+		faultsModule(b, h)
+		f, err := h.Filter("faults", "even", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.Test(ctx, []byte(`{"n":2}`)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("builtin", func(b *testing.B) {
 		e := koncorde.New()
 		filter := map[string]any{"geoDistance": map[string]any{
