@@ -7,8 +7,9 @@
 // own message), normalization to a canonical disjunctive normal form, the
 // filter ids derived from it, storage per index and collection, and
 // matching documents against every stored filter through per-operator
-// indexes (hashed values for equals and in, interval trees for range, a
-// hierarchical grid for the geo keywords, per-field sets for exists).
+// indexes (hashed values for equals and in, a bucket grid and an interval
+// tree for range, a hierarchical grid for the geo keywords, literal
+// prefixes for anchored regexps, per-field sets for exists).
 //
 // Keywords: equals, exists, missing, in, ids, range, regexp, match, select,
 // geoBoundingBox, geoDistance, geoDistanceRange, geoPolygon, and, or, not,

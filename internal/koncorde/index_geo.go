@@ -9,7 +9,7 @@ var negInf = math.Inf(-1)
 
 // geoIndex finds the geo conditions of one field whose shape contains a
 // point. It is a hierarchy of grids: a shape goes to the finest level where
-// its envelope spans at most four cells each way, in every cell it touches
+// its envelope spans one to two cells each way, in every cell it touches
 // there; a point looks up one cell per level in use, tests the envelopes
 // stored in the cell, then runs the exact test on the shapes whose
 // envelope holds it.
@@ -23,11 +23,30 @@ type geoIndex struct {
 const geoLevels = 24
 
 // geoCellItem is a shape in a cell, its envelope copied alongside so that
-// most candidates are dismissed without reading the shape.
+// most candidates are dismissed without reading the shape. The copy is
+// rounded outwards to float32, two items a cache line: the exact test
+// rechecks the exact envelope.
 type geoCellItem struct {
-	minLat, minLon, maxLat, maxLon float64
+	minLat, minLon, maxLat, maxLon float32
 	shape                          *shape
 	e                              *entry
+}
+
+// down and up round to a float32 at most, and at least, x.
+func down(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
 }
 
 func newGeoIndex() *geoIndex { return &geoIndex{cells: map[uint64][]geoCellItem{}} }
@@ -43,7 +62,7 @@ func geoLevel(s *shape) int {
 	if span <= 0 {
 		return geoLevels - 1
 	}
-	l := int(math.Floor(math.Log2(360/span))) + 2
+	l := int(math.Floor(math.Log2(360/span))) + 1
 	return min(max(l, 0), geoLevels-1)
 }
 
@@ -69,7 +88,7 @@ func (g *geoIndex) add(e *entry) {
 	}
 	g.levels[level]++
 	sh := e.c.shape
-	item := geoCellItem{minLat: sh.minLat, minLon: sh.minLon, maxLat: sh.maxLat, maxLon: sh.maxLon, shape: sh, e: e}
+	item := geoCellItem{minLat: down(sh.minLat), minLon: down(sh.minLon), maxLat: up(sh.maxLat), maxLon: up(sh.maxLon), shape: sh, e: e}
 	x0, x1, y0, y1 := g.cellRange(sh, level)
 	for x := x0; x <= x1; x++ {
 		for y := y0; y <= y1; y++ {
@@ -115,9 +134,10 @@ func (g *geoIndex) query(p point, sc *scratch, pr *probe) {
 		size := cellSize(level)
 		k := cellKey(level, int64(math.Floor(p.lon/size)), int64(math.Floor(p.lat/size)))
 		cell := g.cells[k]
+		lat, lon := float64(p.lat), float64(p.lon)
 		for i := range cell {
 			it := &cell[i]
-			if p.lat >= it.minLat && p.lat <= it.maxLat && p.lon >= it.minLon && p.lon <= it.maxLon &&
+			if lat >= float64(it.minLat) && lat <= float64(it.maxLat) && lon >= float64(it.minLon) && lon <= float64(it.maxLon) &&
 				it.shape.contains(p) {
 				sc.hit(it.e, pr)
 			}

@@ -73,8 +73,9 @@ func buildRangeSearch(entries []*entry) *rangeSearch {
 		s.wide = buildIntervalTree(entries)
 		return s
 	}
-	// Buckets as wide as three intervals in four: a number scans about
-	// twice the intervals that contain it. At most 2 buckets per interval.
+	// Buckets at least as wide as three intervals in four, so that a
+	// number scans about twice the intervals that contain it, and no more
+	// buckets than twice the intervals.
 	slices.Sort(widths)
 	s.origin = lo
 	s.width = max(widths[len(widths)*3/4], span/float64(2*len(widths)))
