@@ -128,8 +128,11 @@ func TestDisconnectDelay(t *testing.T) {
 			srv := startServer(t, func(c *config.Config) { c.Server.MQTT.DisconnectDelay = delay })
 			observer := connect3(t, srv.addr)
 			leaver := connect5(t, srv.addr)
-			if n := mqttConnections(t, observer); n != 2 {
-				t.Fatalf("%d connections, want 2", n)
+			// A session opens just after its CONNACK: wait until both count.
+			for deadline := time.Now().Add(wait); mqttConnections(t, observer) != 2; {
+				if time.Now().After(deadline) {
+					t.Fatal("the two connections were never both counted")
+				}
 			}
 			leaver.close()
 			disconnected := time.Now()

@@ -20,6 +20,7 @@ import (
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/koncorde"
 	"github.com/starlingmq/starling/internal/mqtt"
+	"github.com/starlingmq/starling/wasmhost"
 )
 
 // Version is Starling's version, reported by server:info.
@@ -47,6 +48,8 @@ type Node struct {
 	registry   *actor.PID
 	mqtt       *mqtt.Server
 	realtime   *realtime.Realtime
+	wasm       *wasmhost.Host
+	stopWasm   context.CancelFunc
 	started    time.Time
 	stopOnce   sync.Once
 	stopErr    error
@@ -97,6 +100,9 @@ func Start(opts Options) (*Node, error) {
 		return nil, fmt.Errorf("spawn connection registry: %w", err)
 	}
 
+	if err := n.startWasm(cfg.Wasm); err != nil {
+		return nil, err
+	}
 	if !cfg.Server.MQTT.Enabled {
 		log.Warn("MQTT is disabled (server.protocols.mqtt.enabled): no client can connect")
 		return n, nil
@@ -183,6 +189,9 @@ func (n *Node) shutdown(ctx context.Context) error {
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.Close())
 	}
+	if err := n.closeWasm(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close Wasm modules: %w", err))
+	}
 	if err := n.realtime.Stop(); err != nil {
 		errs = append(errs, fmt.Errorf("stop realtime: %w", err))
 	}
@@ -193,8 +202,9 @@ func (n *Node) shutdown(ctx context.Context) error {
 		}
 	}
 	n.system.Shutdown()
-	n.log.Info("starling stopped", "node", n.id)
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	n.log.Info("starling stopped", "node", n.id, "error", err)
+	return err
 }
 
 // flushConnections waits until every connection has written what it was sent.

@@ -192,6 +192,7 @@ func TestStartupErrors(t *testing.T) {
 		{"bad port", []string{"kuzzle_server__protocols__mqtt__server__port=99999"}, nil, 1, "server.protocols.mqtt.server.port"},
 		{"missing file", nil, []string{"--config", "/nonexistent/kuzzlerc"}, 1, "/nonexistent/kuzzlerc"},
 		{"unknown flag", nil, []string{"--nope"}, 2, "flag provided but not defined"},
+		{"missing Wasm directory", []string{"kuzzle_plugins__wasm__dir=/nonexistent/wasm", "kuzzle_server__protocols__mqtt__server__port=0"}, nil, 1, "plugins.wasm.dir"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

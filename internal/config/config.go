@@ -8,6 +8,8 @@ type Config struct {
 	Server Server
 	// Limits holds the limits.* keys.
 	Limits Limits
+	// Wasm holds the plugins.wasm.* keys.
+	Wasm Wasm
 	// DevelopmentEnv is true when the process runs with NODE_ENV=development,
 	// which together with MQTT's developmentMode broadcasts responses.
 	DevelopmentEnv bool
@@ -85,6 +87,9 @@ func defaults() map[string]any {
 			"subscriptionMinterms":           0.0,
 			"subscriptionRooms":              1000000.0,
 			"subscriptionDocumentTTL":        259200000.0,
+		},
+		"plugins": map[string]any{
+			"wasm": wasmDefaults(),
 		},
 		"server": map[string]any{
 			"maxRequestSize": "1MB",

@@ -150,3 +150,35 @@ func TestMissingConfigFile(t *testing.T) {
 		t.Fatal("a missing --config file must stop loading")
 	}
 }
+
+func TestWasmKeys(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cfg.Wasm
+	if w.Dir != "plugins/wasm" || w.DirSet || w.Limits.MemoryPages != 256 || w.Limits.CallTimeout != time.Second || w.WatchInterval != time.Second {
+		t.Fatalf("unexpected defaults: %+v", w)
+	}
+	file := writeFile(t, t.TempDir(), "k.json", `{"plugins": {"wasm": {"dir": "/opt/wasm", "limits": {"callTimeout": 50},
+		"modules": {"geo": {"memoryPages": 16, "dirs": ["/data:/data:ro"]}}}}}`)
+	cfg, err = Load(Sources{File: file, Env: []string{"kuzzle_plugins__wasm__limits__poolSize=3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w = cfg.Wasm
+	geo := w.Modules["geo"]
+	if w.Dir != "/opt/wasm" || !w.DirSet || w.Limits.CallTimeout != 50*time.Millisecond || w.Limits.PoolSize != 3 ||
+		geo.MemoryPages != 16 || geo.CallTimeout != 0 || len(geo.Dirs) != 1 || geo.Dirs[0] != "/data:/data:ro" {
+		t.Fatalf("unexpected wasm configuration: %+v", w)
+	}
+	for _, bad := range []string{
+		"kuzzle_plugins__wasm__limits__memoryPages=70000",
+		"kuzzle_plugins__wasm__limits__callTimeout=0",
+		`kuzzle_plugins__wasm__modules=*json:{"geo":{"dirs":[1]}}`,
+	} {
+		if _, err := Load(Sources{Env: []string{bad}}); err == nil || !strings.Contains(err.Error(), "plugins.wasm.") {
+			t.Errorf("%s: want an error naming the key, got %v", bad, err)
+		}
+	}
+}

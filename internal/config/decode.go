@@ -125,7 +125,7 @@ func describe(v any) string {
 }
 
 // decode turns the merged tree into a Config, checking every key it reads.
-func decode(tree map[string]any) (*Config, error) {
+func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 	r := &reader{tree: tree}
 	const mqtt = "server.protocols.mqtt."
 	cfg := &Config{
@@ -153,6 +153,7 @@ func decode(tree map[string]any) (*Config, error) {
 			SubscriptionRooms:              r.integer("limits.subscriptionRooms", 0, math.MaxInt32),
 		},
 	}
+	cfg.Wasm = r.decodeWasm(explicitWasmDir)
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -43,7 +43,7 @@ func OSSources(file string) Sources {
 // Load merges defaults, kuzzlerc files and environment variables, in that
 // order of increasing precedence, and returns the typed configuration.
 func Load(src Sources) (*Config, error) {
-	tree := defaults()
+	tree := map[string]any{}
 	files, err := lookup(src)
 	if err != nil {
 		return nil, err
@@ -69,13 +69,22 @@ func Load(src Sources) (*Config, error) {
 	// to their defaults rather than going missing.
 	full := defaults()
 	merge(full, tree)
-	cfg, err := decode(full)
+	cfg, err := decode(full, explicitWasmDir(tree))
 	if err != nil {
 		return nil, err
 	}
 	cfg.File = last
 	cfg.DevelopmentEnv = envValue(src.Env, "NODE_ENV") == "development"
 	return cfg, nil
+}
+
+// explicitWasmDir reports whether the files or the environment, rather than
+// the defaults, named plugins.wasm.dir.
+func explicitWasmDir(tree map[string]any) bool {
+	plugins, _ := tree["plugins"].(map[string]any)
+	wasm, _ := plugins["wasm"].(map[string]any)
+	_, ok := wasm["dir"]
+	return ok
 }
 
 // lookup lists the kuzzlerc files to read, lowest precedence first, the way
