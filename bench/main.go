@@ -52,6 +52,8 @@ type Options struct {
 	Idle      IdleConfig
 	Filters   FiltersConfig
 	Verbose   bool
+	// StarlingBin is a prebuilt Starling binary; empty: build ./cmd/starling.
+	StarlingBin string
 }
 
 func parse(args []string, stderr io.Writer) (Options, error) {
@@ -70,6 +72,7 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	filters := fs.Int("other-filters", 10000, "fan-out: filters registered besides the subscribers' one")
 	idle := fs.String("connections", "", "idle: connection counts (default 10000,50000; --quick 10000)")
 	fs.BoolVar(&o.Verbose, "v", false, "debug logs")
+	fs.StringVar(&o.StarlingBin, "starling", "", "use this Starling `binary` instead of building ./cmd/starling")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -223,11 +226,14 @@ func NewHarness(ctx context.Context, o Options, log *slog.Logger) (*Harness, fun
 		Dir:      dir,
 		Log:      log,
 	}
-	build := exec.CommandContext(ctx, "go", "build", "-o", env.Starling, "./cmd/starling")
-	build.Dir, build.Stderr = repo, os.Stderr
-	if err := build.Run(); err != nil {
+	if o.StarlingBin != "" {
+		if env.Starling, err = filepath.Abs(o.StarlingBin); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+	} else if err := buildStarling(ctx, repo, env.Starling); err != nil {
 		cleanup()
-		return nil, nil, fmt.Errorf("build Starling: %w", err)
+		return nil, nil, err
 	}
 	h := &Harness{Env: env, Servers: o.Servers, Epoch: time.Now(), Log: log, Require: os.Getenv("STARLING_REQUIRE_ALL") == "1"}
 	if err := raiseOpenFiles(); err != nil {
@@ -241,6 +247,15 @@ func NewHarness(ctx context.Context, o Options, log *slog.Logger) (*Harness, fun
 		}
 	}
 	return h, cleanup, nil
+}
+
+func buildStarling(ctx context.Context, repo, out string) error {
+	build := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/starling")
+	build.Dir = repo
+	if msg, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build Starling: %w: %s", err, msg)
+	}
+	return nil
 }
 
 func (h *Harness) pinning() string {

@@ -76,6 +76,8 @@ func (e *Env) Available(name string) error {
 		if _, err := os.Stat("/usr/sbin/mosquitto"); err != nil {
 			return errors.New("mosquitto not installed (apt-get install mosquitto)")
 		}
+	case Koncorde:
+		return koncordeAvailable(e.Modules)
 	case Aedes:
 		if _, err := exec.LookPath("node"); err != nil {
 			return errors.New("node not installed")

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary play the echo responder, as the harness's
+// own binary does.
+func TestMain(m *testing.M) {
+	if os.Getenv(roleEnv) != "" {
+		os.Exit(runRole())
+	}
+	os.Exit(m.Run())
+}
+
+// newTestHarness builds Starling (the go build cache makes it quick after
+// the first test), or takes STARLING_BENCH_BINARY, and pins nothing.
+func newTestHarness(t *testing.T) *Harness {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	h, cleanup, err := NewHarness(context.Background(), Options{StarlingBin: os.Getenv("STARLING_BENCH_BINARY")}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	h.Require = os.Getenv("STARLING_REQUIRE_ALL") == "1"
+	return h
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// needs skips the test when a peer's tool is missing, or fails it under
+// STARLING_REQUIRE_ALL=1.
+func needs(t *testing.T, h *Harness, server string) {
+	t.Helper()
+	err := h.Env.Available(server)
+	switch {
+	case err == nil:
+	case h.Require:
+		t.Fatalf("%s needed (STARLING_REQUIRE_ALL=1): %v", server, err)
+	default:
+		t.Skipf("%s: %v", server, err)
+	}
+}
+
+// eachServer runs f once per server, alone in the harness.
+func eachServer(t *testing.T, h *Harness, servers []string, f func(t *testing.T) *Report) {
+	for _, s := range servers {
+		t.Run(s, func(t *testing.T) {
+			needs(t, h, s)
+			h.Servers = []string{s}
+			rep := f(t)
+			if len(rep.Rows) == 0 {
+				t.Fatalf("no results: %+v", rep)
+			}
+			var out bytes.Buffer
+			rep.Print(&out)
+			t.Log(out.String())
+			for _, r := range rep.Rows {
+				if r.Note != "" {
+					t.Errorf("%s: %s", r.Case, r.Note)
+				}
+				if r.Values["errors"] != 0 || r.Values["lost"] != 0 {
+					t.Errorf("%s: %v errors, %v lost", r.Case, r.Values["errors"], r.Values["lost"])
+				}
+			}
+			checkOutput(t, rep)
+		})
+	}
+}
+
+func TestFanoutTiny(t *testing.T) {
+	h := newTestHarness(t)
+	cfg := FanoutConfig{Subscribers: []int{5}, Filters: 200, Deliveries: 1000, MinRate: 10, MaxRate: 200,
+		Duration: 300 * time.Millisecond, Drain: 5 * time.Second}
+	eachServer(t, h, []string{Starling, Mosquitto, Aedes}, func(t *testing.T) *Report {
+		rep := h.Fanout(context.Background(), cfg)
+		for _, r := range rep.Rows {
+			if r.Values["rate"] <= 0 || r.Values["p50"] <= 0 || r.Values["bytes"] == 0 {
+				t.Errorf("%s: empty figures %v", r.Case, r.Values)
+			}
+		}
+		return rep
+	})
+}
+
+func TestReqRespTiny(t *testing.T) {
+	h := newTestHarness(t)
+	cfg := ReqRespConfig{Versions: []byte{4, 5}, Rates: []int{500, 0}, Duration: 300 * time.Millisecond,
+		Window: 16, Drain: 5 * time.Second, MaxFlatOut: 20000}
+	eachServer(t, h, []string{Starling, Mosquitto, Aedes}, func(t *testing.T) *Report {
+		rep := h.ReqResp(context.Background(), cfg)
+		for _, r := range rep.Rows {
+			if r.Values["rate"] <= 0 || r.Values["p99"] <= 0 {
+				t.Errorf("%s: empty figures %v", r.Case, r.Values)
+			}
+		}
+		return rep
+	})
+}
+
+func TestIdleTiny(t *testing.T) {
+	h := newTestHarness(t)
+	eachServer(t, h, []string{Starling, Mosquitto, Aedes}, func(t *testing.T) *Report {
+		rep := h.Idle(context.Background(), IdleConfig{Connections: []int{300}, Sources: 3})
+		for _, r := range rep.Rows {
+			if r.Values["after"] <= 0 || r.Values["rate"] <= 0 {
+				t.Errorf("%s: empty figures %v", r.Case, r.Values)
+			}
+		}
+		return rep
+	})
+}
+
+func TestFiltersTiny(t *testing.T) {
+	h := newTestHarness(t)
+	needs(t, h, Koncorde)
+	rep, err := h.Filters(context.Background(), FiltersConfig{Counts: []int{500}, Families: []string{"equals"}, Quick: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 2 || rep.Rows[0].Values["match"] <= 0 || rep.Rows[1].Values["match"] <= 0 {
+		t.Fatalf("want Starling and koncorde figures, got %+v", rep.Rows)
+	}
+	checkOutput(t, rep)
+}
+
+// checkOutput writes the report as --out does and reads it back.
+func checkOutput(t *testing.T, rep *Report) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := rep.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, rep.Scenario+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(b, &back); err != nil || len(back.Rows) != len(rep.Rows) {
+		t.Fatalf("JSON does not read back: %v", err)
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, rep.Scenario+".svg"))
+	if err != nil || !bytes.HasPrefix(svg, []byte("<svg")) || !bytes.HasSuffix(svg, []byte("</svg>\n")) {
+		t.Fatalf("bad SVG: %v", err)
+	}
+}
+
+func TestReportRatios(t *testing.T) {
+	rep := &Report{Scenario: "x", Title: "t", Columns: []Column{{Key: "cpu", Header: "cpu", Chart: true}}}
+	rep.Add(Row{Case: "a", Server: Starling, Values: map[string]float64{"cpu": 3}})
+	rep.Add(Row{Case: "a", Server: Mosquitto, Values: map[string]float64{"cpu": 4}})
+	var out bytes.Buffer
+	rep.Print(&out)
+	if !strings.Contains(out.String(), "| starling/mosquitto | 0.75× |") {
+		t.Fatalf("no ratio line:\n%s", out.String())
+	}
+}
+
+func TestParseArgs(t *testing.T) {
+	o, err := parse([]string{"fanout", "--quick", "--subscribers", "10,100"}, io.Discard)
+	if err != nil || len(o.Scenarios) != 1 || o.Scenarios[0] != "fanout" || len(o.Fanout.Subscribers) != 2 || o.Fanout.Duration != 4*time.Second {
+		t.Fatalf("parse: %+v, %v", o, err)
+	}
+	if _, err := parse([]string{"nope"}, io.Discard); err == nil {
+		t.Fatal("unknown scenario accepted")
+	}
+}
