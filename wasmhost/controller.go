@@ -68,6 +68,12 @@ func (m *Module) Handle(ctx context.Context, req *api.Request) (jsonx.RawMessage
 	if err != nil {
 		return nil, m.kerror(err)
 	}
+	return m.answer(out)
+}
+
+// answer turns what a guest's handler returned into the result or the
+// Kuzzle error its caller gets; it never fails to choose one.
+func (m *Module) answer(out output) (jsonx.RawMessage, *kerror.Error) {
 	if !jsonx.Valid(out.data) {
 		return nil, m.kerror(fmt.Errorf("the guest returned invalid JSON: %q", clip(out.data)))
 	}

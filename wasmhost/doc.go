@@ -10,9 +10,13 @@
 // costs its caller a Kuzzle error and its instance a replacement; the host
 // and every other guest go on.
 //
-// The guest ABI, version 1, is documented in guests/README.md: a guest
-// exports starling_abi_version, starling_alloc, starling_manifest and
-// starling_handle and/or starling_filter; data crosses the boundary as JSON.
+// The guest ABI, version 2 (version 1 guests are still served), is
+// documented in guests/README.md: a guest exports starling_abi_version,
+// starling_alloc, starling_manifest and starling_handle and/or
+// starling_filter; data crosses the boundary as JSON. One call into a guest
+// is one call of its handler: the input buffer starling_alloc returned is
+// kept and reused, and deadlines are enforced by one watchdog goroutine per
+// Host rather than a timer per call.
 //
 // Concurrency: a Host, its Modules and Filters are safe for concurrent use.
 //

@@ -50,6 +50,7 @@ type Host struct {
 	log    *slog.Logger
 	caller Caller
 	cache  wazero.CompilationCache
+	dog    *watchdog
 
 	mu       sync.Mutex
 	runtimes map[uint32]wazero.Runtime // by memory page limit
@@ -82,6 +83,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		runtimes: map[uint32]wazero.Runtime{},
 		slots:    map[string]*slot{},
 		stop:     make(chan struct{}),
+		dog:      newWatchdog(cfg),
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -96,6 +98,11 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	} else {
 		h.cache = wazero.NewCompilationCache()
 	}
+	h.watchers.Add(1)
+	go func() {
+		defer h.watchers.Done()
+		h.dog.run(h.stop)
+	}()
 	return h, nil
 }
 
@@ -210,7 +217,8 @@ func (h *Host) slotOf(name string) *slot {
 	return s
 }
 
-// Close stops the watchers, retires every module and closes the runtimes.
+// Close stops the watchers and the watchdog, retires every module and closes
+// the runtimes.
 // Calls still running are stopped by the runtimes' closing.
 func (h *Host) Close(ctx context.Context) error {
 	h.mu.Lock()

@@ -183,7 +183,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"nohandle", "testdata/nohandle.c", "needs a controller name and the starling_handle export"},
 		{"noalloc", "testdata/noalloc.c", "missing export starling_alloc"},
-		{"badversion", "testdata/badversion.c", "guest ABI version 99, this host speaks 1"},
+		{"badversion", "testdata/badversion.c", "guest ABI version 99, this host speaks 1 to 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,5 +230,31 @@ func TestRequestSeenByGuest(t *testing.T) {
 	}
 	if strings.Contains(string(res), "secret") {
 		t.Fatalf("the guest must not see the token: %s", res)
+	}
+}
+
+// TestInputBuffer sends inputs of growing sizes, so that the guest's input
+// buffer is reused and grown, to guests of both ABI versions and to the
+// AssemblyScript SDK (which resets its heap around the kept buffer).
+func TestInputBuffer(t *testing.T) {
+	h := newHost(t, wasmhost.Config{Limits: wasmhost.Limits{PoolSize: 1}}, nil)
+	echo := map[string]*wasmhost.Module{
+		"abi1": load(t, h, "faults1", buildC(t, "-DSTARLING_ABI_VERSION=1", "testdata/faults.c")),
+		"abi2": faultsModule(t, h),
+	}
+	geofence := load(t, h, "geofence-as", buildAS(t, "../examples/geofence/assemblyscript/geofence.ts"))
+	for _, size := range []int{10, 5000, 100, 70000, 3000, 300000, 10} {
+		pad := strings.Repeat("x", size)
+		for abi, m := range echo {
+			res, kerr := m.Handle(context.Background(), request(t, `{"action":"echo","body":{"pad":"`+pad+`"}}`))
+			if kerr != nil || !strings.Contains(string(res), `"body":{"pad":"`+pad+`"}`) {
+				t.Fatalf("%s, %d bytes: %.200s / %v", abi, size, res, kerr)
+			}
+		}
+		res, kerr := geofence.Handle(context.Background(), request(t,
+			`{"action":"check","body":{"pad":"`+pad+`","lat":43.6,"lon":1.44}}`))
+		if kerr != nil || !strings.Contains(string(res), `"inside":true`) {
+			t.Fatalf("assemblyscript, %d bytes: %.200s / %v", size, res, kerr)
+		}
 	}
 }

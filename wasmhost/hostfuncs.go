@@ -15,7 +15,7 @@ import (
 	"github.com/starlingmq/starling/internal/kerror"
 )
 
-// instantiateHostModules adds to rt the "starling" module of ABI 1 and the
+// instantiateHostModules adds to rt the "starling" module of the ABI and the
 // "env" module AssemblyScript guests import.
 func (h *Host) instantiateHostModules(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder("starling")
@@ -99,7 +99,7 @@ func (h *Host) callAPI(in *instance, payload []byte) []byte {
 	if h.caller == nil || in.req == nil {
 		return errorResponse(kerror.New("plugin.runtime.unexpected_error", "no API to call from here"))
 	}
-	ctx, cancel := context.WithDeadline(in.reqCtx, in.cctx.deadline)
+	ctx, cancel := context.WithDeadline(in.reqCtx, in.callDeadline())
 	defer cancel()
 	resp, err := h.caller.Call(ctx, withJWT(payload, in.req.JWT), in.req.Connection)
 	if err != nil {

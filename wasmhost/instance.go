@@ -24,20 +24,33 @@ const errorFlag = 1 << 31
 // keepBuffer is the largest input buffer an instance keeps between calls.
 const keepBuffer = 64 << 10
 
+// minGuestBuffer is the smallest input buffer the host asks an ABI 2 guest
+// for: most requests fit, so starling_alloc runs once per instance.
+const minGuestBuffer = 4 << 10
+
 // instance is one instantiated guest. It serves one call at a time: the
-// pool hands it to one goroutine, which alone reads and writes its fields.
+// pool hands it to one goroutine, which alone reads and writes its fields
+// (but for start and limit, which the watchdog reads).
 type instance struct {
 	m                  *Module
 	mod                wapi.Module
 	mem                wapi.Memory
+	abi                int32 // the guest's ABI version
 	version, alloc     wapi.Function
 	manifestFn, handle wapi.Function
 	filter             wapi.Function
 	stack              [2]uint64
-	buf                []byte
+	buf                []byte // the input being encoded, host side
 	cctx               callContext
-	timer              *time.Timer
 	broken             bool
+
+	// The guest's input buffer (ABI 2): returned by starling_alloc, reused
+	// while inputs fit.
+	gptr, gcap uint32
+
+	// The call in progress, for the watchdog: its start (watchdog.now; 0
+	// when idle, expiredMark once stopped) and its limit in nanoseconds.
+	start, limit atomic.Int64
 
 	// What the call being served is about, for the host functions.
 	req     *api.Request
@@ -48,32 +61,21 @@ type instance struct {
 // instanceKey is the context key host functions find their instance by.
 type instanceKey struct{}
 
-// callContext is the context of every call into one instance. It is made
-// once per instance, so that a call allocates nothing: its Done channel is
-// closed by the instance's timer when a call overruns its deadline, which
-// makes wazero stop the guest (WithCloseOnContextDone). An instance whose
-// timer fired is never used again, so the channel never needs reopening.
+// callContext is the context of every call into one instance, made once so
+// that a call allocates nothing. It has no Done channel: the watchdog, not
+// wazero, stops overrunning calls.
 type callContext struct {
-	inst     *instance
-	deadline time.Time
-	timeout  time.Duration // of the current call
-	done     chan struct{}
-	expired  atomic.Bool
+	inst *instance
 }
 
 // Deadline returns the current call's deadline.
-func (c *callContext) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *callContext) Deadline() (time.Time, bool) { return c.inst.callDeadline(), true }
 
-// Done is closed when a call overran its deadline.
-func (c *callContext) Done() <-chan struct{} { return c.done }
+// Done returns nil: the context is never cancelled.
+func (c *callContext) Done() <-chan struct{} { return nil }
 
-// Err reports context.DeadlineExceeded once the deadline fired.
-func (c *callContext) Err() error {
-	if c.expired.Load() {
-		return context.DeadlineExceeded
-	}
-	return nil
-}
+// Err returns nil: the context is never cancelled.
+func (c *callContext) Err() error { return nil }
 
 // Value returns the instance for instanceKey.
 func (c *callContext) Value(key any) any {
@@ -90,22 +92,23 @@ func instanceOf(ctx context.Context) *instance {
 }
 
 // newInstance instantiates the module and looks its exports up. The start
-// function (_initialize) runs under initTimeout.
+// function (_initialize) runs under initTimeout, enforced by wazero (the
+// watchdog only knows instantiated modules).
 func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	in := &instance{m: m}
-	in.cctx = callContext{inst: in, done: make(chan struct{})}
-	in.timer = time.AfterFunc(time.Hour, in.expire)
-	in.timer.Stop()
-	in.arm(initTimeout)
-	mod, err := m.rt.InstantiateModule(&in.cctx, m.compiled, m.config)
-	expired := !in.disarm()
+	in := &instance{m: m, abi: m.abi}
+	in.cctx = callContext{inst: in}
+	ictx, cancel := context.WithTimeout(context.WithValue(ctx, instanceKey{}, in), initTimeout)
+	mod, err := m.rt.InstantiateModule(ictx, m.compiled, m.config)
+	expired := errors.Is(ictx.Err(), context.DeadlineExceeded)
+	cancel()
 	if err != nil || expired {
 		if mod != nil {
 			_ = mod.Close(context.Background())
 		}
+		in.limit.Store(int64(initTimeout))
 		return nil, fmt.Errorf("instantiate: %w", m.describe(in, err, expired))
 	}
 	in.mod, in.mem = mod, mod.Memory()
@@ -118,67 +121,70 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	in.manifestFn = mod.ExportedFunction(exportManifest)
 	in.handle = mod.ExportedFunction(exportHandle)
 	in.filter = mod.ExportedFunction(exportFilter)
+	m.host.dog.add(in)
 	return in, nil
 }
 
-// expire runs on the timer's goroutine when a call overruns.
-func (in *instance) expire() {
-	in.cctx.expired.Store(true)
-	close(in.cctx.done)
-}
-
-// arm starts the deadline of a call.
-func (in *instance) arm(d time.Duration) {
-	in.cctx.deadline = time.Now().Add(d)
-	in.cctx.timeout = d
-	in.timer.Reset(d)
-}
-
-// disarm stops the deadline; false means it fired (or is firing), and the
-// instance must not be used again.
-func (in *instance) disarm() bool {
-	if in.timer.Stop() {
-		return true
-	}
-	in.broken = true
-	return false
-}
-
 func (in *instance) close() {
-	in.timer.Stop()
 	if in.mod != nil {
+		in.m.host.dog.remove(in)
 		_ = in.mod.Close(context.Background())
 	}
 }
 
-// invoke copies input into guest memory (through starling_alloc) and calls
-// fn(ptr, len) under the timeout, returning fn's one result. fn == manifest
-// is called without arguments.
+// invoke copies input into guest memory and calls fn(ptr, len) under the
+// timeout, returning fn's one result. fn == manifest and fn == version are
+// called without arguments.
 func (in *instance) invoke(fn wapi.Function, input []byte, timeout time.Duration) (uint64, error) {
 	stack := in.stack[:]
-	in.arm(timeout)
+	in.begin(timeout)
 	var err error
-	if fn != in.manifestFn {
-		stack[0] = uint64(len(input))
-		if err = in.alloc.CallWithStack(&in.cctx, stack); err == nil {
-			ptr := uint32(stack[0])
-			if !in.mem.Write(ptr, input) {
-				in.timer.Stop()
-				in.broken = true
-				return 0, &fault{msg: fmt.Sprintf("%s(%d) returned %#x, outside memory", exportAlloc, len(input), ptr)}
-			}
+	if fn != in.manifestFn && fn != in.version {
+		var ptr uint32
+		if ptr, err = in.place(input); err == nil {
 			stack[0], stack[1] = uint64(ptr), uint64(len(input))
 			err = fn.CallWithStack(&in.cctx, stack)
 		}
 	} else {
 		err = fn.CallWithStack(&in.cctx, stack)
 	}
-	expired := !in.disarm()
+	expired := in.end()
 	if err != nil || expired {
 		in.broken = true
+		var f *fault
+		if !expired && errors.As(err, &f) {
+			return 0, f
+		}
 		return 0, in.m.describe(in, err, expired)
 	}
 	return stack[0], nil
+}
+
+// place writes input into the guest's input buffer and returns its address.
+// An ABI 1 guest gets a buffer of its own (starling_alloc) for every input;
+// an ABI 2 guest keeps one, grown (starling_alloc again) when an input does
+// not fit.
+func (in *instance) place(input []byte) (uint32, error) {
+	n := uint32(len(input))
+	if in.abi < 2 || n > in.gcap {
+		size := n
+		if in.abi >= 2 {
+			size = max(n, 2*in.gcap, minGuestBuffer)
+		}
+		in.stack[0] = uint64(size)
+		if err := in.alloc.CallWithStack(&in.cctx, in.stack[:]); err != nil {
+			return 0, err
+		}
+		ptr := uint32(in.stack[0])
+		if uint64(ptr)+uint64(size) > uint64(in.mem.Size()) {
+			return 0, &fault{msg: fmt.Sprintf("%s(%d) returned %#x, outside memory", exportAlloc, size, ptr)}
+		}
+		in.gptr, in.gcap = ptr, size
+	}
+	if !in.mem.Write(in.gptr, input) {
+		return 0, &fault{msg: fmt.Sprintf("%s returned %#x, outside memory", exportAlloc, in.gptr)}
+	}
+	return in.gptr, nil
 }
 
 // output is what a guest returned through a packed pointer and length.
@@ -194,11 +200,10 @@ func (in *instance) callPacked(fn wapi.Function, input []byte, timeout time.Dura
 	if err != nil {
 		return output{}, err
 	}
-	ptr, n := uint32(packed>>32), uint32(packed)
-	isError := n&errorFlag != 0
-	n &^= errorFlag
-	if int64(n) > int64(max) {
-		return output{}, &fault{msg: fmt.Sprintf("result of %d bytes exceeds the limit of %d bytes", n, max)}
+	ptr, n, isError, err := unpack(packed, in.mem.Size(), max)
+	if err != nil {
+		in.broken = true
+		return output{}, err
 	}
 	view, ok := in.mem.Read(ptr, n)
 	if !ok {
@@ -206,6 +211,22 @@ func (in *instance) callPacked(fn wapi.Function, input []byte, timeout time.Dura
 		return output{}, &fault{msg: fmt.Sprintf("result [%#x, +%d) lies outside memory", ptr, n)}
 	}
 	return output{data: append([]byte(nil), view...), isError: isError}, nil
+}
+
+// unpack splits a packed result (pointer in the high half, length and
+// error flag in the low half) and checks it against the guest's memory size
+// and the result size limit.
+func unpack(packed uint64, memSize uint32, max int) (ptr, n uint32, isError bool, err error) {
+	ptr, n = uint32(packed>>32), uint32(packed)
+	isError = n&errorFlag != 0
+	n &^= errorFlag
+	if int64(n) > int64(max) {
+		return 0, 0, false, &fault{msg: fmt.Sprintf("result of %d bytes exceeds the limit of %d bytes", n, max)}
+	}
+	if uint64(ptr)+uint64(n) > uint64(memSize) {
+		return 0, 0, false, &fault{msg: fmt.Sprintf("result [%#x, +%d) lies outside memory", ptr, n)}
+	}
+	return ptr, n, isError, nil
 }
 
 // fault is a guest's failure, as its caller will be told.
@@ -224,8 +245,8 @@ func (f *fault) Error() string {
 // describe turns a failed call into a fault, saying why in one line:
 // timeout, exhausted memory, exit (Go's panic) or trap.
 func (m *Module) describe(in *instance, err error, expired bool) error {
-	if expired || in.cctx.expired.Load() {
-		return &fault{timeout: in.cctx.timeout}
+	if expired {
+		return &fault{timeout: time.Duration(in.limit.Load())}
 	}
 	if err == nil {
 		return &fault{msg: "unknown failure"}

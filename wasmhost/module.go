@@ -14,8 +14,13 @@ import (
 	"github.com/starlingmq/starling/internal/jsonx"
 )
 
-// ABIVersion is the guest ABI this host speaks (guests/README.md).
-const ABIVersion = 1
+// ABIVersion is the newest guest ABI this host speaks (guests/README.md).
+// Version 2 lets the host keep the input buffer starling_alloc returned;
+// version 1 guests get starling_alloc before every call.
+const ABIVersion = 2
+
+// minABIVersion is the oldest guest ABI this host speaks.
+const minABIVersion = 1
 
 // The exports of the ABI.
 const (
@@ -47,6 +52,7 @@ type Module struct {
 	rt       wazero.Runtime
 	config   wazero.ModuleConfig
 	manifest Manifest
+	abi      int32 // the guest's ABI version
 	log      *slog.Logger
 
 	// slots admits at most limits.PoolSize calls at a time.
@@ -187,16 +193,14 @@ func (m *Module) moduleConfig() (wazero.ModuleConfig, error) {
 
 // readManifest checks the ABI version and decodes the manifest.
 func (m *Module) readManifest(in *instance) error {
-	stack := in.stack[:]
-	in.arm(initTimeout)
-	err := in.version.CallWithStack(&in.cctx, stack)
-	expired := !in.disarm()
-	if err != nil || expired {
-		return fmt.Errorf("%s: %w", exportVersion, m.describe(in, err, expired))
+	v, err := in.invoke(in.version, nil, initTimeout)
+	if err != nil {
+		return fmt.Errorf("%s: %w", exportVersion, err)
 	}
-	if v := int32(stack[0]); v != ABIVersion {
-		return fmt.Errorf("guest ABI version %d, this host speaks %d", v, ABIVersion)
+	if v := int32(v); v < minABIVersion || v > ABIVersion {
+		return fmt.Errorf("guest ABI version %d, this host speaks %d to %d", v, minABIVersion, ABIVersion)
 	}
+	m.abi, in.abi = int32(v), int32(v)
 	out, err := in.callPacked(in.manifestFn, nil, initTimeout, m.limits.MaxResultSize)
 	if err != nil {
 		return fmt.Errorf("%s: %w", exportManifest, err)

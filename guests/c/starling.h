@@ -1,5 +1,5 @@
 /*
- * starling.h — C SDK for Starling Wasm guests, ABI 1 (see ../README.md).
+ * starling.h — C SDK for Starling Wasm guests, ABI 2 (see ../README.md).
  *
  * A guest implements one function, starling_on_request (a controller) and/or
  * starling_on_filter (filters), and names what it provides with

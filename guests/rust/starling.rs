@@ -1,4 +1,4 @@
-//! starling.rs — Rust SDK for Starling Wasm guests, ABI 1 (see ../README.md).
+//! starling.rs — Rust SDK for Starling Wasm guests, ABI 2 (see ../README.md).
 //!
 //! Std only, no crates. A guest includes this file as a module and names its
 //! manifest and its one function with the `starling_guest!` macro:
@@ -157,7 +157,7 @@ pub fn filter(len: i32, f: fn(&str, &str, &str) -> bool) -> i32 {
 macro_rules! starling_guest {
     (@common $manifest:expr) => {
         #[no_mangle]
-        pub extern "C" fn starling_abi_version() -> i32 { 1 }
+        pub extern "C" fn starling_abi_version() -> i32 { 2 }
         #[no_mangle]
         pub extern "C" fn starling_alloc(len: i32) -> i32 { starling::alloc(len) }
         #[no_mangle]

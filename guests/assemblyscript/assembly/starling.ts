@@ -1,4 +1,4 @@
-// starling.ts — AssemblyScript SDK for Starling Wasm guests, ABI 1 (see
+// starling.ts — AssemblyScript SDK for Starling Wasm guests, ABI 2 (see
 // ../../README.md).
 //
 // A guest registers one function at the top level of its entry file and
@@ -11,7 +11,7 @@
 //   function hi(req: Request): Result { return ok(`"hi"`); }
 //
 // Build with `asc entry.ts -o guest.wasm --runtime stub -O3 --noAssert`.
-// The stub runtime never frees: the SDK resets the heap before each call, so
+// The stub runtime never frees: the SDK resets the heap at each call, so
 // module-level values must be literals or primitives (no object built at the
 // top level survives the first call).
 
@@ -103,15 +103,29 @@ export function call(request: string): string {
 
 // The ABI exports.
 
+// The host keeps the input buffer starling_alloc returns (ABI 2) and calls
+// starling_alloc again only for a larger one. It is the heap's first block:
+// every call resets the heap and re-reserves it, at the same address (the
+// stub runtime is a bump allocator), so the input survives and the rest of
+// the heap is reclaimed.
+
 let input: usize = 0;
+let inputSize: usize = 0;
 let output: ArrayBuffer = new ArrayBuffer(0);
 
-export function starling_abi_version(): i32 { return 1; }
+export function starling_abi_version(): i32 { return 2; }
 
 export function starling_alloc(len: i32): usize {
   heap.reset();
-  input = heap.alloc(<usize>len);
+  inputSize = <usize>len;
+  input = heap.alloc(inputSize);
   return input;
+}
+
+/** reset reclaims the heap but for the input buffer. */
+function reset(): void {
+  heap.reset();
+  if (input != 0 && heap.alloc(inputSize) != input) unreachable();
 }
 
 function pack(buf: ArrayBuffer, isError: bool): i64 {
@@ -126,6 +140,7 @@ export function starling_manifest(): i64 {
 }
 
 export function starling_handle(ptr: usize, len: i32): i64 {
+  reset();
   const h = handler;
   if (h == null) return pack(String.UTF8.encode(`{"message":"no controller"}`), true);
   const res = h(new Request(ptr, <usize>len));
@@ -133,6 +148,7 @@ export function starling_handle(ptr: usize, len: i32): i64 {
 }
 
 export function starling_filter(ptr: usize, len: i32): i32 {
+  reset();
   const f = filterFn;
   if (f == null) return -1;
   const json = String.UTF8.decodeUnsafe(ptr, <usize>len);

@@ -1,6 +1,6 @@
 //go:build wasip1
 
-// Package starling is the Go SDK for Starling Wasm guests, ABI 1 (see
+// Package starling is the Go SDK for Starling Wasm guests, ABI 2 (see
 // guests/README.md). A guest registers one function in an init function:
 //
 //	func init() {
@@ -135,7 +135,7 @@ func Call(request any) (*Response, error) {
 }
 
 //go:wasmexport starling_abi_version
-func abiVersion() int32 { return 1 }
+func abiVersion() int32 { return 2 }
 
 //go:wasmexport starling_alloc
 func alloc(n int32) uint32 {
