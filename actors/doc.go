@@ -3,15 +3,18 @@
 //
 // The message flow of an API request:
 //
-//	MQTT read goroutine ──Dispatch──▶ dispatcher ──go action()──▶ worker
-//	                                     ▲   │                      │
-//	                                     │   └──Response (errors)─┐ │
-//	                                  finished                    ▼ ▼
-//	                                     └────────────────── connection ──▶ MQTT client
+//	MQTT read goroutine ──Dispatch──▶ dispatcher ──job──▶ worker (runs the action)
+//	                                     ▲                   │
+//	                                     └──── finished ─────┤
+//	                                                         ▼
+//	                                        client's bounded queue ──▶ MQTT client
 //
 // The dispatcher parses and validates payloads, enforces the concurrency
-// limits and hands each action to its own goroutine, so a slow action holds
-// up nobody else; answers reach the connection actor in any order and the
-// client matches them by requestId. A connection actor lives from the MQTT
-// session's start until disconnectDelay after its end.
+// limits and hands each action to a worker goroutine, so a slow action holds
+// up nobody else; the worker encodes the answer once and queues it for the
+// client, and answers may arrive in any order: clients match them by
+// requestId. A connection actor lives from the MQTT session's start until
+// disconnectDelay after its end and owns the connection's realtime
+// subscriptions; channel actors fan notifications out to the same queues.
+// Connection and channel actors run on a shared pool of goroutines (pool).
 package actors

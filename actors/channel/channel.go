@@ -50,11 +50,16 @@ type channel struct {
 }
 
 // Props returns the props of the channel actor for the channel name, whose
-// MQTT topic is that name.
-func Props(name string, encode Encoder) *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor {
+// MQTT topic is that name; its mailbox runs on mailboxes (protoactor's
+// default when nil).
+func Props(name string, encode Encoder, mailboxes actor.Dispatcher) *actor.Props {
+	props := actor.PropsFromProducer(func() actor.Actor {
 		return &channel{name: name, encode: encode, subscribers: map[string]Subscriber{}}
 	})
+	if mailboxes != nil {
+		props = props.Configure(actor.WithDispatcher(mailboxes))
+	}
+	return props
 }
 
 // Receive handles the channel's messages.

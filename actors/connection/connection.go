@@ -53,8 +53,8 @@ type grant struct {
 	subscribed bool // the MQTT client subscribed to the channel's topic
 }
 
-// Receive handles the connection's messages. Writing a response may block
-// while the client's socket is full: only this client waits.
+// Receive handles the connection's messages. It never blocks: responses
+// go to the client's bounded queue.
 func (c *connection) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case dispatcher.Response:
@@ -75,6 +75,9 @@ func (c *connection) Receive(ctx actor.Context) {
 		ctx.Respond(Flushed{})
 	case Granted:
 		c.granted(msg)
+		if ctx.Sender() != nil {
+			ctx.Respond(msg)
+		}
 	case Revoked:
 		c.revoked(ctx, msg.RoomID)
 	case topicSubscribed:

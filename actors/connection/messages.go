@@ -3,7 +3,8 @@ package connection
 import "github.com/asynkron/protoactor-go/actor"
 
 // Granted gives a connection a realtime channel: its MQTT client may now
-// subscribe to the channel's topic.
+// subscribe to the channel's topic. Asked with a request, it is answered
+// once the grant holds.
 type Granted struct {
 	// RoomID is the room the channel belongs to.
 	RoomID string

@@ -33,6 +33,8 @@ type Config struct {
 	Rooms *actor.PID
 	// Channels tells channel topics apart; nil without realtime.
 	Channels Channels
+	// Mailboxes runs the connection actors; protoactor's default when nil.
+	Mailboxes actor.Dispatcher
 	// DisconnectDelay is how long a connection outlives its client.
 	DisconnectDelay time.Duration
 	// Logger receives the connections' logs.
@@ -67,6 +69,9 @@ func (s *Sessions) Open(peer *mqtt.Peer) mqtt.Session {
 			grants: map[string]*grant{}, roomIDs: map[string]int{},
 		}
 	})
+	if s.cfg.Mailboxes != nil {
+		props = props.Configure(actor.WithDispatcher(s.cfg.Mailboxes))
+	}
 	pid, err := s.cfg.Root.SpawnNamed(props, pidName(id))
 	if err != nil { // ids are random UUIDs: a clash is a bug
 		s.cfg.Logger.Error("cannot spawn connection actor", "connection", id, "error", err)
@@ -122,13 +127,13 @@ func (s *session) Unsubscribed(topic string) {
 	root.Send(s.pid, topicUnsubscribed{topic: topic})
 }
 
-// Request forwards a request payload to the dispatcher, answers to the
-// connection actor.
+// Request forwards a request payload to the dispatcher, whose workers answer
+// straight to the client's queue.
 func (s *session) Request(payload []byte) {
 	s.sessions.cfg.Root.Send(s.sessions.cfg.Dispatcher, dispatcher.Dispatch{
 		Payload:    payload,
 		Connection: s.conn,
-		ReplyTo:    s.pid,
+		Responder:  s.peer,
 	})
 }
 

@@ -34,9 +34,15 @@ type Config struct {
 
 // job is one routed request waiting for, or holding, an action slot.
 type job struct {
-	req     *api.Request
-	action  api.Action
-	replyTo *actor.PID
+	req    *api.Request
+	action api.Action
+	reply  reply
+}
+
+// reply is where an answer goes: a Responder, else a PID.
+type reply struct {
+	responder Responder
+	pid       *actor.PID
 }
 
 // dispatcher is the actor; see the package documentation.
@@ -122,27 +128,28 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 
 // dispatch validates one payload and starts, queues or refuses it.
 func (d *dispatcher) dispatch(msg Dispatch) {
+	to := reply{responder: msg.Responder, pid: msg.ReplyTo}
 	if len(msg.Payload) > d.cfg.MaxRequestSize {
 		req, _ := api.Parse(nil, msg.Connection)
-		d.fail(msg.ReplyTo, req, kerror.New("network.mqtt.unexpected_error",
+		d.fail(to, req, kerror.New("network.mqtt.unexpected_error",
 			"request size exceeds server.maxRequestSize ("+strconv.Itoa(d.cfg.MaxRequestSize)+" bytes)"))
 		return
 	}
 	req, perr := api.Parse(msg.Payload, msg.Connection)
 	if perr != nil {
-		d.fail(msg.ReplyTo, req, perr)
+		d.fail(to, req, perr)
 		return
 	}
 	if d.draining {
-		d.fail(msg.ReplyTo, req, kerror.New("network.entrypoint.shutting_down"))
+		d.fail(to, req, kerror.New("network.entrypoint.shutting_down"))
 		return
 	}
 	action, rerr := d.route(req)
 	if rerr != nil {
-		d.fail(msg.ReplyTo, req, rerr)
+		d.fail(to, req, rerr)
 		return
 	}
-	j := job{req: req, action: action, replyTo: msg.ReplyTo}
+	j := job{req: req, action: action, reply: to}
 	switch {
 	case d.running < d.cfg.ConcurrentRequests:
 		d.start(j)
@@ -153,7 +160,7 @@ func (d *dispatcher) dispatch(msg Dispatch) {
 			d.cfg.Logger.Warn("requests buffer above its warning threshold", "pending", len(d.queue))
 		}
 	default:
-		d.fail(msg.ReplyTo, req, kerror.New("api.process.overloaded"))
+		d.fail(to, req, kerror.New("api.process.overloaded"))
 	}
 }
 
@@ -240,10 +247,10 @@ func (d *dispatcher) run(j job) {
 	defer d.root.Send(d.self, finished{})
 	result, err := d.call(j)
 	if err != nil {
-		d.send(j.replyTo, api.Failure(j.req, err, d.cfg.Node))
+		d.send(j.reply, api.Failure(j.req, err, d.cfg.Node))
 		return
 	}
-	d.send(j.replyTo, api.Success(j.req, result, d.cfg.Node))
+	d.send(j.reply, api.Success(j.req, result, d.cfg.Node))
 }
 
 // call runs the action, turning panics and foreign errors into Kuzzle errors.
@@ -266,16 +273,22 @@ func (d *dispatcher) call(j job) (result any, kerr *kerror.Error) {
 }
 
 // fail answers a request with an error from inside Receive.
-func (d *dispatcher) fail(to *actor.PID, req *api.Request, err *kerror.Error) {
+func (d *dispatcher) fail(to reply, req *api.Request, err *kerror.Error) {
 	d.send(to, api.Failure(req, err, d.cfg.Node))
 }
 
-// send encodes a response once and sends it to the connection.
-func (d *dispatcher) send(to *actor.PID, resp *api.Response) {
+// send encodes a response once and delivers it.
+func (d *dispatcher) send(to reply, resp *api.Response) {
 	payload, err := resp.AppendJSON(make([]byte, 0, 256))
 	if err != nil {
 		d.cfg.Logger.Error("cannot encode response", "error", err)
 		payload, _ = api.Failure(resp.Request, kerror.New("core.fatal.unexpected_error", err.Error()), d.cfg.Node).AppendJSON(nil)
 	}
-	d.root.Send(to, Response{RequestID: resp.Request.ID, Payload: payload})
+	if to.responder != nil {
+		if err := to.responder.Respond(payload); err != nil {
+			d.cfg.Logger.Debug("response not delivered", "requestId", resp.Request.ID, "error", err)
+		}
+		return
+	}
+	d.root.Send(to.pid, Response{RequestID: resp.Request.ID, Payload: payload})
 }

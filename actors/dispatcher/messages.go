@@ -13,9 +13,20 @@ type Dispatch struct {
 	Payload []byte
 	// Connection identifies the sender.
 	Connection api.Connection
-	// ReplyTo is the connection actor that receives the Response; when nil,
-	// the sender of the message (a future, for callers outside actors).
+	// Responder, when set, gets the encoded answer directly from the worker
+	// that ran the action: one hand-off less than a message. It must not
+	// block.
+	Responder Responder
+	// ReplyTo receives the answer as a Response when there is no Responder;
+	// when nil too, the sender of the message does (a future, for callers
+	// outside actors).
 	ReplyTo *actor.PID
+}
+
+// Responder delivers an encoded answer to a client without blocking.
+type Responder interface {
+	// Respond queues the payload for the client.
+	Respond(payload []byte) error
 }
 
 // Register adds a controller to the API, or replaces the one of that name.

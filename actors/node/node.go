@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/starlingmq/starling/actors/connection"
 	"github.com/starlingmq/starling/actors/dispatcher"
+	"github.com/starlingmq/starling/actors/pool"
 	"github.com/starlingmq/starling/actors/realtime"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
@@ -49,6 +51,7 @@ type Node struct {
 	mqtt       *mqtt.Server
 	realtime   *realtime.Realtime
 	wasm       *wasmhost.Host
+	mailboxes  *pool.Pool
 	stopWasm   context.CancelFunc
 	started    time.Time
 	stopOnce   sync.Once
@@ -71,12 +74,14 @@ func Start(opts Options) (*Node, error) {
 	}))
 	root := n.system.Root
 
+	n.mailboxes = pool.New(2*runtime.GOMAXPROCS(0), 4096)
 	n.realtime, err = realtime.Start(n.system, realtime.Config{
-		Engine:   koncorde.New(koncorde.WithMaxConditions(cfg.Limits.SubscriptionConditionsCount)),
-		Node:     n.id,
-		MaxRooms: cfg.Limits.SubscriptionRooms,
-		Encode:   mqtt.EncodePublish,
-		Logger:   log,
+		Mailboxes: n.mailboxes,
+		Engine:    koncorde.New(koncorde.WithMaxConditions(cfg.Limits.SubscriptionConditionsCount)),
+		Node:      n.id,
+		MaxRooms:  cfg.Limits.SubscriptionRooms,
+		Encode:    mqtt.EncodePublish,
+		Logger:    log,
 	})
 	if err != nil {
 		return nil, err
@@ -113,6 +118,7 @@ func Start(opts Options) (*Node, error) {
 		Dispatcher:      n.dispatcher,
 		Rooms:           n.realtime.Rooms(),
 		Channels:        n.realtime,
+		Mailboxes:       n.mailboxes,
 		DisconnectDelay: cfg.Server.MQTT.DisconnectDelay,
 		Logger:          log,
 	})
@@ -202,6 +208,7 @@ func (n *Node) shutdown(ctx context.Context) error {
 		}
 	}
 	n.system.Shutdown()
+	n.mailboxes.Stop()
 	err := errors.Join(errs...)
 	n.log.Info("starling stopped", "node", n.id, "error", err)
 	return err

@@ -80,10 +80,11 @@ func (rt *Realtime) enter(ctx context.Context, req *api.Request, msg join) (any,
 		return nil, j.err
 	}
 	if req.Connection.Protocol == "mqtt" {
-		// Sent before the response: the connection has the grant before its
-		// client can learn the channel's name.
-		rt.system.Root.Send(connection.PID(rt.system, req.Connection.ID),
-			connection.Granted{RoomID: j.roomID, Channel: j.channel, PID: j.pid})
+		// Acknowledged before the response leaves: the connection holds the
+		// grant before its client can learn the channel's name. A connection
+		// already gone answers nothing; its rooms are left when it ends.
+		_, _ = rt.system.Root.RequestFuture(connection.PID(rt.system, req.Connection.ID),
+			connection.Granted{RoomID: j.roomID, Channel: j.channel, PID: j.pid}, askTimeout).Result()
 	}
 	return subscription{Channel: j.channel, RoomID: j.roomID}, nil
 }

@@ -27,6 +27,8 @@ type Config struct {
 	MaxRooms int
 	// Encode wraps notifications into MQTT packets.
 	Encode channel.Encoder
+	// Mailboxes runs the channel actors; protoactor's default when nil.
+	Mailboxes actor.Dispatcher
 	// Logger receives the subsystem's logs.
 	Logger *slog.Logger
 }
@@ -50,7 +52,7 @@ func Start(system *actor.ActorSystem, cfg Config) (*Realtime, error) {
 	views := &sync.Map{}
 	pid, err := system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &rooms{
-			engine: cfg.Engine, node: cfg.Node, maxRooms: cfg.MaxRooms, encode: cfg.Encode,
+			engine: cfg.Engine, node: cfg.Node, maxRooms: cfg.MaxRooms, encode: cfg.Encode, mailboxes: cfg.Mailboxes,
 			views: views, log: cfg.Logger, rooms: map[string]*room{}, memberships: map[string]int{},
 		}
 	}), "realtime")

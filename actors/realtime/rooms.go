@@ -90,9 +90,11 @@ type rooms struct {
 	node     string
 	maxRooms int
 	encode   channel.Encoder
-	views    *sync.Map // roomID → *roomView, written here only
-	log      *slog.Logger
-	rooms    map[string]*room
+	// mailboxes runs the channel actors.
+	mailboxes actor.Dispatcher
+	views     *sync.Map // roomID → *roomView, written here only
+	log       *slog.Logger
+	rooms     map[string]*room
 	// memberships counts each connection's rooms.
 	memberships map[string]int
 }
@@ -145,7 +147,7 @@ func (r *rooms) join(ctx actor.Context, msg join) joined {
 	name := channelName(rm.id, msg.opts)
 	ch, ok := rm.channels[name]
 	if !ok {
-		ch = &channelRef{name: name, opts: msg.opts, pid: ctx.Spawn(channel.Props(name, r.encode))}
+		ch = &channelRef{name: name, opts: msg.opts, pid: ctx.Spawn(channel.Props(name, r.encode, r.mailboxes))}
 		rm.channels[name] = ch
 		r.publishView(rm)
 	}

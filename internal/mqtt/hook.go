@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"syscall"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -68,6 +69,9 @@ type openSession struct {
 func (h *hook) OnSessionEstablished(cl *mochi.Client, _ packets.Packet) {
 	peer := &Peer{client: cl, server: h.server}
 	peer.out = &outbox{peer: peer, limit: h.server.maxPending}
+	if sc, ok := cl.Net.Conn.(syscall.Conn); ok {
+		peer.raw, _ = sc.SyscallConn()
+	}
 	h.open.Store(cl, &openSession{session: h.sessions.Open(peer), peer: peer})
 }
 

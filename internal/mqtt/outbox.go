@@ -3,6 +3,7 @@ package mqtt
 import (
 	"net"
 	"sync"
+	"syscall"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -25,14 +26,46 @@ type outbox struct {
 	closed  bool
 }
 
-// deliver queues one encoded packet; false when the client is gone or was
-// just disconnected for falling behind.
+// deliver sends one encoded packet, or queues it; false when the client is
+// gone or was just disconnected for falling behind. When nothing is queued
+// it first tries a non-blocking write on the caller's goroutine: a client
+// that keeps up costs one system call and no goroutine hand-off.
 func (o *outbox) deliver(packet []byte) bool {
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
 		return false
 	}
+	if o.writing {
+		return o.enqueue(packet) // unlocks
+	}
+	o.writing = true // this goroutine owns the socket until it says otherwise
+	o.mu.Unlock()
+
+	rest, err := o.peer.tryWrite(packet)
+	if err != nil {
+		o.close()
+		return false
+	}
+	o.mu.Lock()
+	if len(rest) > 0 {
+		o.queue = append(o.queue, nil)
+		copy(o.queue[1:], o.queue)
+		o.queue[0] = rest
+	}
+	if len(o.queue) == 0 {
+		o.writing = false
+		o.mu.Unlock()
+		return true
+	}
+	o.mu.Unlock()
+	go o.write() // the socket is full or others queued meanwhile
+	return true
+}
+
+// enqueue appends a packet for the running writer, or disconnects a client
+// whose queue is full. Called with o.mu held; it releases it.
+func (o *outbox) enqueue(packet []byte) bool {
 	if len(o.queue) >= o.limit {
 		o.closed = true
 		o.queue = nil
@@ -45,12 +78,7 @@ func (o *outbox) deliver(packet []byte) bool {
 		return false
 	}
 	o.queue = append(o.queue, packet)
-	start := !o.writing
-	o.writing = true
 	o.mu.Unlock()
-	if start {
-		go o.write()
-	}
 	return true
 }
 
@@ -84,6 +112,36 @@ func (o *outbox) close() {
 	o.closed = true
 	o.queue = nil
 	o.mu.Unlock()
+}
+
+// tryWrite writes what the socket takes now without waiting, under the
+// client's lock, and returns the part left unwritten.
+func (p *Peer) tryWrite(packet []byte) ([]byte, error) {
+	cl := p.client
+	if cl.Closed() || cl.Net.Conn == nil {
+		return nil, ErrClientGone
+	}
+	raw := p.rawConn()
+	if raw == nil { // not a socket: write through the blocking path
+		return nil, p.writeRaw([][]byte{packet})
+	}
+	var n int
+	var werr error
+	cl.Lock()
+	err := raw.Write(func(fd uintptr) bool {
+		n, werr = syscall.Write(int(fd), packet)
+		return true // never wait: the writer goroutine does
+	})
+	cl.Unlock()
+	switch {
+	case err != nil:
+		return nil, err
+	case werr == syscall.EAGAIN:
+		return packet, nil
+	case werr != nil:
+		return nil, werr
+	}
+	return packet[n:], nil
 }
 
 // writeRaw writes already encoded packets to the client's socket, under

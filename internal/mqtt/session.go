@@ -1,6 +1,8 @@
 package mqtt
 
 import (
+	"syscall"
+
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -38,7 +40,11 @@ type Peer struct {
 	client *mochi.Client
 	server *Server
 	out    *outbox
+	raw    syscall.RawConn // the socket, for non-blocking writes; nil if none
 }
+
+// rawConn returns the client's socket for direct system calls.
+func (p *Peer) rawConn() syscall.RawConn { return p.raw }
 
 // ID returns the client identifier of the MQTT session.
 func (p *Peer) ID() string { return p.client.ID }
@@ -51,13 +57,16 @@ func (p *Peer) ProtocolVersion() byte { return p.client.Properties.ProtocolVersi
 
 // Respond delivers a response payload on the response topic: to this client
 // only, or in development mode to every subscriber of the response topic.
-// It writes synchronously; a client that does not read holds up only its own
-// responses.
+// It never blocks: responses share the client's bounded queue with its
+// notifications.
 func (p *Peer) Respond(payload []byte) error {
 	if p.server.broadcastResponses {
 		return p.server.mochi.Publish(p.server.cfg.ResponseTopic, payload, false, 0)
 	}
-	return p.Write(p.server.cfg.ResponseTopic, payload)
+	if !p.Deliver(EncodePublish(p.server.cfg.ResponseTopic, payload, p.ProtocolVersion())) {
+		return ErrClientGone
+	}
+	return nil
 }
 
 // Write sends one QoS 0 message on topic to this client only, whatever its
