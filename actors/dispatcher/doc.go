@@ -1,6 +1,7 @@
 // Package dispatcher owns the request dispatcher actor: it turns MQTT
 // payloads into API requests, validates them, routes them to controllers and
-// sends each answer, encoded once, to the connection that asked.
+// delivers each answer, encoded once, to the client that asked (through its
+// Responder) or to the actor that asked.
 //
 // Concurrency follows Kuzzle's funnel: at most limits.concurrentRequests
 // actions run at once, up to limits.requestsBufferSize more wait in the
