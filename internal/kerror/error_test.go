@@ -15,7 +15,7 @@ func TestNew(t *testing.T) {
 		{"api.assert.invalid_type", []any{"body.roomId"}, 33619969, 400, `Wrong type for argument "body.roomId" (expected: %s)`},       // missing value kept, as util.format does
 		{"api.assert.body_required", []any{"extra"}, 33619976, 400, "The request must specify a body. extra"},                         // surplus appended
 		{"api.assert.unexpected_argument", []any{"x", []string{"a", "b"}}, 33619975, 400, `Unexpected argument "x" (accepted arguments: [ 'a', 'b' ])`},
-		{"security.rights.forbidden", []any{"c", "a", "u"}, 117637122, 403, `Insufficient permissions to execute the action "c":"a" (User "u").`},
+		{"security.rights.forbidden", []any{"c", "a", "u"}, 117637122, 403, `Insufficient permissions to execute the action "c:a" (User "u").`},
 		{"no.such.id", nil, 1, 500, "Caught an unexpected error: no.such.id."},
 	}
 	for _, tt := range tests {
