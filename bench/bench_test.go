@@ -72,7 +72,7 @@ func eachServer(t *testing.T, h *Harness, servers []string, f func(t *testing.T)
 			t.Log(out.String())
 			for _, r := range rep.Rows {
 				if r.Note != "" {
-					t.Errorf("%s: %s", r.Case, r.Note)
+					t.Errorf("%s: failed: %s", r.Case, r.Note)
 				}
 				if r.Values["errors"] != 0 || r.Values["lost"] != 0 {
 					t.Errorf("%s: %v errors, %v lost", r.Case, r.Values["errors"], r.Values["lost"])

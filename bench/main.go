@@ -52,6 +52,8 @@ type Options struct {
 	Idle      IdleConfig
 	Filters   FiltersConfig
 	Verbose   bool
+	// Timeout bounds the whole run.
+	Timeout time.Duration
 	// StarlingBin is a prebuilt Starling binary; empty: build ./cmd/starling.
 	StarlingBin string
 }
@@ -69,9 +71,11 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	servers := fs.String("servers", "starling,mosquitto,aedes", "servers to compare (Starling first: its figures size the peers' payloads)")
 	fs.BoolVar(&o.Pin, "pin", runtime.NumCPU() >= 2, "pin servers to CPU 0 and the load generator to the other CPUs")
 	subs := fs.String("subscribers", "10,100,1000", "fan-out: subscriber counts")
+	repeat := fs.Int("repeat", 1, "fan-out: runs per case, servers interleaved; the median run is reported")
 	filters := fs.Int("other-filters", 10000, "fan-out: filters registered besides the subscribers' one")
 	idle := fs.String("connections", "", "idle: connection counts (default 10000,50000; --quick 10000)")
 	fs.BoolVar(&o.Verbose, "v", false, "debug logs")
+	fs.DurationVar(&o.Timeout, "timeout", time.Hour, "bound of the whole run: what runs then is stopped")
 	fs.StringVar(&o.StarlingBin, "starling", "", "use this Starling `binary` instead of building ./cmd/starling")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -90,7 +94,7 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	if o.Fanout.Subscribers, err = ints(*subs); err != nil {
 		return o, fmt.Errorf("--subscribers: %w", err)
 	}
-	o.Fanout.Filters = *filters
+	o.Fanout.Filters, o.Fanout.Repeat = *filters, *repeat
 	if *idle != "" {
 		if o.Idle.Connections, err = ints(*idle); err != nil {
 			return o, fmt.Errorf("--connections: %w", err)
@@ -142,6 +146,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
 	h, cleanup, err := NewHarness(ctx, o, log)
 	if err != nil {
 		log.Error("set-up failed", "err", err)
@@ -157,6 +163,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		rep, err := h.Run(ctx, s, o)
+		if err == nil && rep != nil && rep.Failed() {
+			err = errors.New("some cases failed")
+		}
 		if err != nil {
 			log.Error("scenario failed", "scenario", s, "err", err)
 			status = 1

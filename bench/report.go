@@ -29,7 +29,21 @@ type Row struct {
 	Case   string             `json:"case"`
 	Server string             `json:"server"`
 	Values map[string]float64 `json:"values"`
-	Note   string             `json:"note,omitempty"`
+	// Note says why the case failed; empty when it did not.
+	Note string `json:"note,omitempty"`
+	// Runs holds the value of RunsKey in every run of a repeated case.
+	Runs    []float64 `json:"runs,omitempty"`
+	RunsKey string    `json:"runsKey,omitempty"`
+}
+
+// Failed reports whether a case of the report failed.
+func (r *Report) Failed() bool {
+	for _, row := range r.Rows {
+		if row.Note != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Report is one scenario's results.
@@ -99,7 +113,14 @@ func (r *Report) Print(w io.Writer) {
 	markdown(w, table)
 	for _, row := range r.Rows {
 		if row.Note != "" {
-			fmt.Fprintf(w, "\n- %s, %s: %s", row.Case, row.Server, row.Note)
+			fmt.Fprintf(w, "\n- %s, %s: FAILED: %s", row.Case, row.Server, row.Note)
+		}
+		if len(row.Runs) > 1 {
+			vals := make([]string, len(row.Runs))
+			for i, v := range row.Runs {
+				vals[i] = format(map[string]float64{"v": v}, "v")
+			}
+			fmt.Fprintf(w, "\n- %s, %s: %s per run: %s", row.Case, row.Server, row.RunsKey, strings.Join(vals, ", "))
 		}
 	}
 	for _, n := range r.Notes {
@@ -182,6 +203,9 @@ func ratio(a, b map[string]float64, key string) string {
 	y, ok2 := b[key]
 	if !ok1 || !ok2 || y == 0 || math.IsNaN(x) || math.IsNaN(y) {
 		return "-"
+	}
+	if q := x / y; q >= 100 {
+		return group(int64(math.Round(q))) + "×"
 	}
 	return fmt.Sprintf("%.2f×", x/y)
 }
