@@ -66,6 +66,10 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run ./bench [all|%s] [flags]\n", strings.Join(scenarios(), "|"))
+		fs.PrintDefaults()
+	}
 	fs.BoolVar(&o.Quick, "quick", false, "short runs (all scenarios in a few minutes)")
 	fs.StringVar(&o.Out, "out", "", "write <scenario>.json and <scenario>.svg into `DIR`")
 	servers := fs.String("servers", "starling,mosquitto,aedes", "servers to compare (Starling first: its figures size the peers' payloads)")

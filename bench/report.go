@@ -110,7 +110,11 @@ func (r *Report) Print(w io.Writer) {
 			}
 		}
 	}
-	markdown(w, table)
+	if len(table) > 1 {
+		markdown(w, table)
+	} else {
+		fmt.Fprintln(w, "(no results)")
+	}
 	for _, row := range r.Rows {
 		if row.Note != "" {
 			fmt.Fprintf(w, "\n- %s, %s: FAILED: %s", row.Case, row.Server, row.Note)
