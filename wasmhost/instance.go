@@ -100,7 +100,7 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	}
 	in := &instance{m: m, abi: m.abi}
 	in.cctx = callContext{inst: in}
-	ictx, cancel := context.WithTimeout(context.WithValue(ctx, instanceKey{}, in), initTimeout)
+	ictx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), instanceKey{}, in), initTimeout)
 	mod, err := m.rt.InstantiateModule(ictx, m.compiled, m.config)
 	expired := errors.Is(ictx.Err(), context.DeadlineExceeded)
 	cancel()
