@@ -1,6 +1,6 @@
 // Command starling runs a Starling server: Kuzzle's API over MQTT.
 //
-//	starling [--config FILE]
+//	starling [--config FILE] [--cpuprofile FILE]
 //
 // Configuration comes from built-in defaults, then a kuzzlerc JSON file
 // (--config, else Kuzzle's lookup: .kuzzlerc up from the working directory,
@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -31,13 +32,38 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
 // run is main without the process exit, returning the exit status.
 func run(args []string, stderr io.Writer) int {
 	flags := flag.NewFlagSet("starling", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configFile := flags.String("config", "", "kuzzlerc JSON `file` to read (default: Kuzzle's lookup)")
+	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	if err := flags.Parse(args); err != nil {
 		return 2
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "starling: %v\n", err)
+			return 1
+		}
+		defer stop()
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
