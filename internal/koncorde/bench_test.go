@@ -2,6 +2,7 @@ package koncorde
 
 import (
 	"fmt"
+	"github.com/starlingmq/starling/internal/jsonx"
 	"math/rand/v2"
 	"testing"
 )
@@ -63,4 +64,36 @@ func BenchmarkTestGeoPolygon(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		e.Test("i", "c", docs[i%len(docs)])
 	}
+}
+
+func BenchmarkParseDocument(b *testing.B) {
+	_, docs := benchEngine(b, 1, func(r *rand.Rand) map[string]any {
+		return map[string]any{"exists": "x"}
+	})
+	raw := make([][]byte, len(docs))
+	for i, d := range docs {
+		raw[i], _ = jsonx.Marshal(d)
+	}
+	b.Run("flatten", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := ParseDocument(raw[i%len(raw)], ""); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			var m map[string]any
+			if err := jsonx.Unmarshal(raw[i%len(raw)], &m); err != nil {
+				b.Fatal(err)
+			}
+			NewDocument(m, "")
+			i++
+		}
+	})
 }

@@ -1,15 +1,90 @@
 package koncorde
 
 import (
+	"bytes"
+	"math"
 	"strings"
-
-	"github.com/starlingmq/starling/internal/jsonx"
 )
 
-// field is one entry of a flattened document.
+// field is one entry of a flattened document. Strings and numbers of
+// the document's top level read from JSON bytes are kept unboxed, in str
+// or num as kind tells; every other value is in value.
 type field struct {
 	path  string
 	value any
+	str   string
+	num   float64
+	kind  valueKind
+}
+
+// valueKind tells where a field keeps its value.
+type valueKind uint8
+
+const (
+	kindAny valueKind = iota
+	kindString
+	kindNumber
+)
+
+// any returns the field's value as decoded JSON.
+func (f *field) any() any {
+	switch f.kind {
+	case kindString:
+		return f.str
+	case kindNumber:
+		return f.num
+	}
+	return f.value
+}
+
+func (f *field) number() (float64, bool) {
+	if f.kind == kindNumber {
+		return f.num, true
+	}
+	x, ok := f.value.(float64)
+	return x, ok
+}
+
+func (f *field) string() (string, bool) {
+	if f.kind == kindString {
+		return f.str, true
+	}
+	x, ok := f.value.(string)
+	return x, ok
+}
+
+// equals is the equals keyword's test: a scalar strictly equal to want.
+func (f *field) equals(want any) bool {
+	switch f.kind {
+	case kindString:
+		w, ok := want.(string)
+		return ok && w == f.str
+	case kindNumber:
+		w, ok := want.(float64)
+		return ok && w == f.num
+	}
+	return isScalar(f.value) && f.value == want
+}
+
+// jsString is JavaScript's String() of the value.
+func (f *field) jsString() string {
+	switch f.kind {
+	case kindString:
+		return f.str
+	case kindNumber:
+		return jsNumber(f.num)
+	}
+	return jsString(f.value)
+}
+
+func (f *field) truthy() bool {
+	switch f.kind {
+	case kindString:
+		return f.str != ""
+	case kindNumber:
+		return f.num != 0 && !math.IsNaN(f.num)
+	}
+	return truthy(f.value)
 }
 
 // document is a document flattened the way koncorde sees it: every nested
@@ -54,13 +129,57 @@ func NewDocument(body map[string]any, id string) *Document {
 	return &Document{d: newDocument(body, id)}
 }
 
-// ParseDocument decodes and flattens a JSON object; id as in NewDocument.
+// ParseDocument flattens a JSON object in one pass over its bytes, without
+// decoding it first; id as in NewDocument. The values are those of the
+// decoded document (numbers are float64, duplicate keys keep the last
+// value); a document nested deeper than MaxDepth is an error.
 func ParseDocument(raw []byte, id string) (*Document, error) {
-	var body map[string]any
-	if err := jsonx.Unmarshal(raw, &body); err != nil {
+	hint := bytesMembers(raw)
+	p := flattener{recs: make([]member, 0, hint)}
+	both := &struct { // one allocation for the two
+		D Document
+		d document
+	}{}
+	if err := both.d.parse(&p, string(raw), id, hint); err != nil {
 		return nil, err
 	}
-	return NewDocument(body, id), nil
+	both.D.d = &both.d
+	return &both.D, nil
+}
+
+// parse fills d from the JSON src, with room for about hint fields.
+func (d *document) parse(p *flattener, src, id string, hint int) error {
+	if cap(d.fields) < hint {
+		d.fields = make([]field, 0, hint)
+	}
+	fields, err := p.flatten(src, d.fields[:0])
+	d.fields = fields
+	if err != nil {
+		clear(d.fields)
+		d.fields = d.fields[:0]
+		return err
+	}
+	dotted := p.dotted
+	if id != "" {
+		d.fields = append(d.fields, field{path: "_id", value: id})
+		dotted = true
+	}
+	if dotted {
+		d.dedupe()
+	}
+	return nil
+}
+
+// release drops the values of a reused document.
+func (d *document) release() {
+	clear(d.fields)
+	d.fields = d.fields[:0]
+}
+
+// bytesMembers bounds the number of fields of a JSON document: one per
+// colon, plus the id.
+func bytesMembers(raw []byte) int {
+	return bytes.Count(raw, []byte{':'}) + 1
 }
 
 func newDocument(body map[string]any, id string) *document {
@@ -92,8 +211,26 @@ func (d *document) flatten(o map[string]any, prefix string, dotted *bool) {
 			path = prefix + "." + k
 		}
 		d.fields = append(d.fields, field{path: path, value: v})
-		if sub, ok := v.(map[string]any); ok {
+		switch sub := v.(type) {
+		case map[string]any:
 			d.flatten(sub, path, dotted)
+		case *object:
+			d.flattenObject(sub, path, dotted)
+		}
+	}
+}
+
+// flattenObject is flatten for an object read by the flattener (an array
+// element given to select).
+func (d *document) flattenObject(o *object, prefix string, dotted *bool) {
+	for _, m := range o.members {
+		if !*dotted && strings.IndexByte(m.path, '.') >= 0 {
+			*dotted = true
+		}
+		path := prefix + "." + m.path
+		d.fields = append(d.fields, field{path: path, value: m.value})
+		if sub, ok := m.value.(*object); ok {
+			d.flattenObject(sub, path, dotted)
 		}
 	}
 }
@@ -116,16 +253,26 @@ func (d *document) dedupe() {
 
 // get returns the value at a flattened path.
 func (d *probe) get(path string) (any, bool) {
+	f, ok := d.lookup(path)
+	if !ok {
+		return nil, false
+	}
+	return f.any(), true
+}
+
+// lookup returns the field at a flattened path.
+func (d *probe) lookup(path string) (field, bool) {
 	if d.body != nil {
-		return lookupPath(d.body, path)
+		v, ok := lookupPath(d.body, path)
+		return field{path: path, value: v}, ok
 	}
 	if len(d.fields) <= 16 {
 		for i := range d.fields {
 			if d.fields[i].path == path {
-				return d.fields[i].value, true
+				return d.fields[i], true
 			}
 		}
-		return nil, false
+		return field{}, false
 	}
 	if len(d.byPath) == 0 {
 		if d.byPath == nil {
@@ -137,9 +284,9 @@ func (d *probe) get(path string) (any, bool) {
 	}
 	i, ok := d.byPath[path]
 	if !ok {
-		return nil, false
+		return field{}, false
 	}
-	return d.fields[i].value, true
+	return d.fields[i], true
 }
 
 // point returns the geopoint at path, when its value is a valid one.

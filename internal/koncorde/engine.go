@@ -186,13 +186,21 @@ func (e *Engine) Test(index, collection string, body map[string]any) []string {
 	return s.match(&sc.doc, sc)
 }
 
-// TestJSON is Test on a raw JSON object.
+// TestJSON is Test on a raw JSON object, read as ParseDocument does.
 func (e *Engine) TestJSON(index, collection string, raw []byte) ([]string, error) {
-	var body map[string]any
-	if err := jsonx.Unmarshal(raw, &body); err != nil {
+	sc := e.scratch.Get().(*scratch)
+	defer e.scratch.Put(sc)
+	if err := sc.doc.parse(&sc.flat, string(raw), "", bytesMembers(raw)); err != nil {
 		return nil, err
 	}
-	return e.Test(index, collection, body), nil
+	defer sc.doc.release()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s := e.scopes[index+"/"+collection]
+	if s == nil {
+		return nil, nil
+	}
+	return s.match(&sc.doc, sc), nil
 }
 
 // TestDocument returns the ids of the filters matching a prepared document.

@@ -29,6 +29,40 @@ func toPoint(v any) (p point, ok bool) {
 		return coordinate(x[0], x[1])
 	case map[string]any:
 		return pointFromObject(camelGeoKeys(x))
+	case *object:
+		return pointFromMembers(x)
+	}
+	return point{}, false
+}
+
+// pointFromMembers is pointFromObject(camelGeoKeys(o)) for an object read
+// from JSON bytes.
+func pointFromMembers(o *object) (point, bool) {
+	lat, hasLat := o.get("lat")
+	lon, hasLon := o.get("lon")
+	if hasLat && hasLon {
+		return coordinate(lat, lon)
+	}
+	ll, ok := o.get("lat_lon")
+	if !ok {
+		if ll, ok = o.get("latLon"); !ok {
+			return point{}, false
+		}
+	}
+	switch x := ll.(type) {
+	case []any:
+		if len(x) != 2 {
+			return point{}, false
+		}
+		return coordinate(x[0], x[1])
+	case *object:
+		lat, hasLat := x.get("lat")
+		lon, hasLon := x.get("lon")
+		if hasLat && hasLon {
+			return coordinate(lat, lon)
+		}
+	case string:
+		return pointFromString(x)
 	}
 	return point{}, false
 }

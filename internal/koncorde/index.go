@@ -1,5 +1,7 @@
 package koncorde
 
+import "math"
+
 // fieldIndex holds the positive conditions on one field path, one
 // structure per keyword, so that a document field costs one lookup here
 // plus what its value hits.
@@ -119,24 +121,18 @@ func (fi *fieldIndex) empty() bool {
 // hits reports every positive condition of this field that the value
 // satisfies, each once.
 func (fi *fieldIndex) hits(path string, v any, p *probe, sc *scratch) {
+	switch x := v.(type) {
+	case string:
+		fi.hitsString(path, x, p, sc)
+		return
+	case float64:
+		fi.hitsNumber(path, x, p, sc)
+		return
+	}
 	if fi.exists != nil {
 		sc.hit(fi.exists, p)
 	}
 	switch x := v.(type) {
-	case string:
-		if e := fi.equals[x]; e != nil {
-			sc.hit(e, p)
-		}
-		if fi.regexps != nil {
-			fi.regexps.hits(x, sc, p)
-		}
-	case float64:
-		if e := fi.equals[x]; e != nil {
-			sc.hit(e, p)
-		}
-		if fi.ranges != nil {
-			fi.ranges.stab(x, func(e *entry) { sc.hit(e, p) })
-		}
 	case bool, nil:
 		if e := fi.equals[x]; e != nil {
 			sc.hit(e, p)
@@ -144,7 +140,41 @@ func (fi *fieldIndex) hits(path string, v any, p *probe, sc *scratch) {
 	case []any:
 		fi.arrayHits(x, p, sc)
 	}
-	if fi.geo != nil && truthy(v) {
+	fi.tail(path, truthy(v), p, sc)
+}
+
+// hitsString is hits for a string value.
+func (fi *fieldIndex) hitsString(path, x string, p *probe, sc *scratch) {
+	if fi.exists != nil {
+		sc.hit(fi.exists, p)
+	}
+	if e := fi.equals[x]; e != nil {
+		sc.hit(e, p)
+	}
+	if fi.regexps != nil {
+		fi.regexps.hits(x, sc, p)
+	}
+	fi.tail(path, x != "", p, sc)
+}
+
+// hitsNumber is hits for a number.
+func (fi *fieldIndex) hitsNumber(path string, x float64, p *probe, sc *scratch) {
+	if fi.exists != nil {
+		sc.hit(fi.exists, p)
+	}
+	if e := fi.equals[x]; e != nil {
+		sc.hit(e, p)
+	}
+	if fi.ranges != nil {
+		fi.ranges.stab(x, func(e *entry) { sc.hit(e, p) })
+	}
+	fi.tail(path, x != 0 && !math.IsNaN(x), p, sc)
+}
+
+// tail is what hits tests for any kind of value: geo keywords on truthy
+// values, match queries.
+func (fi *fieldIndex) tail(path string, truthy bool, p *probe, sc *scratch) {
+	if fi.geo != nil && truthy {
 		if pt, ok := p.point(path); ok {
 			fi.geo.query(pt, sc, p)
 		}

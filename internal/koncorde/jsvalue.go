@@ -8,7 +8,8 @@ import (
 )
 
 // Values handled here are decoded JSON: nil, bool, float64, string, []any
-// and map[string]any. The helpers give them JavaScript's semantics, since
+// and map[string]any, or *object in place of the map in documents read
+// from JSON bytes. The helpers give them JavaScript's semantics, since
 // koncorde's behaviour is defined by what JavaScript does with them.
 
 // isScalar reports whether v is a JSON string, number, boolean or null.
@@ -195,11 +196,13 @@ func matchAny(have, want any) bool {
 		h, ok := have.([]any)
 		return ok && matchArray(h, w)
 	case map[string]any:
-		h, ok := have.(map[string]any)
-		if !ok {
-			return false
+		switch h := have.(type) {
+		case map[string]any:
+			return matchObject(h, w)
+		case *object:
+			return matchMembers(h, w)
 		}
-		return matchObject(h, w)
+		return false
 	}
 	if _, isArr := have.([]any); isArr {
 		return false
@@ -235,6 +238,16 @@ func matchObject(have map[string]any, want map[string]any) bool {
 			return false
 		}
 		if !matchAny(h, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func matchMembers(have *object, want map[string]any) bool {
+	for k, w := range want {
+		h, ok := have.get(k)
+		if !ok || !matchAny(h, w) {
 			return false
 		}
 	}

@@ -13,7 +13,8 @@ type scratch struct {
 	out    []string // ids found, reused: the caller gets a copy
 	scope  *scope
 	probe  probe
-	doc    document // reused by Engine.Test
+	doc    document  // reused by Engine.Test and TestJSON
+	flat   flattener // reused by Engine.TestJSON
 }
 
 func (sc *scratch) begin(s *scope) {
@@ -78,7 +79,14 @@ func (s *scope) match(d *document, sc *scratch) []string {
 	for i := range d.fields {
 		f := &d.fields[i]
 		if fi := s.fields[f.path]; fi != nil {
-			fi.hits(f.path, f.value, p, sc)
+			switch f.kind {
+			case kindString:
+				fi.hitsString(f.path, f.str, p, sc)
+			case kindNumber:
+				fi.hitsNumber(f.path, f.num, p, sc)
+			default:
+				fi.hits(f.path, f.value, p, sc)
+			}
 		}
 	}
 	return s.finish(p, sc)

@@ -11,21 +11,21 @@ func holds(l literal, d *probe) bool {
 }
 
 func holdsPos(c *condition, d *probe) bool {
-	v, ok := d.get(c.field)
+	f, ok := d.lookup(c.field)
 	switch c.kw {
 	case kwEquals:
-		return ok && isScalar(v) && v == c.value
+		return ok && f.equals(c.value)
 	case kwExists:
 		if !c.array {
 			return ok
 		}
-		arr, isArr := v.([]any)
+		arr, isArr := f.value.([]any)
 		return isArr && containsScalar(arr, c.value)
 	case kwRange:
-		x, isNum := v.(float64)
+		x, isNum := f.number()
 		return isNum && x >= c.lo && x <= c.hi
 	case kwRegexp:
-		s, isStr := v.(string)
+		s, isStr := f.string()
 		return isStr && c.re.MatchString(s)
 	case kwGeo:
 		p, valid := d.point(c.field)
@@ -33,21 +33,21 @@ func holdsPos(c *condition, d *probe) bool {
 	case kwMatch:
 		return d.matchObject(c.match)
 	case kwSelect:
-		return selectHolds(c, v)
+		return selectHolds(c, f.value)
 	}
 	return false
 }
 
 func holdsNot(c *condition, d *probe) bool {
-	v, ok := d.get(c.field)
+	f, ok := d.lookup(c.field)
 	switch c.kw {
 	case kwRange:
-		x, isNum := v.(float64)
+		x, isNum := f.number()
 		return !isNum || x <= c.nlo || x >= c.nhi
 	case kwRegexp:
-		return !ok || !c.re.MatchString(jsString(v))
+		return !ok || !c.re.MatchString(f.jsString())
 	case kwGeo:
-		if !truthy(v) {
+		if !f.truthy() {
 			return true
 		}
 		p, valid := d.point(c.field)
