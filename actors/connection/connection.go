@@ -42,8 +42,8 @@ type connection struct {
 	gone    bool
 	// grants holds the channels the connection obtained, by name.
 	grants map[string]*grant
-	// roomIDs counts the channels held in each room.
-	roomIDs map[string]int
+	// roomIDs lists the channels held in each room.
+	roomIDs map[string][]string
 }
 
 // grant is one channel a connection obtained.
@@ -112,36 +112,25 @@ func (c *connection) end(ctx actor.Context) {
 	ctx.Stop(ctx.Self())
 }
 
-// granted records a channel the connection may now subscribe to.
+// granted records a channel the connection may now subscribe to, and shows
+// it to the MQTT side's subscription checks.
 func (c *connection) granted(msg Granted) {
-	if _, ok := c.grants[msg.Channel]; !ok {
-		c.grants[msg.Channel] = &grant{roomID: msg.RoomID, pid: msg.PID}
-		c.roomIDs[msg.RoomID]++
+	if _, ok := c.grants[msg.Channel]; ok {
+		return
 	}
-	c.publishGrants()
+	c.grants[msg.Channel] = &grant{roomID: msg.RoomID, pid: msg.PID}
+	c.roomIDs[msg.RoomID] = append(c.roomIDs[msg.RoomID], msg.Channel)
+	c.session.grants.Store(msg.Channel, msg.PID)
 }
 
 // revoked forgets every channel of a room the connection left.
 func (c *connection) revoked(ctx actor.Context, roomID string) {
-	for name, g := range c.grants {
-		if g.roomID != roomID {
-			continue
-		}
-		if g.subscribed {
+	for _, name := range c.roomIDs[roomID] {
+		if g := c.grants[name]; g != nil && g.subscribed {
 			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
 		}
 		delete(c.grants, name)
+		c.session.grants.Delete(name)
 	}
 	delete(c.roomIDs, roomID)
-	c.publishGrants()
-}
-
-// publishGrants gives the MQTT side a fresh read-only copy of the channels,
-// for its subscription checks.
-func (c *connection) publishGrants() {
-	channels := make(map[string]*actor.PID, len(c.grants))
-	for name, g := range c.grants {
-		channels[name] = g.pid
-	}
-	c.session.grants.Store(&channels)
 }

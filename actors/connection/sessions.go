@@ -2,7 +2,7 @@ package connection
 
 import (
 	"log/slog"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -62,11 +62,10 @@ func (s *Sessions) Reserved(topic string) bool {
 func (s *Sessions) Open(peer *mqtt.Peer) mqtt.Session {
 	id := api.NewID()
 	sess := &session{sessions: s, peer: peer, conn: api.Connection{ID: id, Protocol: "mqtt"}}
-	sess.grants.Store(&map[string]*actor.PID{})
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &connection{
 			id: id, peer: peer, session: sess, rooms: s.cfg.Rooms, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
-			grants: map[string]*grant{}, roomIDs: map[string]int{},
+			grants: map[string]*grant{}, roomIDs: map[string][]string{},
 		}
 	})
 	if s.cfg.Mailboxes != nil {
@@ -89,8 +88,9 @@ type session struct {
 	pid      *actor.PID
 	peer     *mqtt.Peer
 	conn     api.Connection
-	// grants is the connection actor's read-only copy of its channels.
-	grants atomic.Pointer[map[string]*actor.PID]
+	// grants mirrors the connection actor's channels (name → channel
+	// actor) for the MQTT side's checks; only the connection actor writes it.
+	grants sync.Map
 }
 
 // MaySubscribe refuses a live channel's topic unless the connection obtained
@@ -99,7 +99,7 @@ func (s *session) MaySubscribe(topic string) bool {
 	if !s.sessions.Reserved(topic) {
 		return true
 	}
-	_, ok := (*s.grants.Load())[topic]
+	_, ok := s.grants.Load(topic)
 	return ok
 }
 
@@ -107,10 +107,11 @@ func (s *session) MaySubscribe(topic string) bool {
 // before mochi sends the SUBACK, and posts straight to the channel actor: any
 // notification the client's later requests cause is queued after it.
 func (s *session) Subscribed(topic string) {
-	pid, ok := (*s.grants.Load())[topic]
+	v, ok := s.grants.Load(topic)
 	if !ok {
 		return
 	}
+	pid := v.(*actor.PID)
 	root := s.sessions.cfg.Root
 	root.Send(pid, channel.AddSubscriber{ConnectionID: s.conn.ID, Subscriber: s.peer})
 	root.Send(s.pid, topicSubscribed{topic: topic, pid: pid})
@@ -118,10 +119,11 @@ func (s *session) Subscribed(topic string) {
 
 // Unsubscribed removes the client from a channel's subscribers.
 func (s *session) Unsubscribed(topic string) {
-	pid, ok := (*s.grants.Load())[topic]
+	v, ok := s.grants.Load(topic)
 	if !ok {
 		return
 	}
+	pid := v.(*actor.PID)
 	root := s.sessions.cfg.Root
 	root.Send(pid, channel.RemoveSubscriber{ConnectionID: s.conn.ID})
 	root.Send(s.pid, topicUnsubscribed{topic: topic})
