@@ -20,6 +20,7 @@ const (
 	kwMatch
 	kwSelect
 	kwNothing
+	kwExternal // wasm: an ExternalFilter, tested after the indexed conditions
 )
 
 // geoKind tells the four geo keywords apart.
@@ -58,6 +59,8 @@ type condition struct {
 
 	index int   // select: array index, negative counts from the end
 	query *form // select: the query's normal form, tested on {value: ...}
+
+	ext *external // wasm
 }
 
 // literal is a condition or its negation inside a subfilter.

@@ -17,6 +17,30 @@
 // {} that matches everything. Starling also accepts term and terms as
 // synonyms of equals and in.
 //
+// Keyword wasm (Starling's, unknown to koncorde): an external filter,
+// enabled by WithExternalFilters and otherwise rejected as an unknown
+// keyword.
+//
+//	{"wasm": {"module": "geo", "filter": "inZone", "args": {"zone": 3}}}
+//
+// module and filter are non-empty strings, args any JSON value (null when
+// absent); no other property is allowed. The filter is resolved through
+// ExternalFilters.Resolve when the filter holding it is validated or
+// normalized (a resolution error rejects it); its canonical form, hence
+// the filter id, includes module, filter and args with sorted keys. It
+// combines with every other keyword, inside and, or, not, bool and select
+// queries. It is a residual condition, like negations: the engine calls
+// ExternalFilter.Test with the document's JSON only for terms whose
+// indexed conditions all matched (or that have none), after the term's
+// other residual conditions. An error or a panic of Test counts as no
+// match: the term holding the condition fails, whether the condition is
+// negated or not.
+//
+// Documents given as JSON (TestJSON, ParseDocument) are read in one pass
+// over their bytes, without decoding into maps; their values are those of
+// the decoded document (numbers are float64, a duplicate key keeps its
+// last value), and they may not nest deeper than MaxDepth.
+//
 // Differences from koncorde, all deliberate: "not" around a geo keyword
 // nested in and/or (koncorde: "geospatial": unknown keyword), around
 // "nothing" or around "select" (koncorde fails at storage) are accepted and

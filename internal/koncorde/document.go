@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"strings"
+	"sync"
 )
 
 // field is one entry of a flattened document. Strings and numbers of
@@ -93,6 +94,14 @@ func (f *field) truthy() bool {
 // test it against any number of collections.
 type document struct {
 	fields []field
+
+	// The document as JSON, for external filters: raw, else made once
+	// from src when parsed, else from body.
+	src    string
+	parsed bool
+	body   map[string]any
+	once   sync.Once
+	raw    []byte
 }
 
 // probe is one test of a document: the document and what was computed
@@ -101,12 +110,13 @@ type document struct {
 type probe struct {
 	*document
 	body   map[string]any // set when the document was not flattened
+	raw    []byte         // the document as JSON, once needed
 	byPath map[string]int
 	points map[string]pointCache
 }
 
 func (p *probe) reset(d *document, body map[string]any) {
-	p.document, p.body = d, body
+	p.document, p.body, p.raw = d, body, nil
 	clear(p.points)
 	if p.byPath != nil {
 		clear(p.byPath)
@@ -126,7 +136,9 @@ type Document struct{ d *document }
 // its _id field (replacing any _id of the body), as Kuzzle does for the
 // "ids" keyword.
 func NewDocument(body map[string]any, id string) *Document {
-	return &Document{d: newDocument(body, id)}
+	d := newDocument(body, id)
+	d.body = body
+	return &Document{d: d}
 }
 
 // ParseDocument flattens a JSON object in one pass over its bytes, without
@@ -153,7 +165,7 @@ func (d *document) parse(p *flattener, src, id string, hint int) error {
 		d.fields = make([]field, 0, hint)
 	}
 	fields, err := p.flatten(src, d.fields[:0])
-	d.fields = fields
+	d.fields, d.src, d.parsed = fields, src, true
 	if err != nil {
 		clear(d.fields)
 		d.fields = d.fields[:0]
@@ -174,6 +186,16 @@ func (d *document) parse(p *flattener, src, id string, hint int) error {
 func (d *document) release() {
 	clear(d.fields)
 	d.fields = d.fields[:0]
+	d.src, d.parsed, d.body, d.raw = "", false, nil, nil
+	d.once = sync.Once{}
+}
+
+// json returns the document as JSON for external filters.
+func (p *probe) json() []byte {
+	if p.raw == nil {
+		p.raw = p.document.json()
+	}
+	return p.raw
 }
 
 // bytesMembers bounds the number of fields of a JSON document: one per

@@ -17,6 +17,7 @@ import (
 // take the write lock. Validate and Normalize touch no shared state.
 type Engine struct {
 	norm normalizer
+	ext  ExternalFilters // nil: no wasm keyword
 
 	mu      sync.RWMutex
 	scopes  map[string]*scope // by index "/" collection
@@ -59,8 +60,11 @@ type Normalized struct {
 // Validate checks a filter without normalizing it. The error is a
 // *kerror.Error api.assert.koncorde_dsl_error with koncorde's message.
 func (e *Engine) Validate(filter map[string]any) error {
-	_, err := parseFilter(filter)
-	return err
+	n, err := parseFilter(filter)
+	if err != nil {
+		return err
+	}
+	return e.resolveExternal(n)
 }
 
 // Normalize validates a filter, enforces the conditions limit and returns
@@ -68,6 +72,9 @@ func (e *Engine) Validate(filter map[string]any) error {
 func (e *Engine) Normalize(index, collection string, filter map[string]any) (*Normalized, error) {
 	n, err := parseFilter(filter)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.resolveExternal(n); err != nil {
 		return nil, err
 	}
 	f, err := e.norm.normalize(n)
@@ -178,6 +185,8 @@ func (e *Engine) Test(index, collection string, body map[string]any) []string {
 	}
 	sc := e.scratch.Get().(*scratch)
 	defer e.scratch.Put(sc)
+	defer sc.doc.release()
+	sc.doc.body = body
 	if len(s.fields) < len(body) {
 		return s.matchBody(body, sc)
 	}
@@ -194,6 +203,7 @@ func (e *Engine) TestJSON(index, collection string, raw []byte) ([]string, error
 		return nil, err
 	}
 	defer sc.doc.release()
+	sc.doc.raw = raw
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	s := e.scopes[index+"/"+collection]

@@ -55,11 +55,11 @@ func (sc *scratch) hit(e *entry, p *probe) {
 	}
 }
 
-// complete checks the negated conditions of a subfilter whose positive
+// complete checks the residual conditions (negated and external) of a subfilter whose positive
 // ones all hold, and reports its filters.
 func (sc *scratch) complete(sf *subfilter, p *probe) {
 	for _, l := range sf.negs {
-		if !holdsNot(l.c, p) {
+		if !holds(l, p) {
 			return
 		}
 	}

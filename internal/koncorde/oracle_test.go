@@ -186,7 +186,9 @@ func roundTrip(t *testing.T, req oracleRequest) oracleRequest {
 	return out
 }
 
-// starlingAnswer runs a request through a fresh Starling engine; it also
+// starlingAnswer runs a request through a fresh Starling engine, without
+// external filters: the generator never writes the wasm keyword, which
+// koncorde does not know (external_test.go covers it). It also
 // returns the geo shapes of each filter for the boundary tolerance.
 func starlingAnswer(req oracleRequest) (*oracleAnswer, [][]*shape) {
 	e := New(WithMaxConditions(req.MaxConditions))

@@ -80,6 +80,8 @@ func parseNode(f map[string]any, path string) (*node, error) {
 		return parseGeoDistanceRange(v, kwPath)
 	case "geoPolygon":
 		return parseGeoPolygon(v, kwPath)
+	case "wasm":
+		return parseWasm(v, kwPath)
 	}
 	return nil, dslError(kwPath, "unknown keyword")
 }

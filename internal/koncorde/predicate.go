@@ -11,6 +11,10 @@ func holds(l literal, d *probe) bool {
 }
 
 func holdsPos(c *condition, d *probe) bool {
+	if c.kw == kwExternal {
+		m, failed := c.ext.test(d.json())
+		return m && !failed
+	}
 	f, ok := d.lookup(c.field)
 	switch c.kw {
 	case kwEquals:
@@ -39,6 +43,10 @@ func holdsPos(c *condition, d *probe) bool {
 }
 
 func holdsNot(c *condition, d *probe) bool {
+	if c.kw == kwExternal {
+		m, failed := c.ext.test(d.json())
+		return !m && !failed
+	}
 	f, ok := d.lookup(c.field)
 	switch c.kw {
 	case kwRange:
@@ -86,7 +94,9 @@ func selectHolds(c *condition, v any) bool {
 	if i < 0 || i >= len(arr) {
 		return false
 	}
-	sub := &probe{document: newDocument(map[string]any{"value": arr[i]}, "")}
+	body := map[string]any{"value": arr[i]}
+	sub := &probe{document: newDocument(body, "")}
+	sub.document.body = body
 	return c.query.holds(sub)
 }
 

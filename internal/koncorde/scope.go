@@ -36,7 +36,7 @@ type subfilter struct {
 	key     string
 	npos    int32
 	pos     []*entry
-	negs    []literal
+	negs    []literal // negated, then external conditions: tested last
 	filters []*storedFilter
 	always  int  // position in scope.always, -1 when it has positives
 	simple  bool // one positive condition, no negated one: see entry.direct
@@ -110,8 +110,13 @@ func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 		s.slots = append(s.slots, sf)
 	}
 	s.subs[key] = sf
+	var exts []literal
 	for _, l := range t {
-		if l.not {
+		switch {
+		case l.c.kw == kwExternal: // tested last, the costliest
+			exts = append(exts, l)
+			continue
+		case l.not:
 			sf.negs = append(sf.negs, l)
 			continue
 		}
@@ -124,6 +129,7 @@ func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 		e.subs = append(e.subs, sf)
 		sf.pos = append(sf.pos, e)
 	}
+	sf.negs = append(sf.negs, exts...)
 	sf.npos = int32(len(sf.pos))
 	sf.simple = sf.npos == 1 && len(sf.negs) == 0
 	if !sf.simple {
