@@ -52,7 +52,10 @@ func New(opts Options, sessions Sessions) (*Server, error) {
 	}
 	caps := mochi.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = uint32(max(2*opts.MaxRequestSize, opts.MaxRequestSize+64<<10))
-	caps.MaximumClientWritesPending = 1024
+	// Notifications and answers have their own queue (outbox.go); mochi's only
+	// carries plain publish/subscribe traffic. Each slot costs 8 bytes per
+	// client whether used or not.
+	caps.MaximumClientWritesPending = 64
 	s := &Server{
 		cfg:                opts.MQTT,
 		broadcastResponses: opts.DevelopmentEnv && opts.MQTT.DevelopmentMode,
