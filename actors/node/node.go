@@ -77,11 +77,14 @@ func Start(opts Options) (*Node, error) {
 	n.mailboxes = pool.New(2*runtime.GOMAXPROCS(0), 4096)
 	n.realtime, err = realtime.Start(n.system, realtime.Config{
 		Mailboxes: n.mailboxes,
-		Engine:    koncorde.New(koncorde.WithMaxConditions(cfg.Limits.SubscriptionConditionsCount)),
-		Node:      n.id,
-		MaxRooms:  cfg.Limits.SubscriptionRooms,
-		Encode:    mqtt.EncodePublish,
-		Logger:    log,
+		Engine: koncorde.New(
+			koncorde.WithMaxConditions(cfg.Limits.SubscriptionConditionsCount),
+			koncorde.WithExternalFilters(wasmFilters{n}),
+		),
+		Node:     n.id,
+		MaxRooms: cfg.Limits.SubscriptionRooms,
+		Encode:   mqtt.EncodePublish,
+		Logger:   log,
 	})
 	if err != nil {
 		return nil, err

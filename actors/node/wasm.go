@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/koncorde"
 	"github.com/starlingmq/starling/wasmhost"
 )
 
@@ -67,4 +68,29 @@ func wasmLimits(l config.WasmLimits) wasmhost.Limits {
 		MaxResultSize: l.MaxResultSize,
 		Dirs:          l.Dirs,
 	}
+}
+
+// wasmFilters resolves the "wasm" keyword of realtime filters to the node's
+// Wasm modules. It is read only after Start, once the host is set.
+type wasmFilters struct{ n *Node }
+
+// Resolve binds a module's filter to its arguments.
+func (w wasmFilters) Resolve(module, name string, args []byte) (koncorde.ExternalFilter, error) {
+	if w.n.wasm == nil {
+		return nil, errors.New("Wasm modules are off: no plugins.wasm.dir directory")
+	}
+	f, err := w.n.wasm.Filter(module, name, args)
+	if err != nil {
+		return nil, err
+	}
+	return wasmFilter{f}, nil
+}
+
+// wasmFilter runs one bound Wasm filter; the host's per-call deadline bounds
+// it.
+type wasmFilter struct{ f *wasmhost.Filter }
+
+// Test reports whether the document matches.
+func (w wasmFilter) Test(doc []byte) (bool, error) {
+	return w.f.Test(context.Background(), doc)
 }
