@@ -21,7 +21,7 @@ type Engine struct {
 
 	mu      sync.RWMutex
 	scopes  map[string]*scope // by index "/" collection
-	filters map[string]*scope // filter id → its scope
+	filters map[string]*storedFilter // by filter id
 
 	scratch sync.Pool
 }
@@ -38,7 +38,7 @@ func WithMaxConditions(n int) Option {
 
 // New returns an empty engine.
 func New(opts ...Option) *Engine {
-	e := &Engine{scopes: map[string]*scope{}, filters: map[string]*scope{}}
+	e := &Engine{scopes: map[string]*scope{}, filters: map[string]*storedFilter{}}
 	for _, o := range opts {
 		o(e)
 	}
@@ -111,14 +111,12 @@ func (e *Engine) Store(n *Normalized) string {
 	if _, ok := e.filters[n.ID]; ok {
 		return n.ID
 	}
-	key := n.Index + "/" + n.Collection
-	s := e.scopes[key]
+	s := e.scopes[n.Index+"/"+n.Collection]
 	if s == nil {
 		s = newScope()
-		e.scopes[key] = s
+		e.scopes[n.Index+"/"+n.Collection] = s
 	}
-	s.add(n)
-	e.filters[n.ID] = s
+	e.filters[n.ID] = s.add(n)
 	return n.ID
 }
 
@@ -135,12 +133,12 @@ func (e *Engine) Register(index, collection string, filter map[string]any) (stri
 func (e *Engine) Remove(id string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, ok := e.filters[id]
+	f, ok := e.filters[id]
 	if !ok {
 		return false
 	}
 	delete(e.filters, id)
-	if s.remove(id) == 0 {
+	if s := f.scope; s.remove(f) == 0 {
 		for k, v := range e.scopes {
 			if v == s {
 				delete(e.scopes, k)
@@ -166,9 +164,11 @@ func (e *Engine) IDs(index, collection string) []string {
 	if s == nil {
 		return nil
 	}
-	ids := make([]string, 0, len(s.filters))
-	for id := range s.filters {
-		ids = append(ids, id)
+	ids := make([]string, 0, s.count)
+	for _, f := range s.filters {
+		if f != nil {
+			ids = append(ids, f.id)
+		}
 	}
 	slices.Sort(ids)
 	return ids

@@ -8,14 +8,19 @@ import (
 // scope holds the filters of one index and collection, their subfilters
 // (the terms of their normal forms, shared between filters) and the
 // per-field indexes of the positive conditions of those subfilters.
+//
+// A subfilter of one positive condition alone (a simple one, the term of
+// most filters) is reached through its condition's entry: it needs no key
+// in subs nor an id in slots, which keeps registration to few lookups.
 type scope struct {
-	filters map[string]*storedFilter
-	subs    map[string]*subfilter // by term key
+	filters []*storedFilter       // by filter slot, nil when free
+	count   int                   // stored filters
+	subs    map[string]*subfilter // subfilters that are not simple, by term key
 	conds   map[string]*entry     // positive conditions, by key
 	fields  map[string]*fieldIndex
 	matches []*entry // match conditions: tested on every document
 	always  []*subfilter
-	slots   []*subfilter // by subfilter id
+	slots   []*subfilter // subfilters that are not simple, by id
 	free    []int32
 	nfilter int32
 	freeF   []int32
@@ -24,22 +29,26 @@ type scope struct {
 
 // storedFilter is one registered filter.
 type storedFilter struct {
-	id   string
-	slot int32
-	subs []*subfilter
+	id    string
+	scope *scope
+	slot  int32
+	subs  []*subfilter
+	sub1  [1]*subfilter // backing array of subs for one-term filters
 }
 
 // subfilter is one term: it matches when its npos positive conditions are
 // all hit by the indexes and none of its negated conditions fails.
 type subfilter struct {
-	id      int32
-	key     string
-	npos    int32
-	pos     []*entry
-	negs    []literal // negated, then external conditions: tested last
-	filters []*storedFilter
-	always  int  // position in scope.always, -1 when it has positives
-	simple  bool // one positive condition, no negated one: see entry.direct
+	id       int32 // slot in scope.slots; -1 when simple
+	key      string
+	npos     int32
+	pos      []*entry
+	negs     []literal // negated, then external conditions: tested last
+	filters  []*storedFilter
+	always   int  // position in scope.always, -1 when it has positives
+	simple   bool // one positive condition, no negated one: see entry.direct
+	pos1     [1]*entry        // backing array of pos for one condition
+	filters1 [1]*storedFilter // backing array of filters for one filter
 }
 
 // entry is one positive condition and the subfilters that need it.
@@ -49,10 +58,11 @@ type subfilter struct {
 // into direct: the hit reports them without going through hit counts,
 // which is most of the matching work of one-condition filters.
 type entry struct {
-	c      *condition
-	subs   []*subfilter   // every subfilter needing the condition
-	multi  []*subfilter   // the subs that are not simple
-	direct []directFilter // the filters of the simple subfilter
+	c       *condition
+	simple  *subfilter     // the term of this condition alone, if any
+	multi   []*subfilter   // the other subfilters needing the condition
+	direct  []directFilter // the filters of the simple subfilter
+	direct1 [1]directFilter
 }
 
 // directFilter is a filter reported as soon as a condition holds.
@@ -63,30 +73,48 @@ type directFilter struct {
 
 func newScope() *scope {
 	return &scope{
-		filters: map[string]*storedFilter{},
-		subs:    map[string]*subfilter{},
-		conds:   map[string]*entry{},
-		fields:  map[string]*fieldIndex{},
+		subs:   map[string]*subfilter{},
+		conds:  map[string]*entry{},
+		fields: map[string]*fieldIndex{},
 	}
 }
 
-func (s *scope) add(n *Normalized) {
-	f := &storedFilter{id: n.ID, slot: s.filterSlot()}
-	s.filters[n.ID] = f
-	f.subs = make([]*subfilter, 0, len(n.form.terms))
+func (s *scope) add(n *Normalized) *storedFilter {
+	f := &storedFilter{id: n.ID, scope: s, slot: s.filterSlot()}
+	s.filters[f.slot] = f
+	s.count++
+	f.subs = f.sub1[:0]
+	if len(n.form.terms) > 1 {
+		f.subs = make([]*subfilter, 0, len(n.form.terms))
+	}
 	for i, t := range n.form.terms {
-		k := n.form.termKeys[i]
-		sf := s.subs[k]
-		if sf == nil {
-			sf = s.newSubfilter(k, t)
+		sf := s.subfilter(n.form.termKeys[i], t)
+		if sf.filters == nil {
+			sf.filters = sf.filters1[:0]
 		}
 		sf.filters = append(sf.filters, f)
 		f.subs = append(f.subs, sf)
 		if sf.simple {
 			e := sf.pos[0]
+			if e.direct == nil {
+				e.direct = e.direct1[:0]
+			}
 			e.direct = append(e.direct, directFilter{slot: f.slot, id: f.id})
 		}
 	}
+	return f
+}
+
+// subfilter returns the subfilter of a term, made if new.
+func (s *scope) subfilter(key string, t []literal) *subfilter {
+	if len(t) == 1 && !t[0].not && t[0].c.kw != kwExternal {
+		if e := s.conds[t[0].c.key]; e != nil && e.simple != nil {
+			return e.simple
+		}
+	} else if sf := s.subs[key]; sf != nil {
+		return sf
+	}
+	return s.newSubfilter(key, t)
 }
 
 func (s *scope) filterSlot() int32 {
@@ -96,20 +124,12 @@ func (s *scope) filterSlot() int32 {
 		return slot
 	}
 	s.nfilter++
+	s.filters = append(s.filters, nil)
 	return s.nfilter - 1
 }
 
 func (s *scope) newSubfilter(key string, t []literal) *subfilter {
-	sf := &subfilter{key: key, always: -1}
-	if n := len(s.free); n > 0 {
-		sf.id = s.free[n-1]
-		s.free = s.free[:n-1]
-		s.slots[sf.id] = sf
-	} else {
-		sf.id = int32(len(s.slots))
-		s.slots = append(s.slots, sf)
-	}
-	s.subs[key] = sf
+	sf := &subfilter{key: key, always: -1, id: -1}
 	var exts []literal
 	for _, l := range t {
 		switch {
@@ -126,16 +146,29 @@ func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 			s.conds[l.c.key] = e
 			s.index(e)
 		}
-		e.subs = append(e.subs, sf)
+		if sf.pos == nil {
+			sf.pos = sf.pos1[:0]
+		}
 		sf.pos = append(sf.pos, e)
 	}
 	sf.negs = append(sf.negs, exts...)
 	sf.npos = int32(len(sf.pos))
 	sf.simple = sf.npos == 1 && len(sf.negs) == 0
-	if !sf.simple {
-		for _, e := range sf.pos {
-			e.multi = append(e.multi, sf)
-		}
+	if sf.simple {
+		sf.pos[0].simple = sf
+		return sf
+	}
+	s.subs[key] = sf
+	if n := len(s.free); n > 0 {
+		sf.id = s.free[n-1]
+		s.free = s.free[:n-1]
+		s.slots[sf.id] = sf
+	} else {
+		sf.id = int32(len(s.slots))
+		s.slots = append(s.slots, sf)
+	}
+	for _, e := range sf.pos {
+		e.multi = append(e.multi, sf)
 	}
 	if sf.npos == 0 {
 		sf.always = len(s.always)
@@ -145,9 +178,9 @@ func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 }
 
 // remove deletes a filter and returns how many filters are left.
-func (s *scope) remove(id string) int {
-	f := s.filters[id]
-	delete(s.filters, id)
+func (s *scope) remove(f *storedFilter) int {
+	s.filters[f.slot] = nil
+	s.count--
 	s.freeF = append(s.freeF, f.slot)
 	for _, sf := range f.subs {
 		sf.filters = deleteFirst(sf.filters, f)
@@ -159,13 +192,15 @@ func (s *scope) remove(id string) int {
 			s.dropSubfilter(sf)
 		}
 	}
-	return len(s.filters)
+	return s.count
 }
 
 func (s *scope) dropSubfilter(sf *subfilter) {
-	delete(s.subs, sf.key)
-	s.slots[sf.id] = nil
-	s.free = append(s.free, sf.id)
+	if !sf.simple {
+		delete(s.subs, sf.key)
+		s.slots[sf.id] = nil
+		s.free = append(s.free, sf.id)
+	}
 	if sf.always >= 0 {
 		last := s.always[len(s.always)-1]
 		s.always[sf.always] = last
@@ -173,11 +208,12 @@ func (s *scope) dropSubfilter(sf *subfilter) {
 		s.always = s.always[:len(s.always)-1]
 	}
 	for _, e := range sf.pos {
-		e.subs = deleteFirst(e.subs, sf)
-		if !sf.simple {
+		if sf.simple {
+			e.simple = nil
+		} else {
 			e.multi = deleteFirst(e.multi, sf)
 		}
-		if len(e.subs) == 0 {
+		if e.simple == nil && len(e.multi) == 0 {
 			delete(s.conds, e.c.key)
 			s.unindex(e)
 		}
