@@ -20,7 +20,7 @@ type Engine struct {
 	ext  ExternalFilters // nil: no wasm keyword
 
 	mu      sync.RWMutex
-	scopes  map[string]*scope // by index "/" collection
+	scopes  map[string]*scope        // by index "/" collection
 	filters map[string]*storedFilter // by filter id
 
 	scratch sync.Pool

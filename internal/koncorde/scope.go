@@ -45,8 +45,8 @@ type subfilter struct {
 	pos      []*entry
 	negs     []literal // negated, then external conditions: tested last
 	filters  []*storedFilter
-	always   int  // position in scope.always, -1 when it has positives
-	simple   bool // one positive condition, no negated one: see entry.direct
+	always   int              // position in scope.always, -1 when it has positives
+	simple   bool             // one positive condition, no negated one: see entry.direct
 	pos1     [1]*entry        // backing array of pos for one condition
 	filters1 [1]*storedFilter // backing array of filters for one filter
 }
