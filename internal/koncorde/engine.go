@@ -96,10 +96,10 @@ func (e *Engine) NormalizeJSON(index, collection string, raw []byte) (*Normalize
 // filterID hashes the index, the collection and the canonical form: stable
 // across restarts and processes.
 func filterID(index, collection string, f *form) string {
-	buf := make([]byte, 0, len(index)+len(collection)+len(f.key)+3)
-	for _, s := range [...]string{index, collection, f.key} {
-		buf = append(append(buf, s...), 0)
-	}
+	var stack [256]byte // most keys fit: no allocation
+	buf := append(append(stack[:0], index...), 0)
+	buf = append(append(buf, collection...), 0)
+	buf = append(f.appendKey(buf), 0)
 	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:])
 }

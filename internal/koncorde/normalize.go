@@ -16,7 +16,7 @@ const maxTerms = 1 << 14
 type form struct {
 	terms    [][]literal
 	termKeys []string // termKey of each term
-	key      string
+	all      bool     // the empty filter {}: its key is "*"
 
 	pending *node // select queries: the tree, until normalized
 }
@@ -30,7 +30,7 @@ type normalizer struct {
 // after in and ids are expanded), then builds the canonical form.
 func (z normalizer) normalize(n *node) (*form, error) {
 	if n == nil {
-		return &form{terms: [][]literal{{}}, termKeys: []string{""}, key: "*"}, nil
+		return &form{terms: [][]literal{{}}, termKeys: []string{""}, all: true}, nil
 	}
 	if count := countConditions(n); z.maxConditions > 0 && count > z.maxConditions {
 		return nil, dslError("", fmt.Sprintf("Filter too complex: exceeds the configured maximum number of conditions (conditions: %d, max: %d)", count, z.maxConditions))
@@ -58,7 +58,7 @@ func (z normalizer) normalizeSelects(n *node) error {
 			return err
 		}
 		c.query = q
-		c.key = fmt.Sprintf("sel:%q[%d]:%s", c.field, c.index, q.key)
+		c.key = fmt.Sprintf("sel:%q[%d]:%s", c.field, c.index, q.appendKey(nil))
 		return nil
 	}
 	for _, k := range n.kids {
@@ -164,14 +164,28 @@ func canonicalForm(terms [][]literal) *form {
 		f.terms = append(f.terms, k.t)
 		f.termKeys = append(f.termKeys, k.key)
 	}
-	if len(f.termKeys) == 1 {
-		f.key = "[" + f.termKeys[0] + "]"
-		return f
-	}
-	keys := slices.Clone(f.termKeys)
-	slices.Sort(keys)
-	f.key = "[" + strings.Join(keys, "|") + "]"
 	return f
+}
+
+// appendKey appends the form's canonical text to b: its term keys, sorted
+// and joined by "|" between brackets, or "*" for the empty filter.
+func (f *form) appendKey(b []byte) []byte {
+	if f.all {
+		return append(b, '*')
+	}
+	keys := f.termKeys
+	if !slices.IsSorted(keys) {
+		keys = slices.Clone(keys)
+		slices.Sort(keys)
+	}
+	b = append(b, '[')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, '|')
+		}
+		b = append(b, k...)
+	}
+	return append(b, ']')
 }
 
 func termKey(t []literal) string {

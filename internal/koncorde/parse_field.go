@@ -41,6 +41,14 @@ func parseExists(v any, path, name string) (*node, error) {
 
 func parseFieldSyntax(field, path string) (*node, error) {
 	c := &condition{kw: kwExists, field: field}
+	if !strings.ContainsAny(field, "[]") { // neither regexp below can match
+		var key strings.Builder
+		key.Grow(len(field) + 5)
+		key.WriteString("ex:")
+		writeQuoted(&key, field)
+		c.key = key.String()
+		return leaf(c), nil
+	}
 	if m := arrayField.FindStringSubmatch(field); m != nil {
 		var value any
 		if err := jsonx.Unmarshal([]byte(m[2]), &value); err != nil {
