@@ -7,9 +7,10 @@ import "math"
 // plus what its value hits.
 type fieldIndex struct {
 	path      string
-	equals    map[any]*entry // scalar value → equals condition
-	exists    *entry         // exists without array value
-	existsArr map[any]*entry // array value → exists path[value]
+	equalsStr map[string]*entry // string value → equals condition
+	equals    map[any]*entry    // other scalar value → equals condition
+	exists    *entry            // exists without array value
+	existsArr map[any]*entry    // array value → exists path[value]
 	ranges    *rangeIndex
 	regexps   *regexpIndex
 	geo       *geoIndex
@@ -27,12 +28,55 @@ func (s *scope) field(path string) *fieldIndex {
 	return fi
 }
 
+// entryOf returns the entry of a positive condition, nil if none holds it.
+// Equals conditions are found by field and value in their index, the
+// other ones by key.
+func (s *scope) entryOf(c *condition) *entry {
+	if c.kw != kwEquals {
+		return s.conds[c.key]
+	}
+	fi := s.fields[c.field]
+	if fi == nil {
+		return nil
+	}
+	if x, ok := c.value.(string); ok {
+		return fi.equalsStr[x]
+	}
+	return fi.equals[c.value]
+}
+
+// newEntry indexes a new positive condition.
+func (s *scope) newEntry(c *condition) *entry {
+	e := &entry{c: c}
+	if c.kw != kwEquals {
+		s.conds[c.key] = e
+	}
+	s.index(e)
+	return e
+}
+
+// dropEntry takes a condition no subfilter needs any more out of the
+// indexes.
+func (s *scope) dropEntry(e *entry) {
+	if e.c.kw != kwEquals {
+		delete(s.conds, e.c.key)
+	}
+	s.unindex(e)
+}
+
 // index puts a new positive condition into the indexes.
 func (s *scope) index(e *entry) {
 	c := e.c
 	switch c.kw {
 	case kwEquals:
 		fi := s.field(c.field)
+		if x, ok := c.value.(string); ok {
+			if fi.equalsStr == nil {
+				fi.equalsStr = map[string]*entry{}
+			}
+			fi.equalsStr[x] = e
+			return
+		}
 		if fi.equals == nil {
 			fi.equals = map[any]*entry{}
 		}
@@ -88,7 +132,11 @@ func (s *scope) unindex(e *entry) {
 	}
 	switch c.kw {
 	case kwEquals:
-		delete(fi.equals, c.value)
+		if x, ok := c.value.(string); ok {
+			delete(fi.equalsStr, x)
+		} else {
+			delete(fi.equals, c.value)
+		}
 	case kwExists:
 		if !c.array {
 			fi.exists = nil
@@ -113,7 +161,7 @@ func (s *scope) unindex(e *entry) {
 }
 
 func (fi *fieldIndex) empty() bool {
-	return len(fi.equals) == 0 && fi.exists == nil && len(fi.existsArr) == 0 &&
+	return len(fi.equals) == 0 && len(fi.equalsStr) == 0 && fi.exists == nil && len(fi.existsArr) == 0 &&
 		(fi.ranges == nil || fi.ranges.len() == 0) && (fi.regexps == nil || fi.regexps.len() == 0) &&
 		(fi.geo == nil || fi.geo.len() == 0) && len(fi.selects) == 0 && len(fi.matches) == 0
 }
@@ -148,7 +196,7 @@ func (fi *fieldIndex) hitsString(path, x string, p *probe, sc *scratch) {
 	if fi.exists != nil {
 		sc.hit(fi.exists, p)
 	}
-	if e := fi.equals[x]; e != nil {
+	if e := fi.equalsStr[x]; e != nil {
 		sc.hit(e, p)
 	}
 	if fi.regexps != nil {

@@ -16,7 +16,7 @@ type scope struct {
 	filters []*storedFilter       // by filter slot, nil when free
 	count   int                   // stored filters
 	subs    map[string]*subfilter // subfilters that are not simple, by term key
-	conds   map[string]*entry     // positive conditions, by key
+	conds   map[string]*entry     // positive conditions but equals, by key
 	fields  map[string]*fieldIndex
 	matches []*entry // match conditions: tested on every document
 	always  []*subfilter
@@ -108,7 +108,7 @@ func (s *scope) add(n *Normalized) *storedFilter {
 // subfilter returns the subfilter of a term, made if new.
 func (s *scope) subfilter(key string, t []literal) *subfilter {
 	if len(t) == 1 && !t[0].not && t[0].c.kw != kwExternal {
-		if e := s.conds[t[0].c.key]; e != nil && e.simple != nil {
+		if e := s.entryOf(t[0].c); e != nil && e.simple != nil {
 			return e.simple
 		}
 	} else if sf := s.subs[key]; sf != nil {
@@ -140,11 +140,9 @@ func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 			sf.negs = append(sf.negs, l)
 			continue
 		}
-		e := s.conds[l.c.key]
+		e := s.entryOf(l.c)
 		if e == nil {
-			e = &entry{c: l.c}
-			s.conds[l.c.key] = e
-			s.index(e)
+			e = s.newEntry(l.c)
 		}
 		if sf.pos == nil {
 			sf.pos = sf.pos1[:0]
@@ -214,8 +212,7 @@ func (s *scope) dropSubfilter(sf *subfilter) {
 			e.multi = deleteFirst(e.multi, sf)
 		}
 		if e.simple == nil && len(e.multi) == 0 {
-			delete(s.conds, e.c.key)
-			s.unindex(e)
+			s.dropEntry(e)
 		}
 	}
 }
