@@ -35,25 +35,32 @@ const (
 
 // condition is one elementary test on a document, shared by every
 // subfilter that uses it. Its key identifies it: equal keys, same test.
+//
+// The fields of the common keywords come first; those of geo, match,
+// select and wasm are behind one pointer, nil for the others, which keeps
+// the many equals, exists and range conditions small.
 type condition struct {
 	kw    keyword
-	field string // the field path (exists: the path before any [value])
-	key   string // canonical text, unique per test
+	geo   geoKind // geo keywords
+	array bool    // exists: the path["value"] form
+	field string  // the field path (exists: the path before any [value])
+	key   string  // canonical text, unique per test
 
-	value any  // equals: the scalar; exists: the array value
-	array bool // exists: the path["value"] form
+	value any // equals: the scalar; exists: the array value
 
 	// range: inclusive bounds after koncorde's 1e-10 adjustment for strict
 	// bounds, and the bounds its negation uses.
 	lo, hi   float64
 	nlo, nhi float64
 
-	re        *lazyRegexp // regexp
-	rePrefix  string      // literal the text must start with, if any
-	reLiteral bool        // the regexp is only ^rePrefix
+	re *lazyRegexp // regexp
 
-	geo   geoKind // geo keywords
-	shape *shape
+	*rareCondition
+}
+
+// rareCondition holds what geo, match, select and wasm conditions need.
+type rareCondition struct {
+	shape *shape // geo keywords
 
 	match map[string]any // match
 

@@ -61,7 +61,7 @@ func parseWasm(v any, path string) (*node, error) {
 	args := o["args"]
 	x := &external{module: module, name: name, args: []byte(canonicalJSON(args)), path: path}
 	key := "wasm:" + canonicalJSON(map[string]any{"module": module, "filter": name, "args": args})
-	return leaf(&condition{kw: kwExternal, key: key, ext: x}), nil
+	return leaf(&condition{kw: kwExternal, key: key, rareCondition: &rareCondition{ext: x}}), nil
 }
 
 // resolveExternal resolves the wasm conditions of a tree, select queries

@@ -27,7 +27,7 @@ func (r *regexpIndex) len() int {
 }
 
 func (r *regexpIndex) add(e *entry) {
-	p := e.c.rePrefix
+	p := e.c.re.prefix
 	if p == "" {
 		r.others = append(r.others, e)
 		return
@@ -42,7 +42,7 @@ func (r *regexpIndex) add(e *entry) {
 }
 
 func (r *regexpIndex) remove(e *entry) {
-	p := e.c.rePrefix
+	p := e.c.re.prefix
 	if p == "" {
 		r.others = deleteFirst(r.others, e)
 		return
@@ -62,7 +62,7 @@ func (r *regexpIndex) hits(s string, sc *scratch, p *probe) {
 			break
 		}
 		for _, e := range r.byPrefix[s[:l]] {
-			if e.c.reLiteral || e.c.re.MatchString(s) {
+			if e.c.re.literal || e.c.re.MatchString(s) {
 				sc.hit(e, p)
 			}
 		}

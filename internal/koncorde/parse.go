@@ -236,7 +236,7 @@ func parseMatch(v any, path string) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return leaf(&condition{kw: kwMatch, match: o, key: "match:" + canonicalJSON(o)}), nil
+	return leaf(&condition{kw: kwMatch, rareCondition: &rareCondition{match: o}, key: "match:" + canonicalJSON(o)}), nil
 }
 
 func parseSelect(v any, path string) (*node, error) {
@@ -260,7 +260,7 @@ func parseSelect(v any, path string) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &condition{kw: kwSelect, field: field, index: index}
+	c := &condition{kw: kwSelect, field: field, rareCondition: &rareCondition{index: index}}
 	// The query's normal form is computed by the normalizer, which owns the
 	// limits; it is kept on the side until then.
 	c.query = &form{pending: qn}

@@ -169,7 +169,6 @@ func parseRegexp(v any, path string) (*node, error) {
 		return nil, dslError(fieldPath, fmt.Sprintf("cannot parse regexp expression \"/%s/%s\" (%s)", jsString(pattern), shown, err))
 	}
 	c.key = "re:" + strconv.Quote(field) + ":" + canon
-	c.rePrefix, c.reLiteral = re.prefix, re.literal
 	return leaf(c), nil
 }
 

@@ -19,7 +19,7 @@ func geoLeaf(kind geoKind, field string, s *shape) *node {
 		key = append(key, ',')
 		key = strconv.AppendFloat(key, f, 'g', -1, 64)
 	}
-	return leaf(&condition{kw: kwGeo, geo: kind, field: field, shape: s, key: string(key)})
+	return leaf(&condition{kw: kwGeo, geo: kind, field: field, rareCondition: &rareCondition{shape: s}, key: string(key)})
 }
 
 func parseGeoBoundingBox(v any, path string) (*node, error) {
