@@ -38,11 +38,30 @@ func (z normalizer) normalize(n *node) (*form, error) {
 	if err := z.normalizeSelects(n); err != nil {
 		return nil, err
 	}
+	if n.op == opCond && n.cond.kw != kwNothing {
+		return leafForm(n.cond), nil
+	}
 	terms, err := dnf(n, false)
 	if err != nil {
 		return nil, err
 	}
 	return canonicalForm(terms), nil
+}
+
+// leafForm is the canonical form of a filter of one condition, in one
+// allocation: what canonicalForm makes of its single term.
+func leafForm(c *condition) *form {
+	one := &struct {
+		f     form
+		term  [1]literal
+		terms [1][]literal
+		keys  [1]string
+	}{}
+	one.term[0] = literal{c: c}
+	one.terms[0] = one.term[:]
+	one.keys[0] = c.key
+	one.f.terms, one.f.termKeys = one.terms[:], one.keys[:]
+	return &one.f
 }
 
 // normalizeSelects gives every select query its own form: koncorde stores

@@ -40,13 +40,13 @@ type storedFilter struct {
 // all hit by the indexes and none of its negated conditions fails.
 type subfilter struct {
 	id       int32 // slot in scope.slots; -1 when simple
-	key      string
 	npos     int32
+	always   int32 // position in scope.always, -1 when it has positives
+	simple   bool  // one positive condition, no negated one: see entry.direct
+	key      string
 	pos      []*entry
 	negs     []literal // negated, then external conditions: tested last
 	filters  []*storedFilter
-	always   int              // position in scope.always, -1 when it has positives
-	simple   bool             // one positive condition, no negated one: see entry.direct
 	pos1     [1]*entry        // backing array of pos for one condition
 	filters1 [1]*storedFilter // backing array of filters for one filter
 }
@@ -169,7 +169,7 @@ func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 		e.multi = append(e.multi, sf)
 	}
 	if sf.npos == 0 {
-		sf.always = len(s.always)
+		sf.always = int32(len(s.always))
 		s.always = append(s.always, sf)
 	}
 	return sf
