@@ -8,25 +8,10 @@ import (
 	"github.com/asynkron/protoactor-go/scheduler"
 
 	"github.com/starlingmq/starling/actors/channel"
-	"github.com/starlingmq/starling/actors/dispatcher"
 )
-
-// Peer is the client side of a connection.
-type Peer interface {
-	channel.Subscriber
-	// Respond delivers a response payload to the client.
-	Respond(payload []byte) error
-}
 
 // Disconnected tells a connection actor that its client is gone.
 type Disconnected struct{}
-
-// Flush asks a connection actor to answer Flushed once every message sent
-// to it before has been handled (responses written included).
-type Flush struct{}
-
-// Flushed answers Flush.
-type Flushed struct{}
 
 // expired fires disconnectDelay after Disconnected.
 type expired struct{}
@@ -34,7 +19,6 @@ type expired struct{}
 // connection is the actor; see the package documentation.
 type connection struct {
 	id      string
-	peer    Peer
 	session *session
 	rooms   *actor.PID // the realtime rooms actor, told when the connection ends
 	delay   time.Duration
@@ -57,13 +41,6 @@ type grant struct {
 // go to the client's bounded queue.
 func (c *connection) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
-	case dispatcher.Response:
-		if c.gone {
-			return
-		}
-		if err := c.peer.Respond(msg.Payload); err != nil {
-			c.log.Debug("response not delivered", "connection", c.id, "requestId", msg.RequestID, "error", err)
-		}
 	case Disconnected:
 		if !c.gone {
 			c.gone = true
@@ -71,8 +48,6 @@ func (c *connection) Receive(ctx actor.Context) {
 		}
 	case expired:
 		c.end(ctx)
-	case Flush:
-		ctx.Respond(Flushed{})
 	case Granted:
 		c.granted(msg)
 		if ctx.Sender() != nil {

@@ -64,7 +64,7 @@ func (s *Sessions) Open(peer *mqtt.Peer) mqtt.Session {
 	sess := &session{sessions: s, peer: peer, conn: api.Connection{ID: id, Protocol: "mqtt"}}
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &connection{
-			id: id, peer: peer, session: sess, rooms: s.cfg.Rooms, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
+			id: id, session: sess, rooms: s.cfg.Rooms, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
 			grants: map[string]*grant{}, roomIDs: map[string][]string{},
 		}
 	})

@@ -192,9 +192,6 @@ func (n *Node) shutdown(ctx context.Context) error {
 	if _, err := n.ask(ctx, n.dispatcher, dispatcher.Drain{}); err != nil {
 		errs = append(errs, fmt.Errorf("drain requests: %w", err))
 	}
-	if err := n.flushConnections(ctx); err != nil {
-		errs = append(errs, err)
-	}
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.Close())
 	}
@@ -215,20 +212,6 @@ func (n *Node) shutdown(ctx context.Context) error {
 	err := errors.Join(errs...)
 	n.log.Info("starling stopped", "node", n.id, "error", err)
 	return err
-}
-
-// flushConnections waits until every connection has written what it was sent.
-func (n *Node) flushConnections(ctx context.Context) error {
-	list, err := n.ask(ctx, n.registry, connection.List{})
-	if err != nil {
-		return fmt.Errorf("list connections: %w", err)
-	}
-	for _, pid := range list.([]*actor.PID) {
-		if _, err := n.ask(ctx, pid, connection.Flush{}); err != nil && !errors.Is(err, actor.ErrDeadLetter) {
-			return fmt.Errorf("flush connection %s: %w", pid.Id, err)
-		}
-	}
-	return nil
 }
 
 // ask sends msg to pid and waits for the answer, at most askTimeout or until

@@ -4,7 +4,6 @@ import (
 	"syscall"
 
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Sessions receives the life of MQTT sessions. Open is called once per
@@ -67,16 +66,6 @@ func (p *Peer) Respond(payload []byte) error {
 		return ErrClientGone
 	}
 	return nil
-}
-
-// Write sends one QoS 0 message on topic to this client only, whatever its
-// subscriptions.
-func (p *Peer) Write(topic string, payload []byte) error {
-	return p.client.WritePacket(packets.Packet{
-		FixedHeader: packets.FixedHeader{Type: packets.Publish},
-		TopicName:   topic,
-		Payload:     payload,
-	})
 }
 
 // Deliver queues one packet made by EncodePublish for this client's
