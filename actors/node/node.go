@@ -176,9 +176,11 @@ func (n *Node) Call(ctx context.Context, payload []byte, conn api.Connection) ([
 }
 
 // Shutdown stops accepting connections, answers every request already
-// received (new ones are refused as shutting down), writes the answers, then
-// disconnects the clients and stops the actors. ctx bounds the wait. Later
-// calls return the first call's result.
+// received (new ones are refused as shutting down), then disconnects the
+// clients and stops the actors. Answers are written as their actions end; an
+// answer still queued behind a client's full socket is lost with the
+// connection. ctx bounds the wait. Later calls return the first call's
+// result.
 func (n *Node) Shutdown(ctx context.Context) error {
 	n.stopOnce.Do(func() { n.stopErr = n.shutdown(ctx) })
 	return n.stopErr
