@@ -14,7 +14,7 @@ import (
 // objects. It must never panic and must always answer with exactly one of a
 // valid JSON result or a Kuzzle error.
 //
-//	go test -run XXX -fuzz FuzzGuestOutput -fuzztime 1m ./wasmhost/
+//	go test -run '^$' -fuzz FuzzGuestOutput -fuzztime 1m ./wasmhost/
 func FuzzGuestOutput(f *testing.F) {
 	pack := func(ptr, n uint32, isError bool) uint64 {
 		if isError {
