@@ -60,21 +60,45 @@ type Node struct {
 	controllers []api.Controller
 }
 
-// Start builds the actor graph and starts listening.
-func Start(opts Options) (*Node, error) {
+// Start builds the actor graph and starts listening. On error, whatever
+// was started is stopped again.
+func Start(opts Options) (_ *Node, err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	cfg := opts.Config
 	n := &Node{id: newNodeID(), log: log, started: time.Now()}
-	var err error
 	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(minLevel{slog.LevelWarn, log.Handler()}).With("component", "actors")
 	}))
-	root := n.system.Root
-
 	n.mailboxes = pool.New(2*runtime.GOMAXPROCS(0), 4096)
+	defer func() {
+		if err != nil {
+			n.abort()
+		}
+	}()
+	cfg := opts.Config
+	if err := n.startActors(cfg, opts.Controllers); err != nil {
+		return nil, err
+	}
+	if err := n.startWasm(cfg.Wasm); err != nil {
+		return nil, err
+	}
+	if !cfg.Server.MQTT.Enabled {
+		log.Warn("MQTT is disabled (server.protocols.mqtt.enabled): no client can connect")
+		return n, nil
+	}
+	if err := n.startMQTT(cfg); err != nil {
+		return nil, err
+	}
+	log.Info("starling started", "node", n.id, "version", Version)
+	return n, nil
+}
+
+// startActors spawns the realtime rooms, the dispatcher with every
+// controller, and the connection registry.
+func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
+	var err error
 	n.realtime, err = realtime.Start(n.system, realtime.Config{
 		Mailboxes: n.mailboxes,
 		Engine: koncorde.New(
@@ -84,63 +108,76 @@ func Start(opts Options) (*Node, error) {
 		Node:     n.id,
 		MaxRooms: cfg.Limits.SubscriptionRooms,
 		Encode:   mqtt.EncodePublish,
-		Logger:   log,
+		Logger:   n.log,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	n.controllers = append([]api.Controller{n.serverController(), n.realtime.Controller()}, opts.Controllers...)
-	dispatcherPID, err := root.SpawnNamed(dispatcher.Props(dispatcher.Config{
+	n.controllers = append([]api.Controller{n.serverController(), n.realtime.Controller()}, extra...)
+	root := n.system.Root
+	n.dispatcher, err = root.SpawnNamed(dispatcher.Props(dispatcher.Config{
 		Node:               n.id,
 		MaxRequestSize:     cfg.Server.MaxRequestSize,
 		ConcurrentRequests: cfg.Limits.ConcurrentRequests,
 		RequestsBufferSize: cfg.Limits.RequestsBufferSize,
 		WarningThreshold:   cfg.Limits.RequestsBufferWarningThreshold,
 		Controllers:        n.controllers,
-		Logger:             log,
+		Logger:             n.log,
 	}), "dispatcher")
 	if err != nil {
-		return nil, fmt.Errorf("spawn dispatcher: %w", err)
+		return fmt.Errorf("spawn dispatcher: %w", err)
 	}
-	n.dispatcher = dispatcherPID
 	n.registry, err = root.SpawnNamed(connection.RegistryProps(), "connections")
 	if err != nil {
-		return nil, fmt.Errorf("spawn connection registry: %w", err)
+		return fmt.Errorf("spawn connection registry: %w", err)
 	}
+	return nil
+}
 
-	if err := n.startWasm(cfg.Wasm); err != nil {
-		return nil, err
-	}
-	if !cfg.Server.MQTT.Enabled {
-		log.Warn("MQTT is disabled (server.protocols.mqtt.enabled): no client can connect")
-		return n, nil
-	}
+// startMQTT opens the MQTT listener, whose sessions become connection actors.
+func (n *Node) startMQTT(cfg *config.Config) error {
 	sessions := connection.NewSessions(connection.Config{
-		Root:            root,
+		Root:            n.system.Root,
 		Registry:        n.registry,
 		Dispatcher:      n.dispatcher,
 		Rooms:           n.realtime.Rooms(),
 		Channels:        n.realtime,
 		Mailboxes:       n.mailboxes,
 		DisconnectDelay: cfg.Server.MQTT.DisconnectDelay,
-		Logger:          log,
+		Logger:          n.log,
 	})
+	var err error
 	n.mqtt, err = mqtt.New(mqtt.Options{
 		MQTT:                    cfg.Server.MQTT,
 		DevelopmentEnv:          cfg.DevelopmentEnv,
 		MaxRequestSize:          cfg.Server.MaxRequestSize,
-		Logger:                  log,
-		LibraryLogger:           slog.New(minLevel{slog.LevelWarn, log.Handler()}),
+		Logger:                  n.log,
+		LibraryLogger:           slog.New(minLevel{slog.LevelWarn, n.log.Handler()}),
 		MaxPendingNotifications: cfg.Server.MQTT.MaxPendingNotifications,
 	}, sessions)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := n.mqtt.Start(); err != nil {
-		return nil, err
+		n.mqtt = nil
+		return err
 	}
-	log.Info("starling started", "node", n.id, "version", Version)
-	return n, nil
+	return nil
+}
+
+// abort stops what a failed Start had started.
+func (n *Node) abort() {
+	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
+	defer cancel()
+	if n.mqtt != nil {
+		_ = n.mqtt.Close()
+	}
+	_ = n.closeWasm(ctx)
+	if n.realtime != nil {
+		_ = n.realtime.Stop()
+	}
+	n.system.Shutdown()
+	n.mailboxes.Stop()
 }
 
 // ID returns the node id written in every response.
