@@ -8,10 +8,11 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// outbox is one client's bounded queue of encoded notifications. A writer
-// goroutine, started only while there is something to write, drains it in
-// batches with one vectored write, so a burst of notifications costs one
-// system call rather than one each.
+// outbox is one client's bounded queue of encoded packets: its answers and
+// its realtime notifications. A packet is written at once when the socket
+// takes it; otherwise a writer goroutine, started only while there is
+// something to write, drains the queue in batches with one vectored write,
+// so a burst costs one system call rather than one per packet.
 //
 // Overflow policy: a client whose queue is full cannot keep up; it is
 // disconnected (as NATS does with slow consumers) rather than silently
