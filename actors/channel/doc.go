@@ -1,6 +1,7 @@
-// Package channel owns the channel actors: one per Kuzzle realtime channel,
-// holding the MQTT clients subscribed to the channel's topic and fanning
-// notifications out to them.
+// Package channel owns the channel actors: one per Kuzzle realtime channel
+// that has had a subscriber (the rooms actor spawns it then), holding the
+// MQTT clients subscribed to the channel's topic and fanning notifications
+// out to them.
 //
 // A notification reaches the actor already encoded as JSON, once for every
 // channel it goes to; the actor wraps it into one MQTT PUBLISH packet per

@@ -33,8 +33,8 @@ type connection struct {
 // grant is one channel a connection obtained.
 type grant struct {
 	roomID     string
-	pid        *actor.PID
-	subscribed bool // the MQTT client subscribed to the channel's topic
+	pid        *actor.PID // the channel actor, known once the client subscribed
+	subscribed bool       // the MQTT client subscribed to the channel's topic
 }
 
 // Receive handles the connection's messages. It never blocks: responses
@@ -56,15 +56,16 @@ func (c *connection) Receive(ctx actor.Context) {
 	case Revoked:
 		c.revoked(ctx, msg.RoomID)
 	case topicSubscribed:
-		if g, ok := c.grants[msg.topic]; ok && g.pid.Equal(msg.pid) {
-			g.subscribed = true
+		if g, ok := c.grants[msg.topic]; ok {
+			g.pid, g.subscribed = msg.pid, true
 		} else {
 			// Revoked in between: take the subscription back.
 			ctx.Send(msg.pid, channel.RemoveSubscriber{ConnectionID: c.id})
 		}
 	case topicUnsubscribed:
-		if g, ok := c.grants[msg.topic]; ok {
+		if g, ok := c.grants[msg.topic]; ok && g.subscribed {
 			g.subscribed = false
+			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
 		}
 	}
 }
@@ -93,9 +94,9 @@ func (c *connection) granted(msg Granted) {
 	if _, ok := c.grants[msg.Channel]; ok {
 		return
 	}
-	c.grants[msg.Channel] = &grant{roomID: msg.RoomID, pid: msg.PID}
+	c.grants[msg.Channel] = &grant{roomID: msg.RoomID}
 	c.roomIDs[msg.RoomID] = append(c.roomIDs[msg.RoomID], msg.Channel)
-	c.session.grants.Store(msg.Channel, msg.PID)
+	c.session.grants.Store(msg.Channel, msg.RoomID)
 }
 
 // revoked forgets every channel of a room the connection left.

@@ -10,8 +10,16 @@ type Granted struct {
 	RoomID string
 	// Channel is the channel name, which is also its MQTT topic.
 	Channel string
-	// PID is the channel actor.
-	PID *actor.PID
+}
+
+// EnsureChannel asks the realtime rooms actor for a channel's actor,
+// spawned at its first subscriber; the answer is a *actor.PID, nil when the
+// room or the channel is gone.
+type EnsureChannel struct {
+	// RoomID is the room the channel belongs to.
+	RoomID string
+	// Channel is the channel name.
+	Channel string
 }
 
 // Revoked takes back every channel of a room the connection left.

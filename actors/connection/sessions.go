@@ -13,6 +13,9 @@ import (
 	"github.com/starlingmq/starling/internal/mqtt"
 )
 
+// ensureTimeout bounds a subscription's wait for its channel's actor.
+const ensureTimeout = 5 * time.Second
+
 // Channels tells which topics are live realtime channels.
 type Channels interface {
 	// IsChannel reports whether topic is a live channel's name; it must be
@@ -88,8 +91,8 @@ type session struct {
 	pid      *actor.PID
 	peer     *mqtt.Peer
 	conn     api.Connection
-	// grants mirrors the connection actor's channels (name → channel
-	// actor) for the MQTT side's checks; only the connection actor writes it.
+	// grants mirrors the connection actor's channels (name → room id) for
+	// the MQTT side's checks; only the connection actor writes it.
 	grants sync.Map
 }
 
@@ -104,29 +107,30 @@ func (s *session) MaySubscribe(topic string) bool {
 }
 
 // Subscribed adds the client to a granted channel's subscribers. It runs
-// before mochi sends the SUBACK, and posts straight to the channel actor: any
-// notification the client's later requests cause is queued after it.
+// before mochi sends the SUBACK and waits for the channel's actor (spawned
+// at its first subscriber), then posts straight to it: any notification the
+// client's later requests cause is queued after the subscription.
 func (s *session) Subscribed(topic string) {
-	v, ok := s.grants.Load(topic)
-	if !ok {
+	roomID, ok := s.grants.Load(topic)
+	if !ok || s.sessions.cfg.Rooms == nil {
 		return
 	}
-	pid := v.(*actor.PID)
 	root := s.sessions.cfg.Root
+	answer, err := root.RequestFuture(s.sessions.cfg.Rooms,
+		EnsureChannel{RoomID: roomID.(string), Channel: topic}, ensureTimeout).Result()
+	pid, _ := answer.(*actor.PID)
+	if err != nil || pid == nil {
+		return // the room is gone: nothing to deliver
+	}
 	root.Send(pid, channel.AddSubscriber{ConnectionID: s.conn.ID, Subscriber: s.peer})
 	root.Send(s.pid, topicSubscribed{topic: topic, pid: pid})
 }
 
-// Unsubscribed removes the client from a channel's subscribers.
+// Unsubscribed tells the connection actor its client left a channel.
 func (s *session) Unsubscribed(topic string) {
-	v, ok := s.grants.Load(topic)
-	if !ok {
-		return
+	if _, ok := s.grants.Load(topic); ok {
+		s.sessions.cfg.Root.Send(s.pid, topicUnsubscribed{topic: topic})
 	}
-	pid := v.(*actor.PID)
-	root := s.sessions.cfg.Root
-	root.Send(pid, channel.RemoveSubscriber{ConnectionID: s.conn.ID})
-	root.Send(s.pid, topicUnsubscribed{topic: topic})
 }
 
 // Request forwards a request payload to the dispatcher, whose workers answer

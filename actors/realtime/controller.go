@@ -84,7 +84,7 @@ func (rt *Realtime) enter(ctx context.Context, req *api.Request, msg join) (any,
 		// grant before its client can learn the channel's name. A connection
 		// already gone answers nothing; its rooms are left when it ends.
 		_, _ = rt.system.Root.RequestFuture(connection.PID(rt.system, req.Connection.ID),
-			connection.Granted{RoomID: j.roomID, Channel: j.channel, PID: j.pid}, askTimeout).Result()
+			connection.Granted{RoomID: j.roomID, Channel: j.channel}, askTimeout).Result()
 	}
 	return subscription{Channel: j.channel, RoomID: j.roomID}, nil
 }
@@ -148,8 +148,8 @@ func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
 			continue
 		}
 		for _, ch := range view.(*roomView).channels {
-			if !matchesScope(ch.opts.scope, "in") {
-				continue
+			if ch.pid == nil || !matchesScope(ch.opts.scope, "in") {
+				continue // no subscriber ever, or not this scope
 			}
 			if payload == nil {
 				if payload, perr = rt.documentPayload(req, index, collection, source, now); perr != nil {

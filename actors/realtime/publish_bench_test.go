@@ -12,6 +12,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/starlingmq/starling/actors/channel"
+	"github.com/starlingmq/starling/actors/connection"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/koncorde"
 )
@@ -58,8 +59,12 @@ func BenchmarkPublish(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	view, _ := rt.views.Load(res.(subscription).RoomID)
-	pid := view.(*roomView).channels[0].pid
+	s := res.(subscription)
+	answer, err := system.Root.RequestFuture(rt.Rooms(), connection.EnsureChannel{RoomID: s.RoomID, Channel: s.Channel}, 10*time.Second).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pid := answer.(*actor.PID)
 	sub := countingSubscriber{n: &atomic.Int64{}, target: &atomic.Int64{}, done: make(chan struct{})}
 	sub.target.Store(-1)
 	for i := range 10 {

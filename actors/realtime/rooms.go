@@ -23,11 +23,12 @@ type room struct {
 	channels map[string]*channelRef
 }
 
-// channelRef is one channel of a room.
+// channelRef is one channel of a room. Its actor is spawned at its first
+// subscriber: a channel nobody listens to costs no actor.
 type channelRef struct {
 	name string
 	opts options
-	pid  *actor.PID
+	pid  *actor.PID // nil until the channel has had a subscriber
 }
 
 // roomView is the read-only copy of a room's channels that publish reads.
@@ -56,7 +57,6 @@ type join struct {
 // joined answers join.
 type joined struct {
 	roomID, channel string
-	pid             *actor.PID
 	err             *kerror.Error
 }
 
@@ -104,6 +104,8 @@ func (r *rooms) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case join:
 		ctx.Respond(r.join(ctx, msg))
+	case connection.EnsureChannel:
+		ctx.Respond(r.ensureChannel(ctx, msg.RoomID, msg.Channel))
 	case leave:
 		ctx.Respond(r.leave(ctx, msg.roomID, msg.connectionID, msg.event))
 	case connection.Gone:
@@ -145,13 +147,29 @@ func (r *rooms) join(ctx actor.Context, msg join) joined {
 		r.notifyUsers(ctx, rm, "in", msg.event)
 	}
 	name := channelName(rm.id, msg.opts)
-	ch, ok := rm.channels[name]
-	if !ok {
-		ch = &channelRef{name: name, opts: msg.opts, pid: ctx.Spawn(channel.Props(name, r.encode, r.mailboxes))}
-		rm.channels[name] = ch
+	if _, ok := rm.channels[name]; !ok {
+		rm.channels[name] = &channelRef{name: name, opts: msg.opts}
 		r.publishView(rm)
 	}
-	return joined{roomID: rm.id, channel: name, pid: ch.pid}
+	return joined{roomID: rm.id, channel: name}
+}
+
+// ensureChannel returns a channel's actor, spawning it on first use; nil
+// when the room or the channel no longer exists.
+func (r *rooms) ensureChannel(ctx actor.Context, roomID, name string) *actor.PID {
+	rm, ok := r.rooms[roomID]
+	if !ok {
+		return nil
+	}
+	ch, ok := rm.channels[name]
+	if !ok {
+		return nil
+	}
+	if ch.pid == nil {
+		ch.pid = ctx.Spawn(channel.Props(name, r.encode, r.mailboxes))
+		r.publishView(rm)
+	}
+	return ch.pid
 }
 
 // leave implements realtime:unsubscribe and the end of a connection.
@@ -183,7 +201,9 @@ func (r *rooms) remove(ctx actor.Context, rm *room) {
 	r.views.Delete(rm.id)
 	r.engine.Remove(rm.id)
 	for _, ch := range rm.channels {
-		ctx.Stop(ch.pid)
+		if ch.pid != nil {
+			ctx.Stop(ch.pid)
+		}
 	}
 }
 
@@ -201,7 +221,7 @@ func (r *rooms) publishView(rm *room) {
 func (r *rooms) notifyUsers(ctx actor.Context, rm *room, kind string, ev event) {
 	var payload []byte
 	for _, ch := range rm.channels {
-		if !matchesUsers(ch.opts.users, kind) {
+		if ch.pid == nil || !matchesUsers(ch.opts.users, kind) {
 			continue
 		}
 		if payload == nil {
