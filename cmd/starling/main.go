@@ -1,6 +1,6 @@
 // Command starling runs a Starling server: Kuzzle's API over MQTT.
 //
-//	starling [--config FILE] [--cpuprofile FILE]
+//	starling [--config FILE] [--cpuprofile FILE] [--memprofile FILE]
 //
 // Configuration comes from built-in defaults, then a kuzzlerc JSON file
 // (--config, else Kuzzle's lookup: .kuzzlerc up from the working directory,
@@ -48,12 +48,27 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
+// writeAllocProfile writes the allocations sampled since start to path.
+func writeAllocProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "starling: memory profile: %v\n", err)
+	}
+}
+
 // run is main without the process exit, returning the exit status.
 func run(args []string, stderr io.Writer) int {
 	flags := flag.NewFlagSet("starling", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configFile := flags.String("config", "", "kuzzlerc JSON `file` to read (default: Kuzzle's lookup)")
 	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
+	memProfile := flags.String("memprofile", "", "write an allocation profile of the whole run to `file` at exit (for go tool pprof)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -64,6 +79,9 @@ func run(args []string, stderr io.Writer) int {
 			return 1
 		}
 		defer stop()
+	}
+	if *memProfile != "" {
+		defer writeAllocProfile(*memProfile, stderr)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"syscall"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -69,9 +68,7 @@ type openSession struct {
 func (h *hook) OnSessionEstablished(cl *mochi.Client, _ packets.Packet) {
 	peer := &Peer{client: cl, server: h.server}
 	peer.out = &outbox{peer: peer, limit: h.server.maxPending}
-	if sc, ok := cl.Net.Conn.(syscall.Conn); ok {
-		peer.raw, _ = sc.SyscallConn()
-	}
+	peer.sock, _ = cl.Net.Conn.(directConn)
 	h.open.Store(cl, &openSession{session: h.sessions.Open(peer), peer: peer})
 }
 

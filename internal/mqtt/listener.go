@@ -11,7 +11,8 @@ import (
 // replaces the deadline with the keepalive one once the client is connected.
 const connectTimeout = 5 * time.Second
 
-// connectDeadlineListener sets connectTimeout on every accepted connection.
+// connectDeadlineListener sets connectTimeout on every accepted connection
+// and hands it over as a sockConn.
 type connectDeadlineListener struct {
 	net.Listener
 }
@@ -26,7 +27,7 @@ func (l connectDeadlineListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		if err := conn.SetDeadline(time.Now().Add(connectTimeout)); err == nil {
-			return conn, nil
+			return wrapConn(conn), nil
 		}
 		conn.Close()
 	}

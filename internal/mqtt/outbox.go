@@ -3,7 +3,6 @@ package mqtt
 import (
 	"net"
 	"sync"
-	"syscall"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -122,25 +121,14 @@ func (p *Peer) tryWrite(packet []byte) ([]byte, error) {
 	if cl.Closed() || cl.Net.Conn == nil {
 		return nil, ErrClientGone
 	}
-	raw := p.rawConn()
-	if raw == nil { // not a socket: write through the blocking path
+	if p.sock == nil { // not a socket: write through the blocking path
 		return nil, p.writeRaw([][]byte{packet})
 	}
-	var n int
-	var werr error
 	cl.Lock()
-	err := raw.Write(func(fd uintptr) bool {
-		n, werr = syscall.Write(int(fd), packet)
-		return true // never wait: the writer goroutine does
-	})
+	n, err := p.sock.tryWrite(packet)
 	cl.Unlock()
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, err
-	case werr == syscall.EAGAIN:
-		return packet, nil
-	case werr != nil:
-		return nil, werr
 	}
 	return packet[n:], nil
 }
@@ -155,6 +143,11 @@ func (p *Peer) writeRaw(batch [][]byte) error {
 	bufs := net.Buffers(batch)
 	cl.Lock()
 	defer cl.Unlock()
-	_, err := bufs.WriteTo(cl.Net.Conn)
+	var err error
+	if p.sock != nil {
+		_, err = p.sock.writeBuffers(&bufs)
+	} else {
+		_, err = bufs.WriteTo(cl.Net.Conn)
+	}
 	return err
 }

@@ -1,7 +1,7 @@
 package mqtt
 
 import (
-	"syscall"
+	"net"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 )
@@ -39,11 +39,17 @@ type Peer struct {
 	client *mochi.Client
 	server *Server
 	out    *outbox
-	raw    syscall.RawConn // the socket, for non-blocking writes; nil if none
+	sock   directConn // the socket, for non-blocking writes; nil if none
 }
 
-// rawConn returns the client's socket for direct system calls.
-func (p *Peer) rawConn() syscall.RawConn { return p.raw }
+// directConn is a client connection the outbox writes to itself: a
+// sockConn.
+type directConn interface {
+	// tryWrite writes what the socket takes without waiting.
+	tryWrite(b []byte) (int, error)
+	// writeBuffers writes every buffer, waiting while the socket is full.
+	writeBuffers(bufs *net.Buffers) (int64, error)
+}
 
 // ID returns the client identifier of the MQTT session.
 func (p *Peer) ID() string { return p.client.ID }

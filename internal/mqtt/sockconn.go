@@ -1,0 +1,159 @@
+//go:build unix
+
+package mqtt
+
+import (
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// sockConn is an accepted TCP connection whose reads and writes are made
+// with raw system calls on its non-blocking socket, through the runtime's
+// poller: a call that would block (EAGAIN) parks the goroutine until the
+// socket is ready, as net.TCPConn does, and deadlines and Close behave the
+// same.
+//
+// The difference is what happens around each call. A system call made the
+// usual way tells the scheduler it may block; the first such call after the
+// process was idle wakes the runtime's monitor thread, which then polls
+// every 20 µs for a while. A server that answers one small packet at a time
+// and idles in between pays that wake-up on nearly every packet. A call on
+// a non-blocking socket never blocks, so it needs none of that.
+//
+// Everything else (addresses, deadlines, Close) is the embedded TCPConn's.
+type sockConn struct {
+	*net.TCPConn
+	raw syscall.RawConn
+
+	rmu sync.Mutex // one Read at a time uses rd
+	rd  sockOp
+	wmu sync.Mutex // one write at a time uses wr
+	wr  sockOp
+}
+
+// sockOp is the state of one read or write in progress. Its methods are
+// bound once, so that a call allocates no closure.
+type sockOp struct {
+	buf   []byte
+	n     int
+	errno syscall.Errno
+	read  func(fd uintptr) bool // reads buf; false on EAGAIN: wait and retry
+	write func(fd uintptr) bool // writes buf; false on EAGAIN: wait and retry
+	try   func(fd uintptr) bool // writes buf; never waits
+}
+
+// wrapConn returns c as a sockConn when it is a TCP connection.
+func wrapConn(c net.Conn) net.Conn {
+	tcp, ok := c.(*net.TCPConn)
+	if !ok {
+		return c
+	}
+	raw, err := tcp.SyscallConn()
+	if err != nil {
+		return c
+	}
+	s := &sockConn{TCPConn: tcp, raw: raw}
+	s.rd.read = s.rd.doRead
+	s.wr.write = s.wr.doWrite
+	s.wr.try = s.wr.doTry
+	return s
+}
+
+func (op *sockOp) doRead(fd uintptr) bool {
+	op.n, op.errno = rawRead(fd, op.buf)
+	return op.errno != syscall.EAGAIN
+}
+
+func (op *sockOp) doWrite(fd uintptr) bool {
+	op.n, op.errno = rawWrite(fd, op.buf)
+	return op.errno != syscall.EAGAIN
+}
+
+func (op *sockOp) doTry(fd uintptr) bool {
+	op.n, op.errno = rawWrite(fd, op.buf)
+	return true
+}
+
+// Read reads what the socket holds, waiting until it holds something.
+func (s *sockConn) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	s.rd.buf = b
+	err := s.raw.Read(s.rd.read)
+	n, errno := s.rd.n, s.rd.errno
+	s.rd.buf = nil
+	switch {
+	case err != nil:
+		return 0, s.opError("read", err)
+	case errno != 0:
+		return 0, s.opError("read", os.NewSyscallError("read", errno))
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Write writes all of b, waiting while the socket is full.
+func (s *sockConn) Write(b []byte) (int, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	written := 0
+	for written < len(b) {
+		s.wr.buf = b[written:]
+		err := s.raw.Write(s.wr.write)
+		n, errno := s.wr.n, s.wr.errno
+		s.wr.buf = nil
+		switch {
+		case err != nil:
+			return written, s.opError("write", err)
+		case errno != 0:
+			return written, s.opError("write", os.NewSyscallError("write", errno))
+		}
+		written += n
+	}
+	return written, nil
+}
+
+// tryWrite writes what the socket takes now, without waiting, and returns
+// how much that was; a full socket takes nothing and is no error.
+func (s *sockConn) tryWrite(b []byte) (int, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.wr.buf = b
+	err := s.raw.Write(s.wr.try)
+	n, errno := s.wr.n, s.wr.errno
+	s.wr.buf = nil
+	switch {
+	case err != nil:
+		return 0, s.opError("write", err)
+	case errno == syscall.EAGAIN:
+		return 0, nil
+	case errno != 0:
+		return 0, s.opError("write", os.NewSyscallError("write", errno))
+	}
+	return n, nil
+}
+
+// writeBuffers writes every buffer with vectored writes, waiting while the
+// socket is full; it goes through the runtime's usual path, being the one
+// taken when the socket is already backed up.
+func (s *sockConn) writeBuffers(bufs *net.Buffers) (int64, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return bufs.WriteTo(s.TCPConn)
+}
+
+// opError reports a failed call the way net.TCPConn does.
+func (s *sockConn) opError(op string, err error) error {
+	if oe, ok := err.(*net.OpError); ok { // from the poller: closed, deadline
+		oe.Op = op
+		return oe
+	}
+	return &net.OpError{Op: op, Net: "tcp", Source: s.LocalAddr(), Addr: s.RemoteAddr(), Err: err}
+}
