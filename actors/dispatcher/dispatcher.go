@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -64,7 +65,14 @@ type dispatcher struct {
 
 	draining bool
 	drainers []*actor.PID
+
+	// buffers holds the buffers answers are encoded in before a Responder
+	// copies them into its packet.
+	buffers sync.Pool
 }
+
+// pooledBuffer is the largest answer buffer kept for reuse.
+const pooledBuffer = 16 << 10
 
 // Props returns the props of a dispatcher configured by cfg.
 func Props(cfg Config) *actor.Props {
@@ -84,7 +92,9 @@ func newDispatcher(cfg Config) *dispatcher {
 	for _, c := range cfg.Controllers {
 		routes[c.Name] = c.Actions
 	}
-	return &dispatcher{cfg: cfg, routes: routes}
+	d := &dispatcher{cfg: cfg, routes: routes}
+	d.buffers.New = func() any { b := make([]byte, 0, 512); return &b }
+	return d
 }
 
 // Receive handles the dispatcher's messages.
@@ -279,16 +289,28 @@ func (d *dispatcher) fail(to reply, req *api.Request, err *kerror.Error) {
 
 // send encodes a response once and delivers it.
 func (d *dispatcher) send(to reply, resp *api.Response) {
-	payload, err := resp.AppendJSON(make([]byte, 0, 256))
-	if err != nil {
-		d.cfg.Logger.Error("cannot encode response", "error", err)
-		payload, _ = api.Failure(resp.Request, kerror.New("core.fatal.unexpected_error", err.Error()), d.cfg.Node).AppendJSON(nil)
-	}
-	if to.responder != nil {
-		if err := to.responder.Respond(payload); err != nil {
-			d.cfg.Logger.Debug("response not delivered", "requestId", resp.Request.ID, "error", err)
-		}
+	if to.responder == nil {
+		d.root.Send(to.pid, Response{RequestID: resp.Request.ID, Payload: d.encode(resp, nil)})
 		return
 	}
-	d.root.Send(to.pid, Response{RequestID: resp.Request.ID, Payload: payload})
+	buf := d.buffers.Get().(*[]byte)
+	payload := d.encode(resp, (*buf)[:0])
+	if err := to.responder.Respond(payload); err != nil {
+		d.cfg.Logger.Debug("response not delivered", "requestId", resp.Request.ID, "error", err)
+	}
+	if cap(payload) <= pooledBuffer {
+		*buf = payload[:0]
+		d.buffers.Put(buf)
+	}
+}
+
+// encode appends a response's JSON to dst; a response that cannot be
+// encoded becomes an error response.
+func (d *dispatcher) encode(resp *api.Response, dst []byte) []byte {
+	payload, err := resp.AppendJSON(dst)
+	if err != nil {
+		d.cfg.Logger.Error("cannot encode response", "error", err)
+		payload, _ = api.Failure(resp.Request, kerror.New("core.fatal.unexpected_error", err.Error()), d.cfg.Node).AppendJSON(dst[:0])
+	}
+	return payload
 }

@@ -25,7 +25,9 @@ type Dispatch struct {
 
 // Responder delivers an encoded answer to a client without blocking.
 type Responder interface {
-	// Respond queues the payload for the client.
+	// Respond queues the payload for the client. The payload is the
+	// caller's again once Respond returns: a Responder that keeps it must
+	// copy it.
 	Respond(payload []byte) error
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
-	"github.com/starlingmq/starling/internal/koncorde"
 )
 
 // anonymous is the kuid Kuzzle gives requests without a token.
@@ -123,6 +122,9 @@ func (rt *Realtime) list(ctx context.Context, _ *api.Request) (any, error) {
 	return rt.ask(ctx, list{})
 }
 
+// published is realtime:publish's result.
+const published api.Compact = `{"published":true}`
+
 // publish sends a document to the channels whose filters match it, without
 // going through the rooms actor: the engine and the rooms' views are safe
 // for concurrent reads.
@@ -137,12 +139,12 @@ func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
 	now := time.Now().UnixMilli()
 	source := withKuzzleInfo(req.Body, now)
 	id, _, _ := req.String("_id")
-	doc, perr := koncorde.ParseDocument(source, id)
+	roomIDs, perr := rt.engine.TestJSONWithID(index, collection, source, id)
 	if perr != nil {
 		return nil, kerror.New("api.assert.invalid_argument", "body", "a JSON object")
 	}
 	var payload []byte
-	for _, roomID := range rt.engine.TestDocument(index, collection, doc) {
+	for _, roomID := range roomIDs {
 		view, ok := rt.views.Load(roomID)
 		if !ok {
 			continue
@@ -152,26 +154,12 @@ func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
 				continue // no subscriber ever, or not this scope
 			}
 			if payload == nil {
-				if payload, perr = rt.documentPayload(req, index, collection, source, now); perr != nil {
-					return nil, perr
-				}
+				payload = rt.appendDocumentNotification(nil, req, index, collection, source, now)
 			}
 			rt.system.Root.Send(ch.pid, channel.Notify{Payload: payload})
 		}
 	}
-	return map[string]bool{"published": true}, nil
-}
-
-// documentPayload encodes the notification of a published document, once
-// for every channel it goes to.
-func (rt *Realtime) documentPayload(req *api.Request, index, collection string, source []byte, now int64) ([]byte, error) {
-	return jsonx.Marshal(documentNotification{
-		Type: "document", Status: 200, Action: "publish", Scope: "in",
-		Result: documentResult{ID: req.Arg("_id"), Source: source},
-		Node:   rt.node, Event: "publish", RequestID: req.ID, Timestamp: now,
-		Volatile: nullIfEmpty(req.Volatile), Index: index, Collection: collection,
-		Controller: "realtime", Protocol: req.Connection.Protocol,
-	})
+	return published, nil
 }
 
 // withKuzzleInfo adds Kuzzle's _kuzzle_info metadata to a published body.

@@ -1,33 +1,11 @@
 package realtime
 
 import (
+	"strconv"
+
+	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
 )
-
-// documentNotification is Kuzzle's document notification, keys in Kuzzle's
-// order.
-type documentNotification struct {
-	Type       string           `json:"type"`
-	Status     int              `json:"status"`
-	Action     string           `json:"action"`
-	Scope      string           `json:"scope"`
-	Result     documentResult   `json:"result"`
-	Node       string           `json:"node"`
-	Event      string           `json:"event"`
-	RequestID  string           `json:"requestId"`
-	Timestamp  int64            `json:"timestamp"`
-	Volatile   jsonx.RawMessage `json:"volatile"`
-	Index      string           `json:"index"`
-	Collection string           `json:"collection"`
-	Controller string           `json:"controller"`
-	Protocol   string           `json:"protocol,omitempty"`
-}
-
-// documentResult is a published document.
-type documentResult struct {
-	ID     jsonx.RawMessage `json:"_id,omitempty"`
-	Source jsonx.RawMessage `json:"_source"`
-}
 
 // userNotification is Kuzzle's user notification, keys in Kuzzle's order.
 type userNotification struct {
@@ -56,4 +34,40 @@ func nullIfEmpty(raw jsonx.RawMessage) jsonx.RawMessage {
 		return jsonx.RawMessage("null")
 	}
 	return raw
+}
+
+// appendDocumentNotification appends the notification of a published
+// document, encoded once for every channel it goes to: documentNotification
+// written by hand, in its order, in one buffer.
+func (rt *Realtime) appendDocumentNotification(dst []byte, req *api.Request, index, collection string, source []byte, now int64) []byte {
+	id, volatile := req.Arg("_id"), nullIfEmpty(req.Volatile)
+	if dst == nil {
+		dst = make([]byte, 0, 256+len(source)+len(id)+len(volatile)+len(req.ID)+len(index)+len(collection))
+	}
+	dst = append(dst, `{"type":"document","status":200,"action":"publish","scope":"in","result":{`...)
+	if len(id) > 0 {
+		dst = append(dst, `"_id":`...)
+		dst = append(dst, id...)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"_source":`...)
+	dst = append(dst, source...)
+	dst = append(dst, `},"node":`...)
+	dst = jsonx.AppendString(dst, rt.node)
+	dst = append(dst, `,"event":"publish","requestId":`...)
+	dst = jsonx.AppendString(dst, req.ID)
+	dst = append(dst, `,"timestamp":`...)
+	dst = strconv.AppendInt(dst, now, 10)
+	dst = append(dst, `,"volatile":`...)
+	dst = append(dst, volatile...)
+	dst = append(dst, `,"index":`...)
+	dst = jsonx.AppendString(dst, index)
+	dst = append(dst, `,"collection":`...)
+	dst = jsonx.AppendString(dst, collection)
+	dst = append(dst, `,"controller":"realtime"`...)
+	if p := req.Connection.Protocol; p != "" {
+		dst = append(dst, `,"protocol":`...)
+		dst = jsonx.AppendString(dst, p)
+	}
+	return append(dst, '}')
 }

@@ -1,8 +1,10 @@
 package realtime
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
 )
 
@@ -51,5 +53,69 @@ func TestWithKuzzleInfo(t *testing.T) {
 	}
 	if doc["_kuzzle_info"]["author"] != "-1" || doc["b"] == nil {
 		t.Errorf("unexpected document %v", doc)
+	}
+}
+
+// documentNotification is Kuzzle's document notification, keys in Kuzzle's
+// order: what appendDocumentNotification writes by hand.
+type documentNotification struct {
+	Type       string           `json:"type"`
+	Status     int              `json:"status"`
+	Action     string           `json:"action"`
+	Scope      string           `json:"scope"`
+	Result     documentResult   `json:"result"`
+	Node       string           `json:"node"`
+	Event      string           `json:"event"`
+	RequestID  string           `json:"requestId"`
+	Timestamp  int64            `json:"timestamp"`
+	Volatile   jsonx.RawMessage `json:"volatile"`
+	Index      string           `json:"index"`
+	Collection string           `json:"collection"`
+	Controller string           `json:"controller"`
+	Protocol   string           `json:"protocol,omitempty"`
+}
+
+// documentResult is a published document.
+type documentResult struct {
+	ID     jsonx.RawMessage `json:"_id,omitempty"`
+	Source jsonx.RawMessage `json:"_source"`
+}
+
+func TestDocumentNotificationEncoding(t *testing.T) {
+	rt := &Realtime{node: "knode-\"1\""}
+	tests := []struct{ name, request string }{
+		{"plain", `{"requestId":"r1","controller":"realtime","action":"publish","body":{}}`},
+		{"id and volatile", `{"requestId":"r\u00e9\n","_id":"doc \"1\"","volatile":{"a":[1,"x"]},"body":{}}`},
+		{"generated requestId, null volatile", `{"volatile":null,"_id":null,"body":{}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, kerr := api.Parse([]byte(tt.request), api.Connection{ID: "c", Protocol: "mqtt"})
+			if kerr != nil {
+				t.Fatal(kerr)
+			}
+			source := []byte(`{"a":"\u00e9 x","_kuzzle_info":{"author":"-1","createdAt":7}}`)
+			want, err := jsonx.Marshal(documentNotification{
+				Type: "document", Status: 200, Action: "publish", Scope: "in",
+				Result: documentResult{ID: req.Arg("_id"), Source: source},
+				Node:   rt.node, Event: "publish", RequestID: req.ID, Timestamp: 7,
+				Volatile: nullIfEmpty(req.Volatile), Index: "i\tx", Collection: "c",
+				Controller: "realtime", Protocol: req.Connection.Protocol,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rt.appendDocumentNotification(nil, req, "i\tx", "c", source, 7)
+			if string(got) != string(want) {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
+	// The document goes out as it came in, not HTML-escaped: JSON.stringify
+	// leaves <, > and & alone.
+	req, _ := api.Parse([]byte(`{"body":{}}`), api.Connection{})
+	source := `{"html":"<a href='x?a=1&b=2'>"}`
+	if got := rt.appendDocumentNotification(nil, req, "i", "c", []byte(source), 7); !strings.Contains(string(got), `"_source":`+source) {
+		t.Errorf("source rewritten: %s", got)
 	}
 }

@@ -25,8 +25,9 @@ type Request struct {
 	Connection Connection
 
 	hasController, hasAction bool
-	// index and collection are kept raw, as the response echoes them.
-	index, collection jsonx.RawMessage
+	// index and collection are kept raw, as the response echoes them; _id
+	// too, asked by most actions.
+	index, collection, id jsonx.RawMessage
 	// payload is decoded again, once, when an action asks for arguments.
 	payload  []byte
 	argsOnce sync.Once
@@ -52,6 +53,7 @@ type wire struct {
 	Body       jsonx.RawMessage `json:"body"`
 	Index      jsonx.RawMessage `json:"index"`
 	Collection jsonx.RawMessage `json:"collection"`
+	ID         jsonx.RawMessage `json:"_id"`
 }
 
 // resourceFields are the keys Kuzzle keeps out of the arguments.
@@ -103,7 +105,7 @@ func Parse(payload []byte, conn Connection) (*Request, *kerror.Error) {
 		return req, err
 	}
 	req.hasController, req.hasAction = !isNull(w.Controller), !isNull(w.Action)
-	req.index, req.collection = w.Index, w.Collection
+	req.index, req.collection, req.id = w.Index, w.Collection, w.ID
 	if !isNull(w.Volatile) {
 		if w.Volatile[0] != '{' {
 			return req, mqttError(`Attribute volatile must be of type "object"`)
@@ -150,6 +152,8 @@ func (r *Request) Arg(name string) jsonx.RawMessage {
 		return r.index
 	case "collection":
 		return r.collection
+	case "_id":
+		return r.id
 	}
 	return r.Args()[name]
 }

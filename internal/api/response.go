@@ -17,12 +17,16 @@ type Response struct {
 	Status int
 	// Error is nil on success.
 	Error *kerror.Error
-	// Result is the action's result, encoded with jsonx (a RawMessage is
-	// written as is).
+	// Result is the action's result, encoded with jsonx, or written as is
+	// when it is Compact.
 	Result any
 	// Node is the id of the server that answered.
 	Node string
 }
+
+// Compact is a result already encoded as compact, valid JSON, which a
+// response writes as is.
+type Compact string
 
 // Success returns a 200 response carrying result.
 func Success(req *Request, result any, node string) *Response {
@@ -71,9 +75,12 @@ func (r *Response) AppendJSON(dst []byte) ([]byte, error) {
 	dst = append(dst, `,"requestId":`...)
 	dst = appendString(dst, req.ID)
 	dst = append(dst, `,"result":`...)
-	if r.Result == nil {
+	switch raw := r.Result.(type) {
+	case nil:
 		dst = append(dst, "null"...)
-	} else {
+	case Compact:
+		dst = append(dst, raw...)
+	default:
 		encoded, err := jsonx.Marshal(r.Result)
 		if err != nil {
 			return dst, fmt.Errorf("encode result of %s:%s: %w", req.Controller, req.Action, err)
@@ -99,14 +106,4 @@ func appendOptionalString(dst []byte, s string, present bool) []byte {
 }
 
 // appendString appends s as a JSON string.
-func appendString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			encoded, _ := jsonx.Marshal(s) // a string always encodes
-			return append(dst, encoded...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
-}
+func appendString(dst []byte, s string) []byte { return jsonx.AppendString(dst, s) }

@@ -22,3 +22,16 @@ func Unmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 // Valid reports whether data is one valid JSON value.
 func Valid(data []byte) bool { return json.Valid(data) }
+
+// AppendString appends s as a JSON string, as Marshal writes it.
+func AppendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			encoded, _ := Marshal(s) // a string always encodes
+			return append(dst, encoded...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/starlingmq/starling/internal/jsonx"
 )
@@ -196,10 +197,22 @@ func (e *Engine) Test(index, collection string, body map[string]any) []string {
 }
 
 // TestJSON is Test on a raw JSON object, read as ParseDocument does.
+// raw must not change during the call.
 func (e *Engine) TestJSON(index, collection string, raw []byte) ([]string, error) {
+	return e.TestJSONWithID(index, collection, raw, "")
+}
+
+// TestJSONWithID is TestJSON on the document of that id (as in
+// NewDocument; "" for none). The document is read into pooled memory and
+// not kept: testing a published message allocates nothing but the result.
+// raw must not change during the call.
+func (e *Engine) TestJSONWithID(index, collection string, raw []byte, id string) ([]string, error) {
 	sc := e.scratch.Get().(*scratch)
 	defer e.scratch.Put(sc)
-	if err := sc.doc.parse(&sc.flat, string(raw), "", bytesMembers(raw)); err != nil {
+	// The document's strings point into raw; they are dropped by release
+	// before the call returns.
+	src := unsafe.String(unsafe.SliceData(raw), len(raw))
+	if err := sc.doc.parse(&sc.flat, src, id, bytesMembers(raw)); err != nil {
 		return nil, err
 	}
 	defer sc.doc.release()

@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"bytes"
 	"net"
 
 	mochi "github.com/mochi-mqtt/server/v2"
@@ -63,10 +64,10 @@ func (p *Peer) ProtocolVersion() byte { return p.client.Properties.ProtocolVersi
 // Respond delivers a response payload on the response topic: to this client
 // only, or in development mode to every subscriber of the response topic.
 // It never blocks: responses share the client's bounded queue with its
-// notifications.
+// notifications. It keeps a copy of payload, not payload itself.
 func (p *Peer) Respond(payload []byte) error {
 	if p.server.broadcastResponses {
-		return p.server.mochi.Publish(p.server.cfg.ResponseTopic, payload, false, 0)
+		return p.server.mochi.Publish(p.server.cfg.ResponseTopic, bytes.Clone(payload), false, 0)
 	}
 	if !p.Deliver(EncodePublish(p.server.cfg.ResponseTopic, payload, p.ProtocolVersion())) {
 		return ErrClientGone
