@@ -136,55 +136,58 @@ func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The notification is written first: the document tested is its
+	// _source, Kuzzle's metadata included, and is not copied again.
 	now := time.Now().UnixMilli()
-	source := withKuzzleInfo(req.Body, now)
+	payload, source := rt.appendDocumentNotification(nil, req, index, collection, now)
 	id, _, _ := req.String("_id")
 	roomIDs, perr := rt.engine.TestJSONWithID(index, collection, source, id)
 	if perr != nil {
 		return nil, kerror.New("api.assert.invalid_argument", "body", "a JSON object")
 	}
-	var payload []byte
 	for _, roomID := range roomIDs {
 		view, ok := rt.views.Load(roomID)
 		if !ok {
 			continue
 		}
 		for _, ch := range view.(*roomView).channels {
-			if ch.pid == nil || !matchesScope(ch.opts.scope, "in") {
-				continue // no subscriber ever, or not this scope
+			if ch.pid != nil && matchesScope(ch.opts.scope, "in") { // else no subscriber ever, or not this scope
+				rt.system.Root.Send(ch.pid, channel.Notify{Payload: payload})
 			}
-			if payload == nil {
-				payload = rt.appendDocumentNotification(nil, req, index, collection, source, now)
-			}
-			rt.system.Root.Send(ch.pid, channel.Notify{Payload: payload})
 		}
 	}
 	return published, nil
 }
 
-// withKuzzleInfo adds Kuzzle's _kuzzle_info metadata to a published body.
-func withKuzzleInfo(body []byte, now int64) []byte {
-	info := `"_kuzzle_info":{"author":"` + anonymous + `","createdAt":` + strconv.FormatInt(now, 10) + `}`
+// appendWithKuzzleInfo appends a published body with Kuzzle's
+// _kuzzle_info metadata added.
+func appendWithKuzzleInfo(dst, body []byte, now int64) []byte {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) < 2 || trimmed[0] != '{' {
-		return body // an array body: JavaScript drops the property when serializing
+		return append(dst, body...) // an array body: JavaScript drops the property when serializing
 	}
 	if bytes.Contains(trimmed, []byte(`"_kuzzle_info"`)) {
 		var doc map[string]jsonx.RawMessage
 		if err := jsonx.Unmarshal(trimmed, &doc); err == nil {
-			doc["_kuzzle_info"] = jsonx.RawMessage(info[len(`"_kuzzle_info":`):])
+			doc["_kuzzle_info"] = appendKuzzleInfo(nil, now)
 			if out, err := jsonx.Marshal(doc); err == nil {
-				return out
+				return append(dst, out...)
 			}
 		}
 	}
-	out := make([]byte, 0, len(trimmed)+len(info)+1)
-	out = append(out, trimmed[:len(trimmed)-1]...)
+	dst = append(dst, trimmed[:len(trimmed)-1]...)
 	if len(bytes.TrimSpace(trimmed[1:len(trimmed)-1])) > 0 {
-		out = append(out, ',')
+		dst = append(dst, ',')
 	}
-	out = append(out, info...)
-	return append(out, '}')
+	dst = append(dst, `"_kuzzle_info":`...)
+	return append(appendKuzzleInfo(dst, now), '}')
+}
+
+// appendKuzzleInfo appends the _kuzzle_info object of a document published
+// at now by the anonymous user.
+func appendKuzzleInfo(dst []byte, now int64) []byte {
+	dst = append(dst, `{"author":"`+anonymous+`","createdAt":`...)
+	return append(strconv.AppendInt(dst, now, 10), '}')
 }
 
 // eventOf keeps what a user notification needs from a request.

@@ -37,12 +37,13 @@ func nullIfEmpty(raw jsonx.RawMessage) jsonx.RawMessage {
 }
 
 // appendDocumentNotification appends the notification of a published
-// document, encoded once for every channel it goes to: documentNotification
+// document, encoded once for every channel it goes to, and returns it with
+// its _source: the body with Kuzzle's metadata. It is documentNotification
 // written by hand, in its order, in one buffer.
-func (rt *Realtime) appendDocumentNotification(dst []byte, req *api.Request, index, collection string, source []byte, now int64) []byte {
+func (rt *Realtime) appendDocumentNotification(dst []byte, req *api.Request, index, collection string, now int64) (payload, source []byte) {
 	id, volatile := req.Arg("_id"), nullIfEmpty(req.Volatile)
 	if dst == nil {
-		dst = make([]byte, 0, 256+len(source)+len(id)+len(volatile)+len(req.ID)+len(index)+len(collection))
+		dst = make([]byte, 0, 320+len(req.Body)+len(id)+len(volatile)+len(req.ID)+len(index)+len(collection))
 	}
 	dst = append(dst, `{"type":"document","status":200,"action":"publish","scope":"in","result":{`...)
 	if len(id) > 0 {
@@ -51,7 +52,9 @@ func (rt *Realtime) appendDocumentNotification(dst []byte, req *api.Request, ind
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"_source":`...)
-	dst = append(dst, source...)
+	start := len(dst)
+	dst = appendWithKuzzleInfo(dst, req.Body, now)
+	end := len(dst)
 	dst = append(dst, `},"node":`...)
 	dst = jsonx.AppendString(dst, rt.node)
 	dst = append(dst, `,"event":"publish","requestId":`...)
@@ -69,5 +72,6 @@ func (rt *Realtime) appendDocumentNotification(dst []byte, req *api.Request, ind
 		dst = append(dst, `,"protocol":`...)
 		dst = jsonx.AppendString(dst, p)
 	}
-	return append(dst, '}')
+	dst = append(dst, '}')
+	return dst, dst[start:end:end]
 }

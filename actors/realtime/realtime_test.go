@@ -42,13 +42,13 @@ func TestWithKuzzleInfo(t *testing.T) {
 		{`[1,2]`, `[1,2]`},
 	}
 	for _, tt := range tests {
-		if got := string(withKuzzleInfo([]byte(tt.body), 7)); got != tt.want {
+		if got := string(appendWithKuzzleInfo(nil, []byte(tt.body), 7)); got != tt.want {
 			t.Errorf("%s: %s, want %s", tt.body, got, tt.want)
 		}
 	}
 	// A body with its own _kuzzle_info gets Kuzzle's instead.
 	var doc map[string]map[string]any
-	if err := jsonx.Unmarshal(withKuzzleInfo([]byte(`{"_kuzzle_info":{"author":"me"},"b":{}}`), 7), &doc); err != nil {
+	if err := jsonx.Unmarshal(appendWithKuzzleInfo([]byte("ignored"), []byte(`{"_kuzzle_info":{"author":"me"},"b":{}}`), 7)[len("ignored"):], &doc); err != nil {
 		t.Fatal(err)
 	}
 	if doc["_kuzzle_info"]["author"] != "-1" || doc["b"] == nil {
@@ -84,9 +84,9 @@ type documentResult struct {
 func TestDocumentNotificationEncoding(t *testing.T) {
 	rt := &Realtime{node: "knode-\"1\""}
 	tests := []struct{ name, request string }{
-		{"plain", `{"requestId":"r1","controller":"realtime","action":"publish","body":{}}`},
-		{"id and volatile", `{"requestId":"r\u00e9\n","_id":"doc \"1\"","volatile":{"a":[1,"x"]},"body":{}}`},
-		{"generated requestId, null volatile", `{"volatile":null,"_id":null,"body":{}}`},
+		{"plain", `{"requestId":"r1","controller":"realtime","action":"publish","body":{"a":"\u00e9 x"}}`},
+		{"id and volatile", `{"requestId":"r\u00e9\n","_id":"doc \"1\"","volatile":{"a":[1,"x"]},"body":{"a":"\u00e9 x"}}`},
+		{"generated requestId, null volatile", `{"volatile":null,"_id":null,"body":{"a":"\u00e9 x"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,17 +105,19 @@ func TestDocumentNotificationEncoding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := rt.appendDocumentNotification(nil, req, "i\tx", "c", source, 7)
+			got, gotSource := rt.appendDocumentNotification(nil, req, "i\tx", "c", 7)
 			if string(got) != string(want) {
 				t.Errorf("got  %s\nwant %s", got, want)
+			}
+			if string(gotSource) != string(source) {
+				t.Errorf("source %s, want %s", gotSource, source)
 			}
 		})
 	}
 	// The document goes out as it came in, not HTML-escaped: JSON.stringify
 	// leaves <, > and & alone.
-	req, _ := api.Parse([]byte(`{"body":{}}`), api.Connection{})
-	source := `{"html":"<a href='x?a=1&b=2'>"}`
-	if got := rt.appendDocumentNotification(nil, req, "i", "c", []byte(source), 7); !strings.Contains(string(got), `"_source":`+source) {
+	req, _ := api.Parse([]byte(`{"body":{"html":"<a href='x?a=1&b=2'>"}}`), api.Connection{})
+	if got, _ := rt.appendDocumentNotification(nil, req, "i", "c", 7); !strings.Contains(string(got), `"_source":{"html":"<a href='x?a=1&b=2'>",`) {
 		t.Errorf("source rewritten: %s", got)
 	}
 }

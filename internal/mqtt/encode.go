@@ -12,27 +12,46 @@ var ErrClientGone = errors.New("mqtt client connection closed")
 // topic, for the given protocol version (3, 4 or 5). A QoS 0 packet has no
 // packet id, so the same bytes serve every subscriber of that version.
 func EncodePublish(topic string, payload []byte, version byte) []byte {
+	return AppendPublish(make([]byte, 0, publishSize(topic, payload, version)), topic, payload, version)
+}
+
+// publishSize is the length of the packet EncodePublish returns.
+func publishSize(topic string, payload []byte, version byte) int {
+	remaining := publishRemaining(topic, payload, version)
+	n := 1 + 1
+	for r := remaining; r >= 128; r /= 128 {
+		n++
+	}
+	return n + remaining
+}
+
+func publishRemaining(topic string, payload []byte, version byte) int {
 	remaining := 2 + len(topic) + len(payload)
 	if version == 5 {
 		remaining++ // empty properties
 	}
-	out := make([]byte, 0, 1+4+remaining)
-	out = append(out, 0x30) // PUBLISH, QoS 0, no dup, no retain
+	return remaining
+}
+
+// AppendPublish appends the packet EncodePublish returns to dst.
+func AppendPublish(dst []byte, topic string, payload []byte, version byte) []byte {
+	remaining := publishRemaining(topic, payload, version)
+	dst = append(dst, 0x30) // PUBLISH, QoS 0, no dup, no retain
 	for {
 		b := byte(remaining % 128)
 		remaining /= 128
 		if remaining > 0 {
 			b |= 0x80
 		}
-		out = append(out, b)
+		dst = append(dst, b)
 		if remaining == 0 {
 			break
 		}
 	}
-	out = binary.BigEndian.AppendUint16(out, uint16(len(topic)))
-	out = append(out, topic...)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(topic)))
+	dst = append(dst, topic...)
 	if version == 5 {
-		out = append(out, 0)
+		dst = append(dst, 0)
 	}
-	return append(out, payload...)
+	return append(dst, payload...)
 }

@@ -12,7 +12,7 @@ import (
 // every remaining-length size class.
 func TestEncodePublish(t *testing.T) {
 	for _, version := range []byte{4, 5} {
-		for _, size := range []int{0, 10, 200, 20_000, 3_000_000} {
+		for _, size := range []int{0, 10, 116, 117, 118, 200, 16_372, 16_373, 16_374, 20_000, 3_000_000} {
 			payload := []byte(strings.Repeat("x", size))
 			out := EncodePublish("room-311", payload, version)
 			var fh packets.FixedHeader
@@ -38,6 +38,12 @@ func TestEncodePublish(t *testing.T) {
 			}
 			if fh.Type != packets.Publish || pk.TopicName != "room-311" || !bytes.Equal(pk.Payload, payload) || fh.Qos != 0 {
 				t.Fatalf("v%d size %d: decoded %+v", version, size, pk.FixedHeader)
+			}
+			if cap(out) != len(out) {
+				t.Errorf("v%d size %d: %d bytes allocated for %d", version, size, cap(out), len(out))
+			}
+			if appended := AppendPublish([]byte("prefix"), "room-311", payload, version); !bytes.Equal(appended[len("prefix"):], out) {
+				t.Errorf("v%d size %d: AppendPublish differs from EncodePublish", version, size)
 			}
 		}
 	}

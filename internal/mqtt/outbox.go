@@ -26,15 +26,27 @@ type outbox struct {
 	closed  bool
 }
 
-// deliver sends one encoded packet, or queues it; false when the client is
-// gone or was just disconnected for falling behind. When nothing is queued
-// it first tries a non-blocking write on the caller's goroutine: a client
-// that keeps up costs one system call and no goroutine hand-off.
-func (o *outbox) deliver(packet []byte) bool {
+// delivery is what became of a packet given to the outbox.
+type delivery uint8
+
+const (
+	// written: the packet is on the socket and its bytes are the caller's
+	// again.
+	written delivery = iota
+	// queued: the outbox keeps the packet until its writer sends it.
+	queued
+	// gone: the client is gone, or was just disconnected for falling behind.
+	gone
+)
+
+// deliver sends one encoded packet, or queues it. When nothing is queued it
+// first tries a non-blocking write on the caller's goroutine: a client that
+// keeps up costs one system call and no goroutine hand-off.
+func (o *outbox) deliver(packet []byte) delivery {
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
-		return false
+		return gone
 	}
 	if o.writing {
 		return o.enqueue(packet) // unlocks
@@ -45,7 +57,7 @@ func (o *outbox) deliver(packet []byte) bool {
 	rest, err := o.peer.tryWrite(packet)
 	if err != nil {
 		o.close()
-		return false
+		return gone
 	}
 	o.mu.Lock()
 	if len(rest) > 0 {
@@ -56,16 +68,19 @@ func (o *outbox) deliver(packet []byte) bool {
 	if len(o.queue) == 0 {
 		o.writing = false
 		o.mu.Unlock()
-		return true
+		return written
 	}
 	o.mu.Unlock()
 	go o.write() // the socket is full or others queued meanwhile
-	return true
+	if len(rest) > 0 {
+		return queued
+	}
+	return written
 }
 
 // enqueue appends a packet for the running writer, or disconnects a client
 // whose queue is full. Called with o.mu held; it releases it.
-func (o *outbox) enqueue(packet []byte) bool {
+func (o *outbox) enqueue(packet []byte) delivery {
 	if len(o.queue) >= o.limit {
 		o.closed = true
 		o.queue = nil
@@ -75,11 +90,11 @@ func (o *outbox) enqueue(packet []byte) bool {
 		// No DISCONNECT packet: its socket is full, a write would block. Closing
 		// the socket also frees a writer blocked on it.
 		o.peer.client.Stop(packets.ErrQuotaExceeded)
-		return false
+		return gone
 	}
 	o.queue = append(o.queue, packet)
 	o.mu.Unlock()
-	return true
+	return queued
 }
 
 // write drains the queue until it is empty.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -42,7 +43,12 @@ type Server struct {
 	mochi              *mochi.Server
 	listener           net.Listener
 	log                *slog.Logger
+	// packets recycles the buffers of answers written at once.
+	packets sync.Pool
 }
+
+// maxPooledPacket is the largest answer buffer kept for reuse.
+const maxPooledPacket = 16 << 10
 
 // New builds a server that reports sessions to sessions.
 func New(opts Options, sessions Sessions) (*Server, error) {
@@ -62,6 +68,7 @@ func New(opts Options, sessions Sessions) (*Server, error) {
 		maxPending:         cmp.Or(opts.MaxPendingNotifications, 4096),
 		log:                log,
 	}
+	s.packets.New = func() any { b := make([]byte, 0, 1024); return &b }
 	s.mochi = mochi.New(&mochi.Options{
 		Capabilities: caps,
 		InlineClient: true,

@@ -69,7 +69,14 @@ func (p *Peer) Respond(payload []byte) error {
 	if p.server.broadcastResponses {
 		return p.server.mochi.Publish(p.server.cfg.ResponseTopic, bytes.Clone(payload), false, 0)
 	}
-	if !p.Deliver(EncodePublish(p.server.cfg.ResponseTopic, payload, p.ProtocolVersion())) {
+	buf := p.server.packets.Get().(*[]byte)
+	packet := AppendPublish((*buf)[:0], p.server.cfg.ResponseTopic, payload, p.ProtocolVersion())
+	d := p.out.deliver(packet)
+	if d != queued && cap(packet) <= maxPooledPacket { // the bytes are ours again
+		*buf = packet[:0]
+		p.server.packets.Put(buf)
+	}
+	if d == gone {
 		return ErrClientGone
 	}
 	return nil
@@ -80,7 +87,7 @@ func (p *Peer) Respond(payload []byte) error {
 // gone, or when its queue was full: a client that cannot keep up with its
 // notifications is disconnected.
 func (p *Peer) Deliver(packet []byte) bool {
-	return p.out.deliver(packet)
+	return p.out.deliver(packet) != gone
 }
 
 // Closed reports whether the client's connection is closed.
