@@ -106,8 +106,13 @@ func (h *Harness) fanoutCase(ctx context.Context, server string, fc fanoutCase) 
 	defer srv.Stop()
 	setup := time.Now().Add(setupTimeout(fc.n + fc.Filters))
 	if server == Starling {
-		if err := h.registerFilters(srv.Addr, fc.Filters, setup); err != nil {
+		helper, err := h.registerFilters(srv.Addr, fc.Filters, setup)
+		if err != nil {
 			return row, err
+		}
+		if helper != nil {
+			// Its rooms live as long as it does: until the case is over.
+			defer helper.Close()
 		}
 	}
 	subs, err := h.fanoutSubscribers(ctx, srv.Addr, server, fc.n, setup)
@@ -206,26 +211,27 @@ func drainResponses(c *mqttc.Conn, errs *atomic.Int64) {
 }
 
 // registerFilters registers n distinct filters that never match the
-// fan-out's documents, from one helper connection that stays open.
-func (h *Harness) registerFilters(addr string, n int, deadline time.Time) error {
+// fan-out's documents, from one helper connection, which it returns: the
+// filters stay registered while it is open (nil when n is 0).
+func (h *Harness) registerFilters(addr string, n int, deadline time.Time) (*mqttc.Conn, error) {
 	if n == 0 {
-		return nil
+		return nil, nil
 	}
 	c, err := mqttc.Dial(addr, mqttc.Options{ClientID: "bench-filters"})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// The helper stays connected until the server stops: its rooms live on.
 	failed, err := pipeline(c, n, 256, time.Until(deadline), func(i int) []byte {
 		return []byte(`{"controller":"realtime","action":"subscribe","index":"bench","collection":"fanout","body":` + otherFilter(i) + `}`)
 	})
+	if err == nil && failed > 0 {
+		err = fmt.Errorf("%d failed", failed)
+	}
 	if err != nil {
-		return fmt.Errorf("register %d filters: %w", n, err)
+		c.Close()
+		return nil, fmt.Errorf("register %d filters: %w", n, err)
 	}
-	if failed > 0 {
-		return fmt.Errorf("register %d filters: %d failed", n, failed)
-	}
-	return nil
+	return c, nil
 }
 
 // otherFilter is the i-th filter that never matches a fan-out document.

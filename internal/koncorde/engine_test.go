@@ -208,3 +208,57 @@ func TestRegexpFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestChurnAgreesWithNormalForm registers many generated filters in one
+// scope, where they share conditions and each subfilter is anchored on one
+// of them, removes and re-registers some, and checks every match against
+// the direct evaluation of the normal forms.
+func TestChurnAgreesWithNormalForm(t *testing.T) {
+	g := newGen(7)
+	e := New(WithMaxConditions(50))
+	forms := map[string]*Normalized{}
+	var order []string
+	for range 3000 {
+		n, err := e.Normalize("i", "c", g.filter(3))
+		if err != nil {
+			continue
+		}
+		e.Store(n)
+		if forms[n.ID] == nil {
+			order = append(order, n.ID)
+		}
+		forms[n.ID] = n
+	}
+	for i, id := range order { // a third goes, half of those come back
+		if i%3 != 0 {
+			continue
+		}
+		e.Remove(id)
+		if i%2 == 0 {
+			e.Store(forms[id])
+		} else {
+			delete(forms, id)
+		}
+	}
+	checked := 0
+	for range 400 {
+		body := g.document()
+		if dottedKeys(body) {
+			continue
+		}
+		got := map[string]bool{}
+		for _, id := range e.Test("i", "c", body) {
+			got[id] = true
+		}
+		p := &probe{document: newDocument(body, "")}
+		for id, n := range forms {
+			if want := n.form.holds(p); got[id] != want {
+				t.Fatalf("filter %v on %v: indexes say %v, normal form says %v", n.form, body, got[id], want)
+			}
+			checked++
+		}
+	}
+	if checked < 100000 {
+		t.Fatalf("only %d (filter, document) pairs checked", checked)
+	}
+}

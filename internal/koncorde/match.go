@@ -2,13 +2,12 @@ package koncorde
 
 import "slices"
 
-// scratch is the per-test state, pooled: hit counts per subfilter and
-// seen marks per filter, valid for the current epoch only so that nothing
-// needs clearing between tests.
+// scratch is the per-test state, pooled: seen marks per subfilter and per
+// filter, valid for the current epoch only so that nothing needs clearing
+// between tests.
 type scratch struct {
 	epoch  uint32
 	stamp  []uint32 // per subfilter id
-	count  []int32  // per subfilter id
 	fstamp []uint32 // per filter slot
 	out    []string // ids found, reused: the caller gets a copy
 	scope  *scope
@@ -26,7 +25,6 @@ func (sc *scratch) begin(s *scope) {
 	}
 	if n := len(s.slots); len(sc.stamp) < n {
 		sc.stamp = append(sc.stamp, make([]uint32, n-len(sc.stamp))...)
-		sc.count = append(sc.count, make([]int32, n-len(sc.count))...)
 	}
 	if n := int(s.nfilter); len(sc.fstamp) < n {
 		sc.fstamp = append(sc.fstamp, make([]uint32, n-len(sc.fstamp))...)
@@ -35,7 +33,8 @@ func (sc *scratch) begin(s *scope) {
 	sc.scope = s
 }
 
-// hit counts one satisfied positive condition for each of its subfilters.
+// hit reports a positive condition that holds: its filters of one
+// condition, and the subfilters anchored on it whose other conditions hold.
 func (sc *scratch) hit(e *entry, p *probe) {
 	for _, d := range e.direct {
 		if sc.fstamp[d.slot] != sc.epoch {
@@ -44,19 +43,18 @@ func (sc *scratch) hit(e *entry, p *probe) {
 		}
 	}
 	for _, sf := range e.multi {
-		if sc.stamp[sf.id] != sc.epoch {
-			sc.stamp[sf.id] = sc.epoch
-			sc.count[sf.id] = 0
+		if sc.stamp[sf.id] == sc.epoch {
+			continue // already tested on this document
 		}
-		sc.count[sf.id]++
-		if sc.count[sf.id] == sf.npos {
+		sc.stamp[sf.id] = sc.epoch
+		if sf.holdsRest(p) {
 			sc.complete(sf, p)
 		}
 	}
 }
 
-// complete checks the residual conditions (negated and external) of a subfilter whose positive
-// ones all hold, and reports its filters.
+// complete checks the residual conditions (negated and external) of a
+// subfilter whose positive ones all hold, and reports its filters.
 func (sc *scratch) complete(sf *subfilter, p *probe) {
 	for _, l := range sf.negs {
 		if !holds(l, p) {

@@ -36,22 +36,29 @@ type storedFilter struct {
 	sub1  [1]*subfilter // backing array of subs for one-term filters
 }
 
-// subfilter is one term: it matches when its npos positive conditions are
-// all hit by the indexes and none of its negated conditions fails.
+// subfilter is one term: it matches when its positive conditions all hold
+// and none of its negated conditions fails.
+//
+// Only one positive condition of a subfilter, its anchor, is indexed for
+// it: the one that should hold least often (see anchorCost). A hit on the
+// anchor then tests the other positive conditions on the document. A
+// condition that many subfilters share (kind == "alert" in a thousand
+// filters that also name a device) thus costs nothing to documents that
+// fail the rarer condition, where counting hits on every condition would
+// touch each of those subfilters.
 type subfilter struct {
 	id       int32 // slot in scope.slots; -1 when simple
-	npos     int32
 	always   int32 // position in scope.always, -1 when it has positives
 	simple   bool  // one positive condition, no negated one: see entry.direct
 	key      string
-	pos      []*entry
-	negs     []literal // negated, then external conditions: tested last
+	anchor   *entry       // the indexed positive condition; nil when none
+	rest     []*condition // the other positive conditions, tested on a hit
+	negs     []literal    // negated, then external conditions: tested last
 	filters  []*storedFilter
-	pos1     [1]*entry        // backing array of pos for one condition
 	filters1 [1]*storedFilter // backing array of filters for one filter
 }
 
-// entry is one positive condition and the subfilters that need it.
+// entry is one positive condition and the subfilters anchored on it.
 //
 // A hit on the condition completes its simple subfilter, if it has one (a
 // term of this condition alone), so that subfilter's filters are copied
@@ -60,7 +67,7 @@ type subfilter struct {
 type entry struct {
 	c       *condition
 	simple  *subfilter     // the term of this condition alone, if any
-	multi   []*subfilter   // the other subfilters needing the condition
+	multi   []*subfilter   // the other subfilters anchored on the condition
 	direct  []directFilter // the filters of the simple subfilter
 	direct1 [1]directFilter
 }
@@ -95,7 +102,7 @@ func (s *scope) add(n *Normalized) *storedFilter {
 		sf.filters = append(sf.filters, f)
 		f.subs = append(f.subs, sf)
 		if sf.simple {
-			e := sf.pos[0]
+			e := sf.anchor
 			if e.direct == nil {
 				e.direct = e.direct1[:0]
 			}
@@ -131,29 +138,32 @@ func (s *scope) filterSlot() int32 {
 func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 	sf := &subfilter{key: key, always: -1, id: -1}
 	var exts []literal
+	var anchor *condition
 	for _, l := range t {
 		switch {
 		case l.c.kw == kwExternal: // tested last, the costliest
 			exts = append(exts, l)
-			continue
 		case l.not:
 			sf.negs = append(sf.negs, l)
-			continue
+		case anchor == nil:
+			anchor = l.c
+		case s.anchorCost(l.c) < s.anchorCost(anchor):
+			sf.rest = append(sf.rest, anchor)
+			anchor = l.c
+		default:
+			sf.rest = append(sf.rest, l.c)
 		}
-		e := s.entryOf(l.c)
-		if e == nil {
-			e = s.newEntry(l.c)
-		}
-		if sf.pos == nil {
-			sf.pos = sf.pos1[:0]
-		}
-		sf.pos = append(sf.pos, e)
 	}
 	sf.negs = append(sf.negs, exts...)
-	sf.npos = int32(len(sf.pos))
-	sf.simple = sf.npos == 1 && len(sf.negs) == 0
+	if anchor != nil {
+		sf.anchor = s.entryOf(anchor)
+		if sf.anchor == nil {
+			sf.anchor = s.newEntry(anchor)
+		}
+	}
+	sf.simple = anchor != nil && len(sf.rest) == 0 && len(sf.negs) == 0
 	if sf.simple {
-		sf.pos[0].simple = sf
+		sf.anchor.simple = sf
 		return sf
 	}
 	s.subs[key] = sf
@@ -165,14 +175,49 @@ func (s *scope) newSubfilter(key string, t []literal) *subfilter {
 		sf.id = int32(len(s.slots))
 		s.slots = append(s.slots, sf)
 	}
-	for _, e := range sf.pos {
-		e.multi = append(e.multi, sf)
-	}
-	if sf.npos == 0 {
+	if sf.anchor != nil {
+		sf.anchor.multi = append(sf.anchor.multi, sf)
+	} else {
 		sf.always = int32(len(s.always))
 		s.always = append(s.always, sf)
 	}
 	return sf
+}
+
+// anchorCost ranks a positive condition as a subfilter's anchor: lower is
+// better. Equality conditions come first, bare existence last (nearly
+// every document has the field); between two of a kind, the one fewer
+// subfilters are anchored on.
+func (s *scope) anchorCost(c *condition) int {
+	rank := 3
+	switch c.kw {
+	case kwEquals:
+		rank = 0
+	case kwExists:
+		if c.array {
+			rank = 0
+		} else {
+			rank = 4
+		}
+	case kwGeo, kwRange, kwRegexp:
+		rank = 1
+	}
+	load := 0
+	if e := s.entryOf(c); e != nil {
+		load = len(e.multi) + len(e.direct)
+	}
+	return rank<<24 + min(load, 1<<24-1)
+}
+
+// holdsRest tests the positive conditions of a subfilter besides its
+// anchor.
+func (sf *subfilter) holdsRest(p *probe) bool {
+	for _, c := range sf.rest {
+		if !holdsPos(c, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // remove deletes a filter and returns how many filters are left.
@@ -183,7 +228,7 @@ func (s *scope) remove(f *storedFilter) int {
 	for _, sf := range f.subs {
 		sf.filters = deleteFirst(sf.filters, f)
 		if sf.simple {
-			e := sf.pos[0]
+			e := sf.anchor
 			e.direct = slices.DeleteFunc(e.direct, func(d directFilter) bool { return d.slot == f.slot })
 		}
 		if len(sf.filters) == 0 {
@@ -205,7 +250,7 @@ func (s *scope) dropSubfilter(sf *subfilter) {
 		last.always = sf.always
 		s.always = s.always[:len(s.always)-1]
 	}
-	for _, e := range sf.pos {
+	if e := sf.anchor; e != nil {
 		if sf.simple {
 			e.simple = nil
 		} else {
