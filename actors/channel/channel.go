@@ -7,15 +7,15 @@ import (
 // Subscriber is an MQTT client as a channel sees it.
 type Subscriber interface {
 	// Deliver queues one encoded packet without blocking; false when the
-	// client is gone.
+	// client is gone. It must not keep packet, which the channel reuses.
 	Deliver(packet []byte) bool
 	// ProtocolVersion is 3, 4 (MQTT 3.1.1) or 5.
 	ProtocolVersion() byte
 }
 
-// Encoder wraps a notification payload into a PUBLISH packet on topic for
-// a protocol version.
-type Encoder func(topic string, payload []byte, version byte) []byte
+// Encoder appends to dst a PUBLISH packet of a notification payload on
+// topic, for a protocol version.
+type Encoder func(dst []byte, topic string, payload []byte, version byte) []byte
 
 // AddSubscriber makes a connection's MQTT client receive the channel's
 // notifications.
@@ -47,7 +47,12 @@ type channel struct {
 	name        string
 	encode      Encoder
 	subscribers map[string]Subscriber
+	packets     [6][]byte // by protocol version: reused from one notification to the next
 }
+
+// maxKeptPacket is the largest packet buffer a channel keeps for the next
+// notification.
+const maxKeptPacket = 16 << 10
 
 // Props returns the props of the channel actor for the channel name, whose
 // MQTT topic is that name; its mailbox runs on mailboxes (protoactor's
@@ -77,19 +82,25 @@ func (c *channel) Receive(ctx actor.Context) {
 }
 
 // fanOut encodes the notification once per protocol version in use and
-// queues it for every subscriber.
+// hands it to every subscriber.
 func (c *channel) fanOut(payload []byte) {
-	var packets [6][]byte // by protocol version
+	var encoded [len(c.packets)]bool
 	for id, s := range c.subscribers {
 		v := s.ProtocolVersion()
-		if int(v) >= len(packets) {
+		if int(v) >= len(c.packets) {
 			continue
 		}
-		if packets[v] == nil {
-			packets[v] = c.encode(c.name, payload, v)
+		if !encoded[v] {
+			c.packets[v] = c.encode(c.packets[v][:0], c.name, payload, v)
+			encoded[v] = true
 		}
-		if !s.Deliver(packets[v]) {
+		if !s.Deliver(c.packets[v]) {
 			delete(c.subscribers, id)
+		}
+	}
+	for v := range c.packets {
+		if cap(c.packets[v]) > maxKeptPacket {
+			c.packets[v] = nil
 		}
 	}
 }

@@ -107,7 +107,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		),
 		Node:     n.id,
 		MaxRooms: cfg.Limits.SubscriptionRooms,
-		Encode:   mqtt.EncodePublish,
+		Encode:   mqtt.AppendPublish,
 		Logger:   n.log,
 	})
 	if err != nil {

@@ -42,8 +42,8 @@ func BenchmarkPublish(b *testing.B) {
 	}))
 	defer system.Shutdown()
 	engine := koncorde.New()
-	rt, err := Start(system, Config{Engine: engine, Node: "n", Encode: func(topic string, payload []byte, _ byte) []byte {
-		return append([]byte(topic), payload...)
+	rt, err := Start(system, Config{Engine: engine, Node: "n", Encode: func(dst []byte, topic string, payload []byte, _ byte) []byte {
+		return append(append(dst, topic...), payload...)
 	}})
 	if err != nil {
 		b.Fatal(err)

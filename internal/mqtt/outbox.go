@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"bytes"
 	"net"
 	"sync"
 
@@ -26,27 +27,17 @@ type outbox struct {
 	closed  bool
 }
 
-// delivery is what became of a packet given to the outbox.
-type delivery uint8
-
-const (
-	// written: the packet is on the socket and its bytes are the caller's
-	// again.
-	written delivery = iota
-	// queued: the outbox keeps the packet until its writer sends it.
-	queued
-	// gone: the client is gone, or was just disconnected for falling behind.
-	gone
-)
-
-// deliver sends one encoded packet, or queues it. When nothing is queued it
-// first tries a non-blocking write on the caller's goroutine: a client that
-// keeps up costs one system call and no goroutine hand-off.
-func (o *outbox) deliver(packet []byte) delivery {
+// deliver sends one encoded packet, or queues a copy of it: the caller may
+// reuse packet as soon as deliver returns. It returns false when the client
+// is gone, or was just disconnected for falling behind. When nothing is
+// queued it first tries a non-blocking write on the caller's goroutine: a
+// client that keeps up costs one system call, no goroutine hand-off and no
+// copy.
+func (o *outbox) deliver(packet []byte) bool {
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
-		return gone
+		return false
 	}
 	if o.writing {
 		return o.enqueue(packet) // unlocks
@@ -57,30 +48,27 @@ func (o *outbox) deliver(packet []byte) delivery {
 	rest, err := o.peer.tryWrite(packet)
 	if err != nil {
 		o.close()
-		return gone
+		return false
 	}
 	o.mu.Lock()
 	if len(rest) > 0 {
 		o.queue = append(o.queue, nil)
 		copy(o.queue[1:], o.queue)
-		o.queue[0] = rest
+		o.queue[0] = bytes.Clone(rest)
 	}
 	if len(o.queue) == 0 {
 		o.writing = false
 		o.mu.Unlock()
-		return written
+		return true
 	}
 	o.mu.Unlock()
 	go o.write() // the socket is full or others queued meanwhile
-	if len(rest) > 0 {
-		return queued
-	}
-	return written
+	return true
 }
 
-// enqueue appends a packet for the running writer, or disconnects a client
-// whose queue is full. Called with o.mu held; it releases it.
-func (o *outbox) enqueue(packet []byte) delivery {
+// enqueue appends a copy of a packet for the running writer, or disconnects
+// a client whose queue is full. Called with o.mu held; it releases it.
+func (o *outbox) enqueue(packet []byte) bool {
 	if len(o.queue) >= o.limit {
 		o.closed = true
 		o.queue = nil
@@ -90,11 +78,11 @@ func (o *outbox) enqueue(packet []byte) delivery {
 		// No DISCONNECT packet: its socket is full, a write would block. Closing
 		// the socket also frees a writer blocked on it.
 		o.peer.client.Stop(packets.ErrQuotaExceeded)
-		return gone
+		return false
 	}
-	o.queue = append(o.queue, packet)
+	o.queue = append(o.queue, bytes.Clone(packet))
 	o.mu.Unlock()
-	return queued
+	return true
 }
 
 // write drains the queue until it is empty.

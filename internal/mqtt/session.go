@@ -71,23 +71,24 @@ func (p *Peer) Respond(payload []byte) error {
 	}
 	buf := p.server.packets.Get().(*[]byte)
 	packet := AppendPublish((*buf)[:0], p.server.cfg.ResponseTopic, payload, p.ProtocolVersion())
-	d := p.out.deliver(packet)
-	if d != queued && cap(packet) <= maxPooledPacket { // the bytes are ours again
+	delivered := p.out.deliver(packet)
+	if cap(packet) <= maxPooledPacket {
 		*buf = packet[:0]
 		p.server.packets.Put(buf)
 	}
-	if d == gone {
+	if !delivered {
 		return ErrClientGone
 	}
 	return nil
 }
 
 // Deliver queues one packet made by EncodePublish for this client's
-// protocol version, without blocking. It returns false when the client is
-// gone, or when its queue was full: a client that cannot keep up with its
-// notifications is disconnected.
+// protocol version, without blocking; packet is the caller's again when
+// Deliver returns. It returns false when the client is gone, or when its
+// queue was full: a client that cannot keep up with its notifications is
+// disconnected.
 func (p *Peer) Deliver(packet []byte) bool {
-	return p.out.deliver(packet) != gone
+	return p.out.deliver(packet)
 }
 
 // Closed reports whether the client's connection is closed.
