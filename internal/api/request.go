@@ -56,6 +56,30 @@ type wire struct {
 	ID         jsonx.RawMessage `json:"_id"`
 }
 
+// set stores the raw value of a top-level key, if it is a field of wire.
+func (w *wire) set(key, value []byte) {
+	switch string(key) {
+	case "requestId":
+		w.RequestID = value
+	case "controller":
+		w.Controller = value
+	case "action":
+		w.Action = value
+	case "jwt":
+		w.JWT = value
+	case "volatile":
+		w.Volatile = value
+	case "body":
+		w.Body = value
+	case "index":
+		w.Index = value
+	case "collection":
+		w.Collection = value
+	case "_id":
+		w.ID = value
+	}
+}
+
 // resourceFields are the keys Kuzzle keeps out of the arguments.
 var resourceFields = []string{"controller", "action", "jwt", "volatile", "body"}
 
@@ -82,9 +106,13 @@ func Parse(payload []byte, conn Connection) (*Request, *kerror.Error) {
 		var v any
 		return req, mqttError(jsonx.Unmarshal(payload, &v).Error())
 	}
-	if err := jsonx.Unmarshal(payload, &w); err != nil {
-		req.ID = NewID()
-		return req, mqttError(err.Error())
+	if !scanWire(payload, &w) {
+		var slow wire // on the heap: only this rare path pays for it
+		if err := jsonx.Unmarshal(payload, &slow); err != nil {
+			req.ID = NewID()
+			return req, mqttError(err.Error())
+		}
+		w = slow
 	}
 	req.payload = payload
 	id, err := optionalString("requestId", w.RequestID)

@@ -182,3 +182,13 @@ func TestNullIndexIsEchoed(t *testing.T) {
 		t.Fatalf("a null index is echoed, an absent collection is not: %s", out)
 	}
 }
+
+func BenchmarkParse(b *testing.B) {
+	payload := []byte(`{"controller":"realtime","action":"publish","index":"bench","collection":"fanout","body":{"kind":"alert","level":5,"device":"sensor-1","t":1234567890123},"requestId":"0f4b9c1e-2d7a-4c8e-9b1f-3a6d5e7c8b90"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(payload, Connection{ID: "c"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
