@@ -32,6 +32,13 @@ type sockConn struct {
 	rd  sockOp
 	wmu sync.Mutex // one write at a time uses wr
 	wr  sockOp
+
+	// fd is the socket, written to directly by tryWrite while fdMu is read
+	// locked; Close write locks it, so the number is never used once closed
+	// (and perhaps reused by another connection).
+	fd     uintptr
+	fdMu   sync.RWMutex
+	closed bool
 }
 
 // sockOp is the state of one read or write in progress. Its methods are
@@ -42,7 +49,6 @@ type sockOp struct {
 	errno syscall.Errno
 	read  func(fd uintptr) bool // reads buf; false on EAGAIN: wait and retry
 	write func(fd uintptr) bool // writes buf; false on EAGAIN: wait and retry
-	try   func(fd uintptr) bool // writes buf; never waits
 }
 
 // wrapConn returns c as a sockConn when it is a TCP connection.
@@ -56,9 +62,11 @@ func wrapConn(c net.Conn) net.Conn {
 		return c
 	}
 	s := &sockConn{TCPConn: tcp, raw: raw}
+	if raw.Control(func(fd uintptr) { s.fd = fd }) != nil {
+		return c
+	}
 	s.rd.read = s.rd.doRead
 	s.wr.write = s.wr.doWrite
-	s.wr.try = s.wr.doTry
 	return s
 }
 
@@ -70,11 +78,6 @@ func (op *sockOp) doRead(fd uintptr) bool {
 func (op *sockOp) doWrite(fd uintptr) bool {
 	op.n, op.errno = rawWrite(fd, op.buf)
 	return op.errno != syscall.EAGAIN
-}
-
-func (op *sockOp) doTry(fd uintptr) bool {
-	op.n, op.errno = rawWrite(fd, op.buf)
-	return true
 }
 
 // Read reads what the socket holds, waiting until it holds something.
@@ -121,23 +124,34 @@ func (s *sockConn) Write(b []byte) (int, error) {
 }
 
 // tryWrite writes what the socket takes now, without waiting, and returns
-// how much that was; a full socket takes nothing and is no error.
+// how much that was; a full socket takes nothing and is no error. It
+// writes to the socket directly, not through the poller: there is nothing
+// to wait for.
 func (s *sockConn) tryWrite(b []byte) (int, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	s.wr.buf = b
-	err := s.raw.Write(s.wr.try)
-	n, errno := s.wr.n, s.wr.errno
-	s.wr.buf = nil
+	s.fdMu.RLock()
+	if s.closed {
+		s.fdMu.RUnlock()
+		return 0, s.opError("write", net.ErrClosed)
+	}
+	n, errno := rawWrite(s.fd, b)
+	s.fdMu.RUnlock()
 	switch {
-	case err != nil:
-		return 0, s.opError("write", err)
 	case errno == syscall.EAGAIN:
 		return 0, nil
 	case errno != 0:
 		return 0, s.opError("write", os.NewSyscallError("write", errno))
 	}
 	return n, nil
+}
+
+// Close closes the connection once no direct write uses its socket.
+func (s *sockConn) Close() error {
+	s.fdMu.Lock()
+	s.closed = true
+	s.fdMu.Unlock()
+	return s.TCPConn.Close()
 }
 
 // writeBuffers writes every buffer with vectored writes, waiting while the

@@ -138,3 +138,14 @@ func TestSockConnTryWriteNeverWaits(t *testing.T) {
 		t.Fatalf("peer read %d bytes, want %d", n, total+len(chunk))
 	}
 }
+
+func TestSockConnTryWriteAfterClose(t *testing.T) {
+	s, _ := sockPair(t)
+	if _, err := s.tryWrite([]byte("x")); err != nil {
+		t.Fatalf("open socket: %v", err)
+	}
+	s.Close()
+	if _, err := s.tryWrite([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("got %v after Close, want net.ErrClosed", err)
+	}
+}
