@@ -204,3 +204,26 @@ func TestStartupErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestProfiles(t *testing.T) {
+	dir := t.TempDir()
+	cpu, mem := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "mem.pprof")
+	p := start(t, []string{"kuzzle_server__protocols__mqtt__server__port=0", "kuzzle_server__protocols__mqtt__server__host=127.0.0.1"},
+		"--cpuprofile", cpu, "--memprofile", mem)
+	p.address(t)
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := p.exitCode(t); code != 0 {
+		t.Fatalf("exit status %d after SIGINT:\n%s", code, out)
+	}
+	for _, path := range []string{cpu, mem} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // pprof files are gzipped protobufs
+			t.Errorf("%s is no pprof profile (%d bytes)", filepath.Base(path), len(b))
+		}
+	}
+}

@@ -9,7 +9,11 @@
 // matching documents against every stored filter through per-operator
 // indexes (hashed values for equals and in, a bucket grid and an interval
 // tree for range, a hierarchical grid for the geo keywords, literal
-// prefixes for anchored regexps, per-field sets for exists).
+// prefixes for anchored regexps, per-field sets for exists). Each term of
+// a normal form is indexed under one of its positive conditions, the one
+// that should hold least often; a document reaching it through that index
+// has the term's other conditions tested directly, so conditions that many
+// filters share cost nothing to documents that fail their rarer ones.
 //
 // Keywords: equals, exists, missing, in, ids, range, regexp, match, select,
 // geoBoundingBox, geoDistance, geoDistanceRange, geoPolygon, and, or, not,
@@ -31,7 +35,7 @@
 // combines with every other keyword, inside and, or, not, bool and select
 // queries. It is a residual condition, like negations: the engine calls
 // ExternalFilter.Test with the document's JSON only for terms whose
-// indexed conditions all matched (or that have none), after the term's
+// positive conditions all hold (or that have none), after the term's
 // other residual conditions. An error or a panic of Test counts as no
 // match: the term holding the condition fails, whether the condition is
 // negated or not.

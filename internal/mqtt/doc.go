@@ -18,7 +18,13 @@
 //
 // Realtime notifications do not go through mochi's topic routing: channel
 // actors hand encoded PUBLISH packets to each subscriber's Peer.Deliver,
-// whose bounded queue (outbox.go) writes them in batches.
+// which writes them at once when the socket takes them, else queues them in
+// a bounded queue (outbox.go) written in batches.
+//
+// Accepted connections are sockConns (sockconn.go): reads and writes are
+// raw system calls on the non-blocking socket, parked on the runtime's
+// poller when they would block, so that a packet after an idle spell costs
+// no wake-up of the runtime's monitor thread.
 //
 // mqtt knows nothing of actors: callers implement Sessions. It imports
 // internal/config only.
