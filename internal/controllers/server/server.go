@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/starlingmq/starling/internal/api"
@@ -142,16 +141,6 @@ func residentMemory() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.Sys
-}
-
-// systemMemory returns the machine's free and total memory in bytes.
-func systemMemory() (free, total uint64) {
-	var info syscall.Sysinfo_t
-	if err := syscall.Sysinfo(&info); err != nil {
-		return 0, 0
-	}
-	unit := uint64(info.Unit)
-	return uint64(info.Freeram) * unit, uint64(info.Totalram) * unit
 }
 
 // cpus describes each CPU as {model, speed} from /proc/cpuinfo.
