@@ -5,9 +5,10 @@
 //
 // A notification reaches the actor already encoded as JSON, once for every
 // channel it goes to; the actor wraps it into one MQTT PUBLISH packet per
-// protocol version and hands the same bytes to every subscriber's bounded
-// queue, so delivery costs a queue append per subscriber. A subscriber that
-// cannot keep up is disconnected by its queue; the others are not slowed.
+// protocol version, in buffers it reuses, and hands the same bytes to every
+// subscriber, which writes them at once when its socket takes them or
+// queues a copy in its bounded queue. A subscriber that cannot keep up is
+// disconnected by its queue; the others are not slowed.
 //
 // channel imports protoactor only.
 package channel

@@ -23,7 +23,8 @@ import (
 // and idles in between pays that wake-up on nearly every packet. A call on
 // a non-blocking socket never blocks, so it needs none of that.
 //
-// Everything else (addresses, deadlines, Close) is the embedded TCPConn's.
+// Everything else (addresses, deadlines) is the embedded TCPConn's; Close
+// first waits for a direct write in progress (see fd).
 type sockConn struct {
 	*net.TCPConn
 	raw syscall.RawConn
