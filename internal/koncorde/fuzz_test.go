@@ -86,3 +86,36 @@ func dottedKeys(o map[string]any) bool {
 	}
 	return false
 }
+
+// FuzzMatchShared: filters registered together, sharing conditions and so
+// anchored on one another's entries, each match a document exactly when
+// their normal form says so.
+func FuzzMatchShared(f *testing.F) {
+	f.Add([]byte(`[{"and":[{"equals":{"k":"a"}},{"equals":{"d":"x"}}]},{"and":[{"equals":{"k":"a"}},{"in":{"d":["y","z"]}}]},{"equals":{"k":"a"}}]`), []byte(`{"k":"a","d":"y"}`))
+	f.Add([]byte(`[{"bool":{"must":[{"exists":"a"},{"range":{"n":{"gt":1}}}]}},{"and":[{"exists":"a"},{"not":{"equals":{"a":1}}}]},{"or":[{"exists":"a"},{"regexp":{"s":"^x"}}]}]`), []byte(`{"a":2,"n":3,"s":"xy"}`))
+	f.Fuzz(func(t *testing.T, filters, doc []byte) {
+		var list []jsonx.RawMessage
+		var body map[string]any
+		if jsonx.Unmarshal(filters, &list) != nil || jsonx.Unmarshal(doc, &body) != nil || dottedKeys(body) {
+			return
+		}
+		e := New(WithMaxConditions(30))
+		forms := map[string]*Normalized{}
+		for _, raw := range list {
+			if n, err := e.NormalizeJSON("i", "c", raw); err == nil {
+				e.Store(n)
+				forms[n.ID] = n
+			}
+		}
+		got := map[string]bool{}
+		for _, id := range e.Test("i", "c", body) {
+			got[id] = true
+		}
+		p := &probe{document: newDocument(body, "")}
+		for id, n := range forms {
+			if want := n.form.holds(p); got[id] != want {
+				t.Fatalf("filters %s doc %s: filter %s: indexes say %v, normal form says %v", filters, doc, id, got[id], want)
+			}
+		}
+	})
+}
