@@ -11,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/starlingmq/starling/actors/channel"
+	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/koncorde"
 )
 
@@ -53,7 +54,7 @@ func Start(system *actor.ActorSystem, cfg Config) (*Realtime, error) {
 	pid, err := system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &rooms{
 			engine: cfg.Engine, node: cfg.Node, maxRooms: cfg.MaxRooms, encode: cfg.Encode, mailboxes: cfg.Mailboxes,
-			views: views, log: cfg.Logger, rooms: map[string]*room{}, memberships: map[string]int{},
+			views: views, log: cfg.Logger, rooms: map[string]*room{}, members: map[member]jsonx.RawMessage{}, memberships: map[string]int{},
 		}
 	}), "realtime")
 	if err != nil {

@@ -17,10 +17,30 @@ import (
 // room is one filter's subscriptions, owned by the rooms actor.
 type room struct {
 	id, index, collection string
-	// members maps each subscribed connection to the volatile data it
-	// subscribed with, sent again when it leaves.
-	members  map[string]jsonx.RawMessage
-	channels map[string]*channelRef
+	// size is how many connections are subscribed (see rooms.members).
+	size int
+	// channels are the room's channels, one per scope and users values
+	// asked: a few at most, so a slice.
+	channels []*channelRef
+}
+
+// member is one connection's subscription to one room.
+type member struct{ roomID, connectionID string }
+
+// isMember reports whether a subscription exists.
+func (r *rooms) isMember(key member) bool {
+	_, ok := r.members[key]
+	return ok
+}
+
+// channel returns the room's channel of that name, nil if none.
+func (rm *room) channel(name string) *channelRef {
+	for _, ch := range rm.channels {
+		if ch.name == name {
+			return ch
+		}
+	}
+	return nil
 }
 
 // channelRef is one channel of a room. Its actor is spawned at its first
@@ -95,6 +115,10 @@ type rooms struct {
 	views     *sync.Map // roomID → *roomView, written here only
 	log       *slog.Logger
 	rooms     map[string]*room
+	// members maps each subscription to the volatile data it was made
+	// with, sent again when it ends: one map for every room, as most rooms
+	// have a member or two.
+	members map[member]jsonx.RawMessage
 	// memberships counts each connection's rooms.
 	memberships map[string]int
 }
@@ -115,7 +139,7 @@ func (r *rooms) Receive(ctx actor.Context) {
 	case count:
 		n := 0
 		if rm, ok := r.rooms[msg.roomID]; ok {
-			n = len(rm.members)
+			n = rm.size
 		}
 		ctx.Respond(n)
 	case list:
@@ -136,19 +160,19 @@ func (r *rooms) join(ctx actor.Context, msg join) joined {
 			return joined{err: kerror.New("core.realtime.too_many_rooms")}
 		}
 		r.engine.Store(msg.filter)
-		rm = &room{id: msg.roomID, index: msg.filter.Index, collection: msg.filter.Collection,
-			members: map[string]jsonx.RawMessage{}, channels: map[string]*channelRef{}}
+		rm = &room{id: msg.roomID, index: msg.filter.Index, collection: msg.filter.Collection}
 		r.rooms[msg.roomID] = rm
 	}
-	if _, member := rm.members[msg.connectionID]; !member {
-		rm.members[msg.connectionID] = msg.event.volatile
+	if key := (member{rm.id, msg.connectionID}); !r.isMember(key) {
+		r.members[key] = msg.event.volatile
+		rm.size++
 		r.memberships[msg.connectionID]++
 		// Kuzzle notifies the channels that existed before this subscription.
 		r.notifyUsers(ctx, rm, "in", msg.event)
 	}
 	name := channelName(rm.id, msg.opts)
-	if _, ok := rm.channels[name]; !ok {
-		rm.channels[name] = &channelRef{name: name, opts: msg.opts}
+	if rm.channel(name) == nil {
+		rm.channels = append(rm.channels, &channelRef{name: name, opts: msg.opts})
 		r.publishView(rm)
 	}
 	return joined{roomID: rm.id, channel: name}
@@ -161,8 +185,8 @@ func (r *rooms) ensureChannel(ctx actor.Context, roomID, name string) *actor.PID
 	if !ok {
 		return nil
 	}
-	ch, ok := rm.channels[name]
-	if !ok {
+	ch := rm.channel(name)
+	if ch == nil {
 		return nil
 	}
 	if ch.pid == nil {
@@ -178,15 +202,17 @@ func (r *rooms) leave(ctx actor.Context, roomID, connectionID string, ev event) 
 	if !ok {
 		return kerror.New("core.realtime.not_subscribed", connectionID, roomID)
 	}
-	volatile, member := rm.members[connectionID]
-	if !member {
+	key := member{roomID, connectionID}
+	volatile, subscribed := r.members[key]
+	if !subscribed {
 		return kerror.New("core.realtime.not_subscribed", connectionID, roomID)
 	}
-	delete(rm.members, connectionID)
+	delete(r.members, key)
+	rm.size--
 	if r.memberships[connectionID]--; r.memberships[connectionID] <= 0 {
 		delete(r.memberships, connectionID)
 	}
-	if len(rm.members) == 0 {
+	if rm.size == 0 {
 		r.remove(ctx, rm)
 		return nil
 	}
@@ -227,7 +253,7 @@ func (r *rooms) notifyUsers(ctx actor.Context, rm *room, kind string, ev event) 
 		if payload == nil {
 			var err error
 			payload, err = jsonx.Marshal(userNotification{
-				Type: "user", Status: 200, User: kind, Result: userCount{Count: len(rm.members)},
+				Type: "user", Status: 200, User: kind, Result: userCount{Count: rm.size},
 				Node: r.node, Timestamp: ev.timestamp, Volatile: nullIfEmpty(ev.volatile),
 				Index: rm.index, Collection: rm.collection, Controller: "realtime", Action: ev.action,
 				Protocol: ev.protocol,
@@ -257,7 +283,7 @@ func (r *rooms) list() map[string]map[string]map[string]int {
 		if out[rm.index][rm.collection] == nil {
 			out[rm.index][rm.collection] = map[string]int{}
 		}
-		out[rm.index][rm.collection][id] = len(rm.members)
+		out[rm.index][rm.collection][id] = rm.size
 	}
 	return out
 }
