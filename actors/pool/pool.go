@@ -16,45 +16,52 @@ import "sync"
 // never blocks: when every goroutine is busy and the queue is full, the run
 // gets a goroutine of its own.
 type Pool struct {
-	runs     chan func()
-	done     chan struct{}
-	stopOnce sync.Once
+	runs    chan func()
+	mu      sync.RWMutex // Schedule reads stopped and sends; Stop closes runs
+	stopped bool
 }
 
 // New starts a pool of workers goroutines with a queue of queue runs.
 func New(workers, queue int) *Pool {
-	p := &Pool{runs: make(chan func(), queue), done: make(chan struct{})}
+	p := &Pool{runs: make(chan func(), queue)}
 	for range workers {
 		go p.work()
 	}
 	return p
 }
 
+// work runs what is scheduled until the pool stops and its queue is empty.
 func (p *Pool) work() {
-	for {
-		select {
-		case run := <-p.runs:
-			run()
-		case <-p.done:
-			return
-		}
+	for run := range p.runs {
+		run()
 	}
 }
 
 // Schedule runs a mailbox on the pool.
 func (p *Pool) Schedule(run func()) {
-	select {
-	case <-p.done:
-		go run()
-	case p.runs <- run:
-	default:
-		go run()
+	p.mu.RLock()
+	if !p.stopped {
+		select {
+		case p.runs <- run:
+			p.mu.RUnlock()
+			return
+		default: // every worker busy and the queue full
+		}
 	}
+	p.mu.RUnlock()
+	go run()
 }
 
 // Throughput is how many messages a mailbox handles before yielding.
 func (p *Pool) Throughput() int { return 300 }
 
-// Stop ends the goroutines once the runs in progress are done; later runs
-// get goroutines of their own.
-func (p *Pool) Stop() { p.stopOnce.Do(func() { close(p.done) }) }
+// Stop ends the goroutines once the runs queued or in progress are done;
+// later runs get goroutines of their own.
+func (p *Pool) Stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped {
+		p.stopped = true
+		close(p.runs)
+	}
+}
