@@ -14,7 +14,7 @@ func TestDedicatedGoroutineRunsEverything(t *testing.T) {
 		wg.Wait() // a mailbox schedules one run at a time
 	}
 	g.stop()
-	g.stop() // twice is harmless
+	g.stop()       // twice is harmless
 	for range 10 { // after stop: each run gets a goroutine of its own
 		wg.Add(1)
 		g.Schedule(wg.Done)
