@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -197,14 +198,11 @@ func fanoutPayload(server string, size int) func(t int64) []byte {
 // closes, counting the failed ones.
 func drainResponses(c *mqttc.Conn, errs *atomic.Int64) {
 	for {
-		typ, body, err := c.ReadPacket()
-		if err != nil {
+		_, p, err := c.ReadPublish()
+		if err != nil && !errors.Is(err, mqttc.ErrMalformedPublish) {
 			return
 		}
-		if typ&0xf0 != mqttc.TypePublish {
-			continue
-		}
-		if _, p, err := c.PublishPayload(typ, body); err != nil || !ok(p) {
+		if err != nil || !ok(p) {
 			errs.Add(1)
 		}
 	}

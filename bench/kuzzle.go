@@ -27,16 +27,9 @@ func request(c *mqttc.Conn, payload []byte, timeout time.Duration) ([]byte, erro
 		return nil, err
 	}
 	for {
-		typ, body, err := c.ReadPacket()
+		topic, p, err := c.ReadPublish()
 		if err != nil {
 			return nil, fmt.Errorf("read response: %w", err)
-		}
-		if typ&0xf0 != mqttc.TypePublish {
-			continue
-		}
-		topic, p, err := c.PublishPayload(typ, body)
-		if err != nil {
-			return nil, err
 		}
 		if string(topic) == responseTopic {
 			if !ok(p) {
@@ -96,16 +89,13 @@ func pipeline(c *mqttc.Conn, n, window int, timeout time.Duration, build func(i 
 	go func() {
 		defer wg.Done()
 		for got := 0; got < n; {
-			typ, body, err := c.ReadPacket()
-			if err != nil {
+			_, p, err := c.ReadPublish()
+			if err != nil && !errors.Is(err, mqttc.ErrMalformedPublish) {
 				readErr = fmt.Errorf("after %d of %d responses: %w", got, n, err)
 				close(stop)
 				return
 			}
-			if typ&0xf0 != mqttc.TypePublish {
-				continue
-			}
-			if _, p, err := c.PublishPayload(typ, body); err != nil || !ok(p) {
+			if err != nil || !ok(p) {
 				bad.Add(1)
 			}
 			got++

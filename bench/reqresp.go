@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -201,16 +202,12 @@ func (rt *roundTrips) send(ctx context.Context, c *mqttc.Conn, topic string, rat
 // read records the responses until the connection closes.
 func (rt *roundTrips) read(c *mqttc.Conn, kuzzle bool) {
 	for {
-		typ, body, err := c.ReadPacket()
+		topic, p, err := c.ReadPublish()
+		if errors.Is(err, mqttc.ErrMalformedPublish) || (err == nil && string(topic) != rt.topic) {
+			continue
+		}
 		if err != nil {
 			return
-		}
-		if typ&0xf0 != mqttc.TypePublish {
-			continue
-		}
-		topic, p, err := c.PublishPayload(typ, body)
-		if err != nil || string(topic) != rt.topic {
-			continue
 		}
 		id := stringField(p, "requestId")
 		seq, err := strconv.Atoi(id[min(1, len(id)):])

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -50,16 +51,12 @@ func echo(addr string, version byte) error {
 	fmt.Println("ready")
 	_ = c.SetDeadline(time.Now().Add(echoMaxRun))
 	for {
-		typ, body, err := c.ReadPacket()
+		_, p, err := c.ReadPublish()
+		if errors.Is(err, mqttc.ErrMalformedPublish) {
+			return err
+		}
 		if err != nil {
 			return nil // the broker stopped, or the deadline
-		}
-		if typ&0xf0 != mqttc.TypePublish {
-			continue
-		}
-		_, p, err := c.PublishPayload(typ, body)
-		if err != nil {
-			return err
 		}
 		if err := c.Publish(echoResponseTopic, p); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -53,19 +54,15 @@ func (r *receivers) start(deadline time.Time) {
 func (r *receivers) read(c *mqttc.Conn, h *hist.Histogram) {
 	defer r.wg.Done()
 	for {
-		typ, body, err := c.ReadPacket()
+		topic, p, err := c.ReadPublish()
+		if errors.Is(err, mqttc.ErrMalformedPublish) || (err == nil && r.accept != nil && !r.accept(topic, p)) {
+			continue
+		}
 		if err != nil {
 			if !r.stopping.Load() {
 				r.errs.Add(1)
 			}
 			return
-		}
-		if typ&0xf0 != mqttc.TypePublish {
-			continue
-		}
-		topic, p, err := c.PublishPayload(typ, body)
-		if err != nil || (r.accept != nil && !r.accept(topic, p)) {
-			continue
 		}
 		t, found := intField(p, stampField)
 		if !found {

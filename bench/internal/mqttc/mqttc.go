@@ -190,6 +190,31 @@ func (c *Conn) ReadPacket() (byte, []byte, error) {
 	return typ, body, nil
 }
 
+// ErrMalformedPublish reports a PUBLISH whose body could not be split; the
+// connection may still be read.
+var ErrMalformedPublish = errors.New("malformed PUBLISH")
+
+// ReadPublish reads packets until a PUBLISH and returns its topic and
+// payload, valid until the next read; other packets are skipped. A PUBLISH
+// it cannot split gives an error wrapping ErrMalformedPublish, after which
+// reading may go on; any other error ends the connection's use.
+func (c *Conn) ReadPublish() (topic, payload []byte, err error) {
+	for {
+		typ, body, err := c.ReadPacket()
+		if err != nil {
+			return nil, nil, err
+		}
+		if typ&0xf0 != TypePublish {
+			continue
+		}
+		topic, payload, err := c.PublishPayload(typ, body)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrMalformedPublish, err)
+		}
+		return topic, payload, nil
+	}
+}
+
 // PublishPayload splits a PUBLISH body (as ReadPacket returns it, with its
 // type) into topic and payload.
 func (c *Conn) PublishPayload(typ byte, body []byte) (topic, payload []byte, err error) {
