@@ -18,12 +18,12 @@ type expired struct{}
 
 // connection is the actor; see the package documentation.
 type connection struct {
-	id      string
-	session *session
-	rooms   *actor.PID // the realtime rooms actor, told when the connection ends
-	delay   time.Duration
-	log     *slog.Logger
-	gone    bool
+	id     string
+	client channel.Subscriber // the MQTT client
+	rooms  *actor.PID         // the realtime rooms actor, told when the connection ends
+	delay  time.Duration
+	log    *slog.Logger
+	gone   bool
 	// grants holds the channels the connection obtained, by name.
 	grants map[string]*grant
 	// roomIDs lists the channels held in each room.
@@ -55,19 +55,44 @@ func (c *connection) Receive(ctx actor.Context) {
 		}
 	case Revoked:
 		c.revoked(ctx, msg.RoomID)
-	case topicSubscribed:
-		if g, ok := c.grants[msg.topic]; ok {
-			g.pid, g.subscribed = msg.pid, true
-		} else {
-			// Revoked in between: take the subscription back.
-			ctx.Send(msg.pid, channel.RemoveSubscriber{ConnectionID: c.id})
-		}
-	case topicUnsubscribed:
+	case subscribe:
+		c.subscribe(ctx, msg.topic)
+	case unsubscribe:
 		if g, ok := c.grants[msg.topic]; ok && g.subscribed {
 			g.subscribed = false
 			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
 		}
 	}
+}
+
+// subscribe answers whether the client may subscribe to topic: only to a
+// channel the connection was granted. It first makes the client a
+// subscriber of the channel's actor, which the rooms actor spawns at the
+// channel's first subscriber; the actor keeps handling messages meanwhile.
+func (c *connection) subscribe(ctx actor.Context, topic string) {
+	asker := ctx.Sender()
+	g, ok := c.grants[topic]
+	switch {
+	case !ok || c.rooms == nil:
+		ctx.Respond(false)
+		return
+	case g.subscribed:
+		ctx.Respond(true)
+		return
+	}
+	future := ctx.RequestFuture(c.rooms, EnsureChannel{RoomID: g.roomID, Channel: topic}, ensureTimeout)
+	ctx.ReenterAfter(future, func(answer any, err error) {
+		pid, _ := answer.(*actor.PID)
+		if err != nil || pid == nil || c.grants[topic] != g {
+			ctx.Send(asker, false) // the room or the grant is gone
+			return
+		}
+		if !g.subscribed {
+			ctx.Send(pid, channel.AddSubscriber{ConnectionID: c.id, Subscriber: c.client})
+			g.pid, g.subscribed = pid, true
+		}
+		ctx.Send(asker, true)
+	})
 }
 
 // end leaves every room, then stops the actor.
@@ -88,15 +113,13 @@ func (c *connection) end(ctx actor.Context) {
 	ctx.Stop(ctx.Self())
 }
 
-// granted records a channel the connection may now subscribe to, and shows
-// it to the MQTT side's subscription checks.
+// granted records a channel the connection may now subscribe to.
 func (c *connection) granted(msg Granted) {
 	if _, ok := c.grants[msg.Channel]; ok {
 		return
 	}
 	c.grants[msg.Channel] = &grant{roomID: msg.RoomID}
 	c.roomIDs[msg.RoomID] = append(c.roomIDs[msg.RoomID], msg.Channel)
-	c.session.grants.Store(msg.Channel, msg.RoomID)
 }
 
 // revoked forgets every channel of a room the connection left.
@@ -106,7 +129,6 @@ func (c *connection) revoked(ctx actor.Context, roomID string) {
 			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
 		}
 		delete(c.grants, name)
-		c.session.grants.Delete(name)
 	}
 	delete(c.roomIDs, roomID)
 }

@@ -37,15 +37,12 @@ type Gone struct {
 	Rooms []string
 }
 
-// topicSubscribed reports that the MQTT client subscribed to a channel's
-// topic; the session already added it to the channel actor pid.
-type topicSubscribed struct {
-	topic string
-	pid   *actor.PID
-}
+// subscribe asks whether the client may subscribe to a channel's topic; the
+// answer is a bool, true once the client is the channel's subscriber.
+type subscribe struct{ topic string }
 
-// topicUnsubscribed reports that the MQTT client unsubscribed from a topic.
-type topicUnsubscribed struct{ topic string }
+// unsubscribe reports that the client unsubscribed from a topic.
+type unsubscribe struct{ topic string }
 
 // PID returns the PID of the connection actor of a connection id, for
 // actors that know a connection only by its id. A message to a connection

@@ -2,18 +2,17 @@ package connection
 
 import (
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/dispatcher"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/mqtt"
 )
 
-// ensureTimeout bounds a subscription's wait for its channel's actor.
+// ensureTimeout bounds a subscription's wait for the connection actor and
+// its channel's actor.
 const ensureTimeout = 5 * time.Second
 
 // Channels tells which topics are live realtime channels.
@@ -44,8 +43,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Sessions turns MQTT sessions into connection actors. It implements
-// mqtt.Sessions and is safe for concurrent use.
+// Sessions turns MQTT clients into connection actors. It implements
+// mqtt.Handler and is safe for concurrent use.
 type Sessions struct {
 	cfg Config
 }
@@ -61,13 +60,12 @@ func (s *Sessions) Reserved(topic string) bool {
 	return s.cfg.Channels != nil && s.cfg.Channels.IsChannel(topic)
 }
 
-// Open spawns the connection actor of a new MQTT session.
-func (s *Sessions) Open(peer *mqtt.Peer) mqtt.Session {
+// Open spawns the connection actor of a newly connected MQTT client.
+func (s *Sessions) Open(client *mqtt.Conn) mqtt.Session {
 	id := api.NewID()
-	sess := &session{sessions: s, peer: peer, conn: api.Connection{ID: id, Protocol: "mqtt"}}
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &connection{
-			id: id, session: sess, rooms: s.cfg.Rooms, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
+			id: id, client: client, rooms: s.cfg.Rooms, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
 			grants: map[string]*grant{}, roomIDs: map[string][]string{},
 		}
 	})
@@ -79,67 +77,41 @@ func (s *Sessions) Open(peer *mqtt.Peer) mqtt.Session {
 		s.cfg.Logger.Error("cannot spawn connection actor", "connection", id, "error", err)
 		pid = s.cfg.Root.Spawn(props)
 	}
-	sess.pid = pid
 	s.cfg.Root.Send(s.cfg.Registry, track{pid: pid})
-	s.cfg.Logger.Debug("connection opened", "connection", id, "client", peer.ID(), "remote", peer.Remote())
-	return sess
+	s.cfg.Logger.Debug("connection opened", "connection", id, "client", client.ID(), "remote", client.Remote())
+	return &session{sessions: s, pid: pid, conn: api.Connection{ID: id, Protocol: "mqtt"}}
 }
 
-// session is one client's handle, called from its MQTT read goroutine.
+// session is one client's handle, called from its MQTT read goroutine. It
+// holds no state of its own: the connection actor owns it.
 type session struct {
 	sessions *Sessions
 	pid      *actor.PID
-	peer     *mqtt.Peer
 	conn     api.Connection
-	// grants mirrors the connection actor's channels (name → room id) for
-	// the MQTT side's checks; only the connection actor writes it.
-	grants sync.Map
 }
 
-// MaySubscribe refuses a live channel's topic unless the connection obtained
-// that channel.
-func (s *session) MaySubscribe(topic string) bool {
-	if !s.sessions.Reserved(topic) {
-		return true
-	}
-	_, ok := s.grants.Load(topic)
-	return ok
+// Subscribe asks the connection actor whether its client may subscribe to
+// a channel's topic; the actor makes it a subscriber of the channel before
+// it says yes, so that any notification the client's later requests cause
+// is delivered after the SUBACK.
+func (s *session) Subscribe(topic string) bool {
+	answer, err := s.sessions.cfg.Root.RequestFuture(s.pid, subscribe{topic: topic}, ensureTimeout).Result()
+	ok, _ := answer.(bool)
+	return err == nil && ok
 }
 
-// Subscribed adds the client to a granted channel's subscribers. It runs
-// before mochi sends the SUBACK and waits for the channel's actor (spawned
-// at its first subscriber), then posts straight to it: any notification the
-// client's later requests cause is queued after the subscription.
-func (s *session) Subscribed(topic string) {
-	roomID, ok := s.grants.Load(topic)
-	if !ok || s.sessions.cfg.Rooms == nil {
-		return
-	}
-	root := s.sessions.cfg.Root
-	answer, err := root.RequestFuture(s.sessions.cfg.Rooms,
-		EnsureChannel{RoomID: roomID.(string), Channel: topic}, ensureTimeout).Result()
-	pid, _ := answer.(*actor.PID)
-	if err != nil || pid == nil {
-		return // the room is gone: nothing to deliver
-	}
-	root.Send(pid, channel.AddSubscriber{ConnectionID: s.conn.ID, Subscriber: s.peer})
-	root.Send(s.pid, topicSubscribed{topic: topic, pid: pid})
+// Unsubscribe tells the connection actor its client left a topic.
+func (s *session) Unsubscribe(topic string) {
+	s.sessions.cfg.Root.Send(s.pid, unsubscribe{topic: topic})
 }
 
-// Unsubscribed tells the connection actor its client left a channel.
-func (s *session) Unsubscribed(topic string) {
-	if _, ok := s.grants.Load(topic); ok {
-		s.sessions.cfg.Root.Send(s.pid, topicUnsubscribed{topic: topic})
-	}
-}
-
-// Request forwards a request payload to the dispatcher, whose workers answer
-// straight to the client's queue.
-func (s *session) Request(payload []byte) {
+// Request forwards a request payload to the dispatcher, whose workers
+// answer straight to the client through reply.
+func (s *session) Request(payload []byte, reply *mqtt.Reply) {
 	s.sessions.cfg.Root.Send(s.sessions.cfg.Dispatcher, dispatcher.Dispatch{
 		Payload:    payload,
 		Connection: s.conn,
-		Responder:  s.peer,
+		Responder:  reply,
 	})
 }
 

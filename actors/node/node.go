@@ -146,18 +146,7 @@ func (n *Node) startMQTT(cfg *config.Config) error {
 		DisconnectDelay: cfg.Server.MQTT.DisconnectDelay,
 		Logger:          n.log,
 	})
-	var err error
-	n.mqtt, err = mqtt.New(mqtt.Options{
-		MQTT:                    cfg.Server.MQTT,
-		DevelopmentEnv:          cfg.DevelopmentEnv,
-		MaxRequestSize:          cfg.Server.MaxRequestSize,
-		Logger:                  n.log,
-		LibraryLogger:           slog.New(minLevel{slog.LevelWarn, n.log.Handler()}),
-		MaxPendingNotifications: cfg.Server.MQTT.MaxPendingNotifications,
-	}, sessions)
-	if err != nil {
-		return err
-	}
+	n.mqtt = mqtt.New(mqttConfig(cfg, n.id), sessions, n.log)
 	if err := n.mqtt.Start(); err != nil {
 		n.mqtt = nil
 		return err
@@ -165,12 +154,39 @@ func (n *Node) startMQTT(cfg *config.Config) error {
 	return nil
 }
 
+// mqttConfig maps server.protocols.mqtt.* onto the listener's Config.
+func mqttConfig(cfg *config.Config, node string) mqtt.Config {
+	m := cfg.Server.MQTT
+	return mqtt.Config{
+		Host:                 m.Host,
+		Port:                 m.Port,
+		Node:                 node,
+		RequestTopic:         m.RequestTopic,
+		ResponseTopic:        m.ResponseTopic,
+		AllowPubSub:          m.AllowPubSub,
+		BroadcastResponses:   cfg.DevelopmentEnv && m.DevelopmentMode,
+		MaxPacketSize:        max(2*cfg.Server.MaxRequestSize, cfg.Server.MaxRequestSize+64<<10),
+		MaxPendingPackets:    m.MaxPendingNotifications,
+		MaxPendingBytes:      m.MaxPendingBytes,
+		MaxTotalPendingBytes: m.MaxTotalPendingBytes,
+		MaxInflightRequests:  m.MaxInflightRequests,
+		MaxInflightBytes:     m.MaxInflightBytes,
+		MaxConnections:       m.MaxConnections,
+		MaxSubscriptions:     m.MaxSubscriptions,
+		MaxRetainedMessages:  m.MaxRetainedMessages,
+		MaxRetainedBytes:     m.MaxRetainedBytes,
+		ReceiveMaximum:       m.ReceiveMaximum,
+		IdleTimeout:          m.IdleTimeout,
+		WriteTimeout:         m.WriteTimeout,
+	}
+}
+
 // abort stops what a failed Start had started.
 func (n *Node) abort() {
 	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
 	defer cancel()
 	if n.mqtt != nil {
-		_ = n.mqtt.Close()
+		_ = n.mqtt.Close(ctx)
 	}
 	_ = n.closeWasm(ctx)
 	if n.realtime != nil {
@@ -232,7 +248,7 @@ func (n *Node) shutdown(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("drain requests: %w", err))
 	}
 	if n.mqtt != nil {
-		errs = append(errs, n.mqtt.Close())
+		errs = append(errs, n.mqtt.Close(ctx))
 	}
 	if err := n.closeWasm(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close Wasm modules: %w", err))

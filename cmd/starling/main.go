@@ -19,14 +19,10 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
-	"time"
 
 	"github.com/starlingmq/starling/actors/node"
 	"github.com/starlingmq/starling/internal/config"
 )
-
-// shutdownTimeout bounds how long in-flight requests may take at shutdown.
-const shutdownTimeout = 30 * time.Second
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
@@ -103,7 +99,9 @@ func run(args []string, stderr io.Writer) int {
 	}
 	<-ctx.Done()
 	log.Info("shutting down: answering requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	// server.protocols.mqtt.shutdownTimeout bounds the whole shutdown,
+	// whatever the clients do.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.MQTT.ShutdownTimeout)
 	defer cancel()
 	if err := n.Shutdown(shutdownCtx); err != nil {
 		log.Error("shutdown incomplete", "error", err)

@@ -50,9 +50,44 @@ type MQTT struct {
 	// Port is server.protocols.mqtt.server.port; 0 picks a free port.
 	Port int
 	// MaxPendingNotifications bounds each client's queue of undelivered
-	// realtime notifications; a client that falls that far behind is
-	// disconnected. A Starling addition.
+	// packets (answers and notifications) in count; a client that falls that
+	// far behind is disconnected. A Starling addition.
 	MaxPendingNotifications int
+	// MaxPendingBytes bounds the same queue in bytes. A Starling addition.
+	MaxPendingBytes int
+	// MaxTotalPendingBytes bounds the bytes queued for every client
+	// together; the client whose packet would pass it is disconnected. A
+	// Starling addition.
+	MaxTotalPendingBytes int
+	// MaxInflightRequests bounds the requests one client has sent and not
+	// yet been answered; past it the server stops reading that client until
+	// answers go out. A Starling addition.
+	MaxInflightRequests int
+	// MaxInflightBytes bounds the same requests in bytes. A Starling addition.
+	MaxInflightBytes int
+	// MaxConnections caps the connected clients (0: no cap); a client past
+	// it is refused at CONNECT. A Starling addition.
+	MaxConnections int
+	// MaxSubscriptions caps each client's plain publish/subscribe
+	// subscriptions (with allowPubSub). A Starling addition.
+	MaxSubscriptions int
+	// MaxRetainedMessages and MaxRetainedBytes bound the retained messages
+	// kept for every topic together (with allowPubSub). Starling additions.
+	MaxRetainedMessages int
+	MaxRetainedBytes    int
+	// ReceiveMaximum is the server's MQTT 5 Receive Maximum: how many QoS 2
+	// publishes a client may leave unreleased. A Starling addition.
+	ReceiveMaximum int
+	// IdleTimeout closes a connection that sent nothing for that long when
+	// its keepalive is 0 or longer (0: never). A Starling addition.
+	IdleTimeout time.Duration
+	// WriteTimeout is how long a write may wait on a client's full socket
+	// before the client is disconnected. A Starling addition.
+	WriteTimeout time.Duration
+	// ShutdownTimeout bounds a graceful shutdown: answers still queued
+	// after it are dropped and every client is disconnected. A Starling
+	// addition.
+	ShutdownTimeout time.Duration
 }
 
 // Limits holds the limits.* keys Starling enforces.
@@ -103,6 +138,18 @@ func defaults() map[string]any {
 					"responseTopic":           "Kuzzle/response",
 					"realtimeNotifications":   true,
 					"maxPendingNotifications": 4096.0,
+					"maxPendingBytes":         "4MB",
+					"maxTotalPendingBytes":    "512MB",
+					"maxInflightRequests":     256.0,
+					"maxInflightBytes":        "4MB",
+					"maxConnections":          100000.0,
+					"maxSubscriptions":        1000.0,
+					"maxRetainedMessages":     10000.0,
+					"maxRetainedBytes":        "64MB",
+					"receiveMaximum":          256.0,
+					"idleTimeout":             300000.0,
+					"writeTimeout":            10000.0,
+					"shutdownTimeout":         10000.0,
 					"server": map[string]any{
 						"host": "",
 						"port": 1883.0,

@@ -68,6 +68,11 @@ func (r *reader) integer(path string, min, max int) int {
 	return int(f)
 }
 
+// millis reads a duration in milliseconds, as Kuzzle's delays are written.
+func (r *reader) millis(path string) time.Duration {
+	return time.Duration(r.integer(path, 0, math.MaxInt32)) * time.Millisecond
+}
+
 // size reads a byte count: a number, or a string such as "1MB" as Kuzzle's
 // bytes() parses it (kb, mb, gb, tb; 1024-based).
 func (r *reader) size(path string) int {
@@ -142,6 +147,18 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				Host:                    r.str(mqtt + "server.host"),
 				Port:                    r.integer(mqtt+"server.port", 0, 65535),
 				MaxPendingNotifications: r.integer(mqtt+"maxPendingNotifications", 1, math.MaxInt32),
+				MaxPendingBytes:         r.size(mqtt + "maxPendingBytes"),
+				MaxTotalPendingBytes:    r.size(mqtt + "maxTotalPendingBytes"),
+				MaxInflightRequests:     r.integer(mqtt+"maxInflightRequests", 1, math.MaxInt32),
+				MaxInflightBytes:        r.size(mqtt + "maxInflightBytes"),
+				MaxConnections:          r.integer(mqtt+"maxConnections", 0, math.MaxInt32),
+				MaxSubscriptions:        r.integer(mqtt+"maxSubscriptions", 1, math.MaxInt32),
+				MaxRetainedMessages:     r.integer(mqtt+"maxRetainedMessages", 0, math.MaxInt32),
+				MaxRetainedBytes:        r.size(mqtt + "maxRetainedBytes"),
+				ReceiveMaximum:          r.integer(mqtt+"receiveMaximum", 1, 65535),
+				IdleTimeout:             r.millis(mqtt + "idleTimeout"),
+				WriteTimeout:            r.millis(mqtt + "writeTimeout"),
+				ShutdownTimeout:         r.millis(mqtt + "shutdownTimeout"),
 			},
 		},
 		Limits: Limits{

@@ -4,38 +4,41 @@ import (
 	"bytes"
 	"net"
 	"sync"
-
-	"github.com/mochi-mqtt/server/v2/packets"
+	"time"
 )
 
-// outbox is one client's bounded queue of encoded packets: its answers and
-// its realtime notifications. A packet is written at once when the socket
-// takes it; otherwise a writer goroutine, started only while there is
-// something to write, drains the queue in batches with one vectored write,
-// so a burst costs one system call rather than one per packet.
+// outbox is one client's bounded queue of encoded packets: its answers,
+// notifications, acknowledgements and plain publishes all pass through it,
+// so every packet obeys the same bounds. A packet is written at once when
+// the socket takes it; otherwise a writer goroutine, started only while
+// there is something to write, drains the queue in batches with one
+// vectored write per batch, each under the write timeout.
 //
-// Overflow policy: a client whose queue is full cannot keep up; it is
-// disconnected (as NATS does with slow consumers) rather than silently
-// losing notifications or slowing the channels that feed it.
+// Overflow policy: a client whose queue passes MaxPendingPackets or
+// MaxPendingBytes, or whose packet would take every client's queues past
+// MaxTotalPendingBytes, cannot keep up: it is disconnected (as NATS does
+// with slow consumers) rather than silently losing packets or slowing the
+// channels that feed it. A write that waits past WriteTimeout disconnects
+// the client too.
 type outbox struct {
-	peer    *Peer
-	limit   int
+	conn    *Conn
 	mu      sync.Mutex
 	queue   [][]byte
 	spare   [][]byte
-	writing bool
+	bytes   int  // bytes in queue
+	writing bool // a goroutine owns the socket's write side
 	closed  bool
+	drain   bool // close once the queue is written
 }
 
 // deliver sends one encoded packet, or queues a copy of it: the caller may
 // reuse packet as soon as deliver returns. It returns false when the client
 // is gone, or was just disconnected for falling behind. When nothing is
 // queued it first tries a non-blocking write on the caller's goroutine: a
-// client that keeps up costs one system call, no goroutine hand-off and no
-// copy.
+// client that keeps up costs one system call, no hand-off and no copy.
 func (o *outbox) deliver(packet []byte) bool {
 	o.mu.Lock()
-	if o.closed {
+	if o.closed || o.drain {
 		o.mu.Unlock()
 		return false
 	}
@@ -45,16 +48,21 @@ func (o *outbox) deliver(packet []byte) bool {
 	o.writing = true // this goroutine owns the socket until it says otherwise
 	o.mu.Unlock()
 
-	rest, err := o.peer.tryWrite(packet)
+	rest, err := o.conn.tryWrite(packet)
 	if err != nil {
-		o.close()
+		o.conn.close(causeWrite)
 		return false
 	}
 	o.mu.Lock()
 	if len(rest) > 0 {
+		if !o.reserve(len(rest)) {
+			o.writing = false
+			return o.overflow(causeTotal) // unlocks
+		}
 		o.queue = append(o.queue, nil)
 		copy(o.queue[1:], o.queue)
 		o.queue[0] = bytes.Clone(rest)
+		o.bytes += len(rest)
 	}
 	if len(o.queue) == 0 {
 		o.writing = false
@@ -66,23 +74,53 @@ func (o *outbox) deliver(packet []byte) bool {
 	return true
 }
 
-// enqueue appends a copy of a packet for the running writer, or disconnects
-// a client whose queue is full. Called with o.mu held; it releases it.
+// enqueue appends a copy of a packet for the running writer, or
+// disconnects a client whose queue is full. Called with o.mu held; it
+// releases it.
 func (o *outbox) enqueue(packet []byte) bool {
-	if len(o.queue) >= o.limit {
-		o.closed = true
-		o.queue = nil
-		o.mu.Unlock()
-		o.peer.server.log.Warn("client too slow for its notifications: disconnecting",
-			"client", o.peer.client.ID, "pending", o.limit)
-		// No DISCONNECT packet: its socket is full, a write would block. Closing
-		// the socket also frees a writer blocked on it.
-		o.peer.client.Stop(packets.ErrQuotaExceeded)
-		return false
+	cfg := &o.conn.srv.cfg
+	if len(o.queue) >= cfg.MaxPendingPackets || o.bytes+len(packet) > cfg.MaxPendingBytes {
+		return o.overflow(causeSlow)
+	}
+	if !o.reserve(len(packet)) {
+		return o.overflow(causeTotal)
 	}
 	o.queue = append(o.queue, bytes.Clone(packet))
+	o.bytes += len(packet)
 	o.mu.Unlock()
 	return true
+}
+
+// reserve counts n more bytes in every client's queues, unless that passes
+// MaxTotalPendingBytes.
+func (o *outbox) reserve(n int) bool {
+	s := o.conn.srv
+	if s.queued.Add(int64(n)) > int64(s.cfg.MaxTotalPendingBytes) {
+		s.queued.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+// overflow disconnects a client that fell behind. Called with o.mu held;
+// it releases it.
+func (o *outbox) overflow(cause error) bool {
+	pending, size := len(o.queue), o.bytes
+	o.dropLocked()
+	o.mu.Unlock()
+	s := o.conn.srv
+	if cause == causeTotal {
+		s.stats.totalFull.Add(1)
+	} else {
+		s.stats.slow.Add(1)
+	}
+	s.log.Warn("client cannot keep up with its packets: disconnecting",
+		"client", o.conn.id, "remote", o.conn.remote, "reason", cause.Error(),
+		"pendingPackets", pending, "pendingBytes", size)
+	// No DISCONNECT packet: the socket is full. Closing it also frees a
+	// writer blocked on it.
+	o.conn.close(cause)
+	return false
 }
 
 // write drains the queue until it is empty.
@@ -92,65 +130,92 @@ func (o *outbox) write() {
 		batch := o.queue
 		if len(batch) == 0 || o.closed {
 			o.writing = false
-			o.queue = nil
+			drain := o.drain && !o.closed
+			o.dropLocked()
 			o.mu.Unlock()
+			if drain {
+				o.conn.close(causeShutdown)
+			}
 			return
 		}
 		o.queue, o.spare = o.spare[:0], nil
+		size := o.bytes
+		o.bytes = 0
 		o.mu.Unlock()
 
-		if err := o.peer.writeRaw(batch); err != nil {
-			o.close()
-		}
+		err := o.conn.writeBatch(batch)
+		o.conn.srv.queued.Add(-int64(size))
 		clear(batch)
+		if err != nil {
+			o.conn.close(causeWrite)
+		}
 		o.mu.Lock()
 		o.spare = batch[:0]
 		o.mu.Unlock()
 	}
 }
 
+// dropLocked forgets what is queued. Called with o.mu held.
+func (o *outbox) dropLocked() {
+	if o.bytes > 0 {
+		o.conn.srv.queued.Add(-int64(o.bytes))
+	}
+	o.queue, o.spare, o.bytes = nil, nil, 0
+}
+
 // close drops what is queued and refuses more.
 func (o *outbox) close() {
 	o.mu.Lock()
 	o.closed = true
-	o.queue = nil
+	o.dropLocked()
 	o.mu.Unlock()
 }
 
-// tryWrite writes what the socket takes now without waiting, under the
-// client's lock, and returns the part left unwritten.
-func (p *Peer) tryWrite(packet []byte) ([]byte, error) {
-	cl := p.client
-	if cl.Closed() || cl.Net.Conn == nil {
-		return nil, ErrClientGone
+// closeWhenDrained refuses more packets and closes the connection once
+// what is queued is written (at once when nothing is).
+func (o *outbox) closeWhenDrained() {
+	o.mu.Lock()
+	o.drain = true
+	idle := !o.writing
+	o.mu.Unlock()
+	if idle {
+		o.conn.close(causeShutdown)
 	}
-	if p.sock == nil { // not a socket: write through the blocking path
-		return nil, p.writeRaw([][]byte{packet})
+}
+
+// tryWrite writes what the socket takes now without waiting, and returns
+// the part left unwritten.
+func (c *Conn) tryWrite(packet []byte) ([]byte, error) {
+	if c.direct == nil { // not a socket: write through the waiting path
+		return nil, c.writeBatch([][]byte{packet})
 	}
-	cl.Lock()
-	n, err := p.sock.tryWrite(packet)
-	cl.Unlock()
+	n, err := c.direct.tryWrite(packet)
 	if err != nil {
 		return nil, err
 	}
 	return packet[n:], nil
 }
 
-// writeRaw writes already encoded packets to the client's socket, under
-// the client's lock as mochi's own writes are.
-func (p *Peer) writeRaw(batch [][]byte) error {
-	cl := p.client
-	if cl.Closed() || cl.Net.Conn == nil {
-		return ErrClientGone
-	}
+// writeBatch writes encoded packets, waiting at most WriteTimeout.
+func (c *Conn) writeBatch(batch [][]byte) error {
 	bufs := net.Buffers(batch)
-	cl.Lock()
-	defer cl.Unlock()
+	if err := c.sock.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout)); err != nil {
+		return err
+	}
 	var err error
-	if p.sock != nil {
-		_, err = p.sock.writeBuffers(&bufs)
+	if c.direct != nil {
+		_, err = c.direct.writeBuffers(&bufs)
 	} else {
-		_, err = bufs.WriteTo(cl.Net.Conn)
+		_, err = bufs.WriteTo(c.sock)
 	}
 	return err
+}
+
+// directConn is a client connection written to without the runtime's
+// blocking path when it can be: a sockConn.
+type directConn interface {
+	// tryWrite writes what the socket takes without waiting.
+	tryWrite(b []byte) (int, error)
+	// writeBuffers writes every buffer, waiting while the socket is full.
+	writeBuffers(bufs *net.Buffers) (int64, error)
 }

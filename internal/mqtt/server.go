@@ -1,88 +1,66 @@
 package mqtt
 
 import (
-	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
-
-	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
-
-	"github.com/starlingmq/starling/internal/config"
+	"sync/atomic"
+	"time"
 )
-
-// Options configures a Server.
-type Options struct {
-	// MQTT is server.protocols.mqtt.
-	MQTT config.MQTT
-	// DevelopmentEnv is true under NODE_ENV=development.
-	DevelopmentEnv bool
-	// MaxRequestSize bounds what a client may send: a packet over twice this
-	// size (and at least 64 KiB over it) is a protocol violation that closes
-	// the connection. Smaller oversized requests get an error response from
-	// the request dispatcher.
-	MaxRequestSize int
-	// Logger receives the server's logs.
-	Logger *slog.Logger
-	// LibraryLogger receives mochi-mqtt's own logs; Logger when nil.
-	LibraryLogger *slog.Logger
-	// MaxPendingNotifications bounds each client's queue of undelivered
-	// notifications; a client whose queue overflows is disconnected.
-	MaxPendingNotifications int
-}
 
 // Server is Starling's MQTT listener. Start it once, Close it once.
 type Server struct {
-	cfg                config.MQTT
-	broadcastResponses bool
-	maxPending         int
-	mochi              *mochi.Server
-	listener           net.Listener
-	log                *slog.Logger
-	// packets recycles the buffers of answers written at once.
-	packets sync.Pool
+	cfg     Config
+	handler Handler
+	log     *slog.Logger
+	router  *router
+	stats   counters
+
+	listener net.Listener
+	accepted sync.WaitGroup // the accept loop
+	conns    sync.WaitGroup // one per connection goroutine
+
+	// queued is the bytes queued for every client together.
+	queued atomic.Int64
+
+	mu      sync.Mutex
+	clients map[string]*Conn   // connected clients by client id
+	sockets map[*Conn]struct{} // every open socket, connected or not
+	closing bool
+
+	// answers recycles the buffers of answers; reads the read buffers.
+	answers sync.Pool
+	reads   sync.Pool
 }
 
 // maxPooledPacket is the largest answer buffer kept for reuse.
 const maxPooledPacket = 16 << 10
 
-// New builds a server that reports sessions to sessions.
-func New(opts Options, sessions Sessions) (*Server, error) {
-	log := opts.Logger
+// readSize is the size of the buffers packets are read into.
+const readSize = 4 << 10
+
+// New builds a server whose clients' sessions are opened by handler.
+func New(cfg Config, handler Handler, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	caps := mochi.NewDefaultServerCapabilities()
-	caps.MaximumPacketSize = uint32(max(2*opts.MaxRequestSize, opts.MaxRequestSize+64<<10))
-	// Notifications and answers have their own queue (outbox.go); mochi's only
-	// carries plain publish/subscribe traffic. Each slot costs 8 bytes per
-	// client whether used or not.
-	caps.MaximumClientWritesPending = 64
+	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:                opts.MQTT,
-		broadcastResponses: opts.DevelopmentEnv && opts.MQTT.DevelopmentMode,
-		maxPending:         cmp.Or(opts.MaxPendingNotifications, 4096),
-		log:                log,
+		cfg: cfg, handler: handler, log: log,
+		clients: map[string]*Conn{}, sockets: map[*Conn]struct{}{},
 	}
-	s.packets.New = func() any { b := make([]byte, 0, 1024); return &b }
-	s.mochi = mochi.New(&mochi.Options{
-		Capabilities: caps,
-		InlineClient: true,
-		Logger:       cmp.Or(opts.LibraryLogger, log).With("component", "mochi"),
-	})
-	h := &hook{server: s, sessions: sessions, log: log}
-	if err := s.mochi.AddHook(h, nil); err != nil {
-		return nil, fmt.Errorf("add MQTT hook: %w", err)
-	}
-	return s, nil
+	s.router = newRouter(s)
+	s.answers.New = func() any { b := make([]byte, 0, 1024); return &b }
+	s.reads.New = func() any { b := make([]byte, readSize); return &b }
+	return s
 }
 
-// Start listens on the configured host and port (0 picks a free port) and
-// serves clients in the background.
+// Start listens on the configured host and port and serves clients in the
+// background.
 func (s *Server) Start() error {
 	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
 	ln, err := net.Listen("tcp", addr)
@@ -90,18 +68,77 @@ func (s *Server) Start() error {
 		return fmt.Errorf("listen for MQTT on %s: %w", addr, err)
 	}
 	s.listener = ln
-	if err := s.mochi.AddListener(listeners.NewNet("mqtt", connectDeadlineListener{ln})); err != nil {
-		ln.Close()
-		return fmt.Errorf("add MQTT listener: %w", err)
-	}
-	if err := s.mochi.Serve(); err != nil {
-		ln.Close()
-		return fmt.Errorf("serve MQTT: %w", err)
-	}
+	s.accepted.Add(1)
+	go s.accept()
 	s.log.Info("MQTT listening", "address", ln.Addr().String(),
 		"requestTopic", s.cfg.RequestTopic, "responseTopic", s.cfg.ResponseTopic,
-		"allowPubSub", s.cfg.AllowPubSub, "developmentMode", s.broadcastResponses)
+		"allowPubSub", s.cfg.AllowPubSub, "developmentMode", s.cfg.BroadcastResponses)
 	return nil
+}
+
+// accept serves each accepted socket on a goroutine of its own until the
+// listener closes.
+func (s *Server) accept() {
+	defer s.accepted.Done()
+	for {
+		nc, err := s.listener.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		c := newConn(s, nc)
+		if !s.track(c) {
+			nc.Close()
+			continue
+		}
+		go c.serve()
+	}
+}
+
+// track records an open socket, unless the server is closing.
+func (s *Server) track(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.sockets[c] = struct{}{}
+	s.conns.Add(1)
+	return true
+}
+
+// register makes c the connected client of its id, taking over (closing)
+// a client connected with the same id. It refuses when the connection
+// limit is reached or the server closes.
+func (s *Server) register(c *Conn) (ok, full bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false, false
+	}
+	old := s.clients[c.id]
+	if old == nil && s.cfg.MaxConnections > 0 && len(s.clients) >= s.cfg.MaxConnections {
+		return false, true
+	}
+	if old != nil {
+		s.log.Debug("client id taken over", "client", c.id, "remote", c.remote)
+		old.close(causeTakenOver)
+	}
+	s.clients[c.id] = c
+	return true, false
+}
+
+// forget removes c once its goroutine ends.
+func (s *Server) forget(c *Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.clients[c.id] == c {
+		delete(s.clients, c.id)
+	}
+	delete(s.sockets, c)
 }
 
 // Addr returns the listening address, nil before Start.
@@ -117,27 +154,50 @@ func (s *Server) StopAccepting() error {
 	if s.listener == nil {
 		return nil
 	}
-	if err := s.listener.Close(); err != nil && !strings.Contains(err.Error(), "use of closed") {
+	if err := s.listener.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("close MQTT listener: %w", err)
 	}
+	s.accepted.Wait()
 	return nil
 }
 
-// Close disconnects every client and stops the server.
-func (s *Server) Close() error {
-	_ = s.StopAccepting()
-	return s.mochi.Close()
+// Close stops accepting, lets every client's queued packets go out until
+// ctx ends, then disconnects every client (MQTT 5 clients get DISCONNECT
+// 0x8B, server shutting down) and waits for their goroutines. A client
+// whose socket does not take its packets never delays it past ctx.
+func (s *Server) Close(ctx context.Context) error {
+	err := s.StopAccepting()
+	s.mu.Lock()
+	s.closing = true
+	open := make([]*Conn, 0, len(s.sockets))
+	for c := range s.sockets {
+		open = append(open, c)
+	}
+	s.mu.Unlock()
+	for _, c := range open {
+		c.shutdown()
+	}
+	done := make(chan struct{})
+	go func() { s.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+		return err
+	case <-ctx.Done():
+	}
+	for _, c := range open {
+		c.close(causeShutdown)
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Second): // sockets are closed: goroutines end at once
+		return errors.Join(err, errors.New("MQTT connections still running after close"))
+	}
+	return err
 }
 
-// subscribable reports whether a client may subscribe to filter: not the
-// request topic, not through a shared subscription, and no wildcard.
-func (s *Server) subscribable(filter string) bool {
-	if strings.HasPrefix(filter, "$share/") {
-		parts := strings.SplitN(filter, "/", 3)
-		if len(parts) < 3 {
-			return false
-		}
-		filter = parts[2]
-	}
-	return filter != s.cfg.RequestTopic && !strings.ContainsAny(filter, "#+")
+// Clients returns the number of connected clients.
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.clients)
 }

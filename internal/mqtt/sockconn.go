@@ -49,6 +49,9 @@ type sockOp struct {
 	n     int
 	errno syscall.Errno
 	read  func(fd uintptr) bool // reads buf; false on EAGAIN: wait and retry
+	fresh func(fd uintptr) bool // reads into a buffer from pool; false on EAGAIN
+	pool  *sync.Pool
+	taken *[]byte               // the buffer fresh read into
 	write func(fd uintptr) bool // writes buf; false on EAGAIN: wait and retry
 }
 
@@ -67,6 +70,7 @@ func wrapConn(c net.Conn) net.Conn {
 		return c
 	}
 	s.rd.read = s.rd.doRead
+	s.rd.fresh = s.rd.doFresh
 	s.wr.write = s.wr.doWrite
 	return s
 }
@@ -74,6 +78,19 @@ func wrapConn(c net.Conn) net.Conn {
 func (op *sockOp) doRead(fd uintptr) bool {
 	op.n, op.errno = rawRead(fd, op.buf)
 	return op.errno != syscall.EAGAIN
+}
+
+// doFresh takes a buffer only once the socket has bytes for it: a
+// connection waiting for its next packet holds none.
+func (op *sockOp) doFresh(fd uintptr) bool {
+	buf := op.pool.Get().(*[]byte)
+	op.n, op.errno = rawRead(fd, *buf)
+	if op.errno == syscall.EAGAIN {
+		op.pool.Put(buf)
+		return false
+	}
+	op.taken = buf
+	return true
 }
 
 func (op *sockOp) doWrite(fd uintptr) bool {
@@ -101,6 +118,30 @@ func (s *sockConn) Read(b []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// readFresh waits until the socket holds bytes, then reads them into a
+// buffer from pool, which the caller puts back.
+func (s *sockConn) readFresh(pool *sync.Pool) (*[]byte, int, error) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	s.rd.pool = pool
+	err := s.raw.Read(s.rd.fresh)
+	buf, n, errno := s.rd.taken, s.rd.n, s.rd.errno
+	s.rd.taken, s.rd.pool = nil, nil
+	switch {
+	case err == nil && errno == 0 && n > 0:
+		return buf, n, nil
+	case buf != nil:
+		pool.Put(buf)
+	}
+	switch {
+	case err != nil:
+		return nil, 0, s.opError("read", err)
+	case errno != 0:
+		return nil, 0, s.opError("read", os.NewSyscallError("read", errno))
+	}
+	return nil, 0, io.EOF
 }
 
 // Write writes all of b, waiting while the socket is full.
