@@ -100,6 +100,7 @@ func (h *Harness) fanoutCase(ctx context.Context, server string, fc fanoutCase) 
 	row := Row{Values: map[string]float64{}}
 	srv, err := h.Env.Start(ctx, server,
 		"kuzzle_limits__subscriptionRooms=0",
+		"kuzzle_limits__subscriptionRoomsPerConnection=0", // one connection registers every other filter
 		"kuzzle_server__protocols__mqtt__maxPendingNotifications=100000")
 	if err != nil {
 		return row, err

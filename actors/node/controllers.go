@@ -50,5 +50,6 @@ func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 		Connections:        map[string]int{"mqtt": count.(int)},
 		Rooms:              rt.Rooms,
 		Subscriptions:      rt.Subscriptions,
+		Refused:            rt.Refused,
 	}, nil
 }

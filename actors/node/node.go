@@ -103,12 +103,15 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		Mailboxes: n.mailboxes,
 		Engine: koncorde.New(
 			koncorde.WithMaxConditions(cfg.Limits.SubscriptionConditionsCount),
+			koncorde.WithMaxMinterms(cfg.Limits.SubscriptionMinterms),
 			koncorde.WithExternalFilters(wasmFilters{n}),
 		),
 		Node:     n.id,
 		MaxRooms: cfg.Limits.SubscriptionRooms,
 		Encode:   mqtt.AppendPublish,
 		Logger:   n.log,
+
+		MaxRoomsPerConnection: cfg.Limits.SubscriptionRoomsPerConnection,
 	})
 	if err != nil {
 		return err

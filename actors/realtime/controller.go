@@ -3,6 +3,7 @@ package realtime
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -48,6 +49,11 @@ func (rt *Realtime) subscribe(ctx context.Context, req *api.Request) (any, error
 	}
 	normalized, nerr := rt.engine.NormalizeJSON(index, collection, req.Body)
 	if nerr != nil {
+		var kerr *kerror.Error
+		if errors.As(nerr, &kerr) && kerr.ID == limitMinterms.errorID() {
+			// Sent before the answer leaves: server:metrics asked next counts it.
+			rt.system.Root.Send(rt.rooms, refused{connectionID: req.Connection.ID, limit: limitMinterms, max: rt.engine.MaxMinterms()})
+		}
 		return nil, nerr
 	}
 	return rt.enter(ctx, req, join{filter: normalized, roomID: normalized.ID, opts: opts})

@@ -16,6 +16,12 @@
 // publish reads those views on the caller's worker, so matching and fan-out
 // never queue behind subscriptions.
 //
+// The rooms actor also holds the subscription limits: the rooms of the
+// server (limits.subscriptionRooms) and of one connection
+// (limits.subscriptionRoomsPerConnection). It counts every refusal, those
+// of the engine's minterms limit included, for server:metrics, and logs the
+// first of each limit per connection.
+//
 // realtime imports actors/channel, actors/connection, internal/api,
 // internal/kerror, internal/koncorde and internal/jsonx.
 package realtime

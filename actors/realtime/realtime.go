@@ -26,6 +26,9 @@ type Config struct {
 	Node string
 	// MaxRooms is limits.subscriptionRooms (0: no limit).
 	MaxRooms int
+	// MaxRoomsPerConnection is limits.subscriptionRoomsPerConnection, the
+	// rooms one connection may be in (0: no limit).
+	MaxRoomsPerConnection int
 	// Encode wraps notifications into MQTT packets.
 	Encode channel.Encoder
 	// Mailboxes runs the channel actors; protoactor's default when nil.
@@ -53,8 +56,10 @@ func Start(system *actor.ActorSystem, cfg Config) (*Realtime, error) {
 	views := &sync.Map{}
 	pid, err := system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &rooms{
-			engine: cfg.Engine, node: cfg.Node, maxRooms: cfg.MaxRooms, encode: cfg.Encode, mailboxes: cfg.Mailboxes,
-			views: views, log: cfg.Logger, rooms: map[string]*room{}, members: map[member]jsonx.RawMessage{}, memberships: map[string]int{},
+			engine: cfg.Engine, node: cfg.Node, maxRooms: cfg.MaxRooms, maxRoomsPerConnection: cfg.MaxRoomsPerConnection,
+			encode: cfg.Encode, mailboxes: cfg.Mailboxes, views: views, log: cfg.Logger,
+			rooms: map[string]*room{}, members: map[member]jsonx.RawMessage{}, memberships: map[string]int{},
+			refused: map[string]int64{}, logged: map[string]limit{},
 		}
 	}), "realtime")
 	if err != nil {
@@ -84,7 +89,8 @@ func (rt *Realtime) IsChannel(topic string) bool {
 	return false
 }
 
-// Stats returns the number of rooms and of subscribed connections.
+// Stats returns the number of rooms and of subscribed connections, and the
+// subscriptions refused by a limit.
 func (rt *Realtime) Stats(ctx context.Context) (Stats, error) {
 	answer, err := rt.ask(ctx, stats{})
 	if err != nil {

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"log/slog"
+	"maps"
 	"sort"
 	"sync"
 
@@ -100,8 +101,14 @@ type stats struct{}
 
 // Stats are the realtime counters of server:metrics.
 type Stats struct {
-	Rooms         int `json:"rooms"`
+	// Rooms is the number of rooms.
+	Rooms int `json:"rooms"`
+	// Subscriptions is the number of connections in at least one room.
 	Subscriptions int `json:"subscriptions"`
+	// Refused counts the subscriptions refused by a limit, by Kuzzle error
+	// id: core.realtime.too_many_terms, core.realtime.too_many_rooms. A
+	// copy, never nil.
+	Refused map[string]int64 `json:"refused"`
 }
 
 // rooms is the rooms actor; see the package documentation.
@@ -109,7 +116,9 @@ type rooms struct {
 	engine   *koncorde.Engine
 	node     string
 	maxRooms int
-	encode   channel.Encoder
+	// maxRoomsPerConnection caps memberships' counts (0: no limit).
+	maxRoomsPerConnection int
+	encode                channel.Encoder
 	// mailboxes runs the channel actors.
 	mailboxes actor.Dispatcher
 	views     *sync.Map // roomID → *roomView, written here only
@@ -121,6 +130,11 @@ type rooms struct {
 	members map[member]jsonx.RawMessage
 	// memberships counts each connection's rooms.
 	memberships map[string]int
+	// refused counts refusals by Kuzzle error id.
+	refused map[string]int64
+	// logged holds, by connection actor id, the limits whose refusal was
+	// logged; an entry lives until that actor ends.
+	logged map[string]limit
 }
 
 // Receive handles the rooms actor's messages.
@@ -145,20 +159,28 @@ func (r *rooms) Receive(ctx actor.Context) {
 	case list:
 		ctx.Respond(r.list())
 	case stats:
-		ctx.Respond(Stats{Rooms: len(r.rooms), Subscriptions: len(r.memberships)})
+		ctx.Respond(Stats{Rooms: len(r.rooms), Subscriptions: len(r.memberships), Refused: maps.Clone(r.refused)})
+	case refused:
+		r.refuse(ctx, msg.connectionID, msg.limit, msg.max)
+	case *actor.Terminated:
+		delete(r.logged, msg.Who.Id) // a connection, or one of the channels: nothing to forget
 	}
 }
 
-// join implements realtime:subscribe and realtime:join.
+// join implements realtime:subscribe and realtime:join. A connection
+// already in the room is never refused; one entering it is refused past its
+// own room limit, and past the global one when the room is new.
 func (r *rooms) join(ctx actor.Context, msg join) joined {
 	rm, ok := r.rooms[msg.roomID]
+	if !ok && msg.filter == nil {
+		return joined{err: kerror.New("core.realtime.room_not_found", msg.roomID)}
+	}
+	if !ok || !r.isMember(member{rm.id, msg.connectionID}) {
+		if l, value := r.overRoomLimits(msg.connectionID, ok); l != 0 {
+			return r.refuseRoom(ctx, msg.connectionID, l, value)
+		}
+	}
 	if !ok {
-		if msg.filter == nil {
-			return joined{err: kerror.New("core.realtime.room_not_found", msg.roomID)}
-		}
-		if r.maxRooms > 0 && len(r.rooms) >= r.maxRooms {
-			return joined{err: kerror.New("core.realtime.too_many_rooms")}
-		}
 		r.engine.Store(msg.filter)
 		rm = &room{id: msg.roomID, index: msg.filter.Index, collection: msg.filter.Collection}
 		r.rooms[msg.roomID] = rm

@@ -101,14 +101,21 @@ type Limits struct {
 	RequestsBufferWarningThreshold int
 	// SubscriptionConditionsCount caps the conditions of a normalized filter.
 	SubscriptionConditionsCount int
-	// SubscriptionMinterms caps the minterms of a normalized filter (0: none).
+	// SubscriptionMinterms caps the minterms of a normalized filter, the
+	// conjunctions its normal form ors together (0: none). Starling's
+	// default is 256 where Kuzzle's is 0: an and of ors multiplies out.
 	SubscriptionMinterms int
 	// SubscriptionRooms caps the number of rooms (0: none).
 	SubscriptionRooms int
+	// SubscriptionRoomsPerConnection caps the rooms one connection may be
+	// in, so that no client takes every room of SubscriptionRooms (0: none).
+	// A Starling addition, 1000 by default.
+	SubscriptionRoomsPerConnection int
 }
 
 // defaults returns Kuzzle's defaults for the keys Starling reads, as the
-// JSON tree a kuzzlerc file would hold.
+// JSON tree a kuzzlerc file would hold, with Starling's own keys and the
+// defaults it changes.
 func defaults() map[string]any {
 	return map[string]any{
 		"limits": map[string]any{
@@ -119,8 +126,9 @@ func defaults() map[string]any {
 			"requestsBufferSize":             50000.0,
 			"requestsBufferWarningThreshold": 5000.0,
 			"subscriptionConditionsCount":    100.0,
-			"subscriptionMinterms":           0.0,
+			"subscriptionMinterms":           256.0, // Starling: Kuzzle's is 0
 			"subscriptionRooms":              1000000.0,
+			"subscriptionRoomsPerConnection": 1000.0, // Starling's
 			"subscriptionDocumentTTL":        259200000.0,
 		},
 		"plugins": map[string]any{

@@ -41,6 +41,38 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+func TestSubscriptionLimits(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := cfg.Limits; l.SubscriptionMinterms != 256 || l.SubscriptionRooms != 1000000 || l.SubscriptionRoomsPerConnection != 1000 {
+		t.Fatalf("unexpected subscription limits: %+v", l)
+	}
+	file := writeFile(t, t.TempDir(), "k.json", `{"limits": {"subscriptionMinterms": 0, "subscriptionRoomsPerConnection": 5}}`)
+	cfg, err = Load(Sources{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := cfg.Limits; l.SubscriptionMinterms != 0 || l.SubscriptionRoomsPerConnection != 5 {
+		t.Fatalf("file values not read: %+v", l)
+	}
+	cfg, err = Load(Sources{File: file, Env: []string{"kuzzle_limits__subscriptionRoomsPerConnection=0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Limits.SubscriptionRoomsPerConnection != 0 {
+		t.Fatalf("0 (no limit) not read from the environment: %+v", cfg.Limits)
+	}
+	for _, bad := range []string{"kuzzle_limits__subscriptionRoomsPerConnection=-1", "kuzzle_limits__subscriptionRoomsPerConnection=2.5",
+		"kuzzle_limits__subscriptionRoomsPerConnection=many", "kuzzle_limits__subscriptionMinterms=-1"} {
+		key := "limits." + strings.TrimPrefix(strings.Split(bad, "=")[0], "kuzzle_limits__")
+		if _, err := Load(Sources{Env: []string{bad}}); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: want an error naming %s, got %v", bad, key, err)
+		}
+	}
+}
+
 func TestPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "starling.json", `{

@@ -168,6 +168,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 			SubscriptionConditionsCount:    r.integer("limits.subscriptionConditionsCount", 1, math.MaxInt32),
 			SubscriptionMinterms:           r.integer("limits.subscriptionMinterms", 0, math.MaxInt32),
 			SubscriptionRooms:              r.integer("limits.subscriptionRooms", 0, math.MaxInt32),
+			SubscriptionRoomsPerConnection: r.integer("limits.subscriptionRoomsPerConnection", 0, math.MaxInt32),
 		},
 	}
 	cfg.Wasm = r.decodeWasm(explicitWasmDir)

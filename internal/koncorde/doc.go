@@ -40,6 +40,13 @@
 // match: the term holding the condition fails, whether the condition is
 // negated or not.
 //
+// Two limits bound what one filter may cost, both off unless set:
+// WithMaxConditions (conditions once in and ids are expanded, refused as
+// koncorde does) and WithMaxMinterms (terms of the normal form, refused as
+// core.realtime.too_many_terms). The minterms are counted from the tree,
+// not by expanding it: an and of forty two-way ors is refused after a walk
+// of its eighty conditions, not after 2^40 terms.
+//
 // Documents given as JSON (TestJSON, ParseDocument) are read in one pass
 // over their bytes, without decoding into maps; their values are those of
 // the decoded document (numbers are float64, a duplicate key keeps its

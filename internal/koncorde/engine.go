@@ -37,6 +37,21 @@ func WithMaxConditions(n int) Option {
 	return func(e *Engine) { e.norm.maxConditions = max(n, 0) }
 }
 
+// WithMaxMinterms sets the most minterms a filter's normal form may have:
+// the conjunctions its disjunctive normal form ors together, counted before
+// impossible ones are pruned (Kuzzle's limits.subscriptionMinterms). A filter
+// past it is refused with core.realtime.too_many_terms before any expansion,
+// so that an and of ors (2^n minterms for n two-way ors) costs a walk of its
+// tree, not its normal form. 0, the default here, means unlimited; an
+// internal bound of 16,384 minterms still applies, refused as
+// api.assert.koncorde_dsl_error.
+func WithMaxMinterms(n int) Option {
+	return func(e *Engine) { e.norm.maxMinterms = max(n, 0) }
+}
+
+// MaxMinterms returns the limit set by WithMaxMinterms, 0 for none.
+func (e *Engine) MaxMinterms() int { return e.norm.maxMinterms }
+
 // New returns an empty engine.
 func New(opts ...Option) *Engine {
 	e := &Engine{scopes: map[string]*scope{}, filters: map[string]*storedFilter{}}
@@ -68,8 +83,10 @@ func (e *Engine) Validate(filter map[string]any) error {
 	return e.resolveExternal(n)
 }
 
-// Normalize validates a filter, enforces the conditions limit and returns
-// its canonical form and id. Errors are api.assert.koncorde_dsl_error.
+// Normalize validates a filter, enforces the conditions and minterms limits
+// and returns its canonical form and id. Errors are
+// api.assert.koncorde_dsl_error, or core.realtime.too_many_terms (status
+// 413) past WithMaxMinterms.
 func (e *Engine) Normalize(index, collection string, filter map[string]any) (*Normalized, error) {
 	n, err := parseFilter(filter)
 	if err != nil {

@@ -2,8 +2,11 @@ package koncorde
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+
+	"github.com/starlingmq/starling/internal/kerror"
 )
 
 // maxTerms bounds the disjunctive normal form of one filter: an and of ors
@@ -21,19 +24,29 @@ type form struct {
 	pending *node // select queries: the tree, until normalized
 }
 
-// normalizer turns validated trees into forms under the conditions limit.
+// normalizer turns validated trees into forms under the conditions and
+// minterms limits.
 type normalizer struct {
 	maxConditions int // 0: unlimited
+	maxMinterms   int // 0: unlimited (maxTerms still bounds the expansion)
 }
 
 // normalize counts the conditions like koncorde (one per elementary test
-// after in and ids are expanded), then builds the canonical form.
+// after in and ids are expanded) and the minterms, then builds the
+// canonical form. The minterms are counted without expanding anything, so
+// a filter over the limit costs a walk of its tree, whatever its normal
+// form would weigh.
 func (z normalizer) normalize(n *node) (*form, error) {
 	if n == nil {
 		return &form{terms: [][]literal{{}}, termKeys: []string{""}, all: true}, nil
 	}
 	if count := countConditions(n); z.maxConditions > 0 && count > z.maxConditions {
 		return nil, dslError("", fmt.Sprintf("Filter too complex: exceeds the configured maximum number of conditions (conditions: %d, max: %d)", count, z.maxConditions))
+	}
+	if z.maxMinterms > 0 {
+		if count := countMinterms(n, false); count > int64(z.maxMinterms) {
+			return nil, kerror.New("core.realtime.too_many_terms", z.maxMinterms, count)
+		}
 	}
 	if err := z.normalizeSelects(n); err != nil {
 		return nil, err
@@ -97,6 +110,52 @@ func countConditions(n *node) int {
 		total += countConditions(k)
 	}
 	return total
+}
+
+// countMinterms returns how many terms dnf(n, neg) makes, before any
+// impossible or redundant term is pruned: the sum of an or's kids, the
+// product of an and's, with not swapping the two (De Morgan). It allocates
+// nothing and saturates at math.MaxInt64. Every and and or has kids, each
+// counting at least 1, so dnf's partial products never exceed the total:
+// a filter within a limit is expanded within that limit.
+func countMinterms(n *node, neg bool) int64 {
+	switch n.op {
+	case opCond:
+		return 1
+	case opNot:
+		return countMinterms(n.kids[0], !neg)
+	}
+	if (n.op == opAnd) != neg {
+		total := int64(1)
+		for _, k := range n.kids {
+			total = saturatingMul(total, countMinterms(k, neg))
+		}
+		return total
+	}
+	total := int64(0)
+	for _, k := range n.kids {
+		total = saturatingAdd(total, countMinterms(k, neg))
+	}
+	return total
+}
+
+// saturatingAdd adds two non-negative counts, math.MaxInt64 past it.
+func saturatingAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// saturatingMul multiplies two non-negative counts, math.MaxInt64 past it.
+func saturatingMul(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
 }
 
 // dnf multiplies n out into terms; neg pushes a not down (De Morgan).

@@ -41,6 +41,10 @@ type Metrics struct {
 	Rooms int
 	// Subscriptions is the number of connections subscribed to a room.
 	Subscriptions int
+	// Refused counts the requests refused by a limit, by Kuzzle error id or
+	// limit name (e.g. core.realtime.too_many_terms); reported under
+	// "refused", {} when nil.
+	Refused map[string]int64
 }
 
 // Controller returns the server controller reporting on node.
@@ -92,6 +96,10 @@ func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("collect metrics: %w", err)
 	}
+	refused := m.Refused
+	if refused == nil {
+		refused = map[string]int64{}
+	}
 	return map[string]any{
 		"api": map[string]int{
 			"concurrentRequests": m.ConcurrentRequests,
@@ -99,6 +107,7 @@ func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
 		},
 		"network":  map[string]any{"connections": m.Connections},
 		"realtime": map[string]int{"rooms": m.Rooms, "subscriptions": m.Subscriptions},
+		"refused":  refused,
 	}, nil
 }
 
