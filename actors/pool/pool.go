@@ -8,7 +8,8 @@
 // whose stacks stay grown. Actors running on it must not block: their
 // socket writes never wait (see internal/mqtt's outbox).
 //
-// pool imports protoactor only.
+// pool imports nothing but the standard library: a Pool is a protoactor
+// Dispatcher by its methods alone.
 package pool
 
 import "sync"
