@@ -16,5 +16,12 @@
 // requestId. A connection actor lives from the MQTT session's start until
 // disconnectDelay after its end and owns the connection's realtime
 // subscriptions; channel actors fan notifications out to the same queues.
-// Connection and channel actors run on a shared pool of goroutines (pool).
+// Actor mailboxes run on long-lived goroutines (pool), the one mailbox
+// scheduler: connection and channel actors share a pool, and the dispatcher
+// has a pool of one goroutine of its own.
+//
+// Dependencies run one way: cmd → actors → internal/*, actors → wasmhost,
+// never back. Every package's doc comment states what it may import, and
+// imports_test.go checks those rules; actors itself holds no code and
+// imports nothing.
 package actors

@@ -10,6 +10,9 @@
 // machine with two CPUs or more the servers run on CPU 0 and the load
 // generator on the others (taskset), unless --pin=false. --out DIR writes
 // DIR/<scenario>.json and DIR/<scenario>.svg.
+//
+// bench imports its own bench/internal/* packages only: it runs Starling as a
+// program, as it runs the peers, and links none of the server's packages.
 package main
 
 import (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/starlingmq/starling/actors/pool"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/kerror"
 )
@@ -58,10 +59,10 @@ type dispatcher struct {
 	queue   []job // FIFO: queue[0] runs next
 	// jobs feeds the workers. Its capacity is ConcurrentRequests and at most
 	// that many jobs run, so sending never blocks.
-	jobs      chan job
-	workers   int
-	goroutine *dedicatedGoroutine
-	warned    bool
+	jobs    chan job
+	workers int
+	mailbox *pool.Pool // the one goroutine the actor's mailbox runs on
+	warned  bool
 
 	draining bool
 	drainers []*actor.PID
@@ -75,13 +76,20 @@ type dispatcher struct {
 const pooledBuffer = 16 << 10
 
 // Props returns the props of a dispatcher configured by cfg.
+//
+// The actor's mailbox runs on one long-lived goroutine instead of a fresh
+// goroutine per burst of messages: parsing JSON needs a deep stack, and a
+// fresh goroutine would grow and copy its stack on every burst, which cost
+// more than the parsing itself. A mailbox schedules a run only when none is
+// in progress or while its run is returning, so a queue of one is never
+// full and every run stays on that goroutine.
 func Props(cfg Config) *actor.Props {
-	g := newDedicatedGoroutine()
+	mailbox := pool.New(1, 1)
 	return actor.PropsFromProducer(func() actor.Actor {
 		d := newDispatcher(cfg)
-		d.goroutine = g
+		d.mailbox = mailbox
 		return d
-	}, actor.WithDispatcher(g))
+	}, actor.WithDispatcher(mailbox))
 }
 
 func newDispatcher(cfg Config) *dispatcher {
@@ -132,7 +140,7 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 		d.cancel()
 		close(d.jobs)
 	case *actor.Stopped:
-		d.goroutine.stop()
+		d.mailbox.Stop()
 	}
 }
 

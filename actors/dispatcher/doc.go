@@ -7,8 +7,10 @@
 // actions run at once, up to limits.requestsBufferSize more wait in the
 // dispatcher's queue, and requests beyond are refused with
 // api.process.overloaded. Actions run on a pool of worker goroutines, one
-// per concurrent slot, started on demand; the actor only counts them.
+// per concurrent slot, started on demand; the actor only counts them. The
+// actor's own mailbox runs on a pool.Pool of one long-lived goroutine, whose
+// stack stays grown for parsing.
 //
-// dispatcher imports internal/api, internal/kerror and protoactor; it must
-// not import the MQTT layer.
+// dispatcher imports actors/pool, internal/api, internal/kerror and
+// protoactor; it must not import the MQTT layer.
 package dispatcher

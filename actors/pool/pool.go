@@ -1,20 +1,23 @@
-// Package pool provides Pool, the goroutines that the mailboxes of the many
-// small actors (connections, channels) run on.
+// Package pool provides Pool, the one mailbox scheduler of the actor graph:
+// the goroutines that the mailboxes of the many small actors (connections,
+// channels) share, and the dispatcher's goroutine of its own (a pool of one).
 //
 // protoactor's default dispatcher starts a goroutine for every burst of
-// messages; each starts with a small stack that JSON encoding and socket
-// writes grow again every time. A pool keeps a few long-lived goroutines
+// messages; each starts with a small stack that JSON parsing, encoding and
+// socket writes grow again every time. A pool keeps long-lived goroutines
 // whose stacks stay grown. Actors running on it must not block: their
 // socket writes never wait (see internal/mqtt's outbox).
 //
-// pool imports protoactor only.
+// pool imports nothing but the standard library: a Pool is a protoactor
+// Dispatcher by its methods alone.
 package pool
 
 import "sync"
 
-// Pool is a protoactor Dispatcher backed by long-lived goroutines. Schedule
-// never blocks: when every goroutine is busy and the queue is full, the run
-// gets a goroutine of its own.
+// Pool is a protoactor Dispatcher backed by long-lived goroutines, safe for
+// concurrent use. Schedule never blocks: when every goroutine is busy and the
+// queue is full, the run gets a goroutine of its own, and so does every run
+// scheduled after Stop.
 type Pool struct {
 	runs    chan func()
 	mu      sync.RWMutex // Schedule reads stopped and sends; Stop closes runs

@@ -20,10 +20,47 @@ func TestRunsEverythingScheduled(t *testing.T) {
 	wg.Wait()
 }
 
+// TestOneWorkerQueuesThenOverflows: on a pool of one worker and a queue of
+// one, the dispatcher's, a run scheduled while the worker is busy waits for
+// it and runs on it; a run beyond the queue starts at once on a goroutine of
+// its own instead of blocking Schedule.
+func TestOneWorkerQueuesThenOverflows(t *testing.T) {
+	p := New(1, 1)
+	defer p.Stop()
+	started := make(chan string, 3)
+	release := make(chan struct{})
+	p.Schedule(func() { started <- "busy"; <-release })
+	if got := <-started; got != "busy" {
+		t.Fatalf("first run: got %q", got)
+	}
+	p.Schedule(func() { started <- "queued" })   // the worker is busy: the queue holds it
+	p.Schedule(func() { started <- "overflow" }) // the queue is full: a goroutine of its own
+	if got := <-started; got != "overflow" {
+		t.Fatalf("while the worker is busy: got %q, want the overflow run", got)
+	}
+	close(release)
+	if got := <-started; got != "queued" {
+		t.Fatalf("after the busy run: got %q, want the queued run", got)
+	}
+}
+
 // BenchmarkScheduleRoundTrip: one run scheduled and waited for, as a
 // mailbox woken by one message.
 func BenchmarkScheduleRoundTrip(b *testing.B) {
 	p := New(2, 4096)
+	defer p.Stop()
+	done := make(chan struct{})
+	run := func() { done <- struct{}{} }
+	for b.Loop() {
+		p.Schedule(run)
+		<-done
+	}
+}
+
+// BenchmarkScheduleRoundTripOneWorker: the same on the dispatcher's pool of
+// one goroutine and a queue of one.
+func BenchmarkScheduleRoundTripOneWorker(b *testing.B) {
+	p := New(1, 1)
 	defer p.Stop()
 	done := make(chan struct{})
 	run := func() { done <- struct{}{} }

@@ -8,6 +8,8 @@
 // bytes per filter for both engines and their ratios; Starling's matches/s from raw
 // JSON bytes are a third column. Node and `npm ci --prefix bench/node` are
 // needed for the koncorde side; without them only Starling is measured.
+//
+// filters imports internal/koncorde and internal/jsonx only.
 package main
 
 import (

@@ -7,6 +7,8 @@
 // ~/.kuzzlerc, /etc/kuzzlerc …), then kuzzle_… environment variables.
 // SIGINT or SIGTERM stops accepting clients, answers the requests in flight
 // and exits 0.
+//
+// starling imports actors/node and internal/config only: node wires the rest.
 package main
 
 import (

@@ -2,6 +2,8 @@
 // power of two, so quantiles are within about 3 % of the exact value, and
 // recording costs no allocation. Not safe for concurrent use: keep one per
 // goroutine and Merge them at the end.
+//
+// hist imports nothing of Starling's.
 package hist
 
 import (

@@ -5,6 +5,8 @@
 //
 // A Conn is not safe for concurrent use, except that one goroutine may write
 // (Publish) while another reads (ReadPacket).
+//
+// mqttc imports nothing of Starling's: it speaks MQTT to any broker.
 package mqttc
 
 import (

@@ -1,4 +1,5 @@
 // Package proc reads a process's CPU time and memory from Linux's /proc.
+// It imports nothing of Starling's.
 package proc
 
 import (

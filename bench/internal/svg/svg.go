@@ -1,5 +1,5 @@
 // Package svg draws the harness's charts: panels of grouped horizontal bars,
-// hand-written SVG with no dependency.
+// hand-written SVG with no dependency: it imports nothing of Starling's.
 package svg
 
 import (

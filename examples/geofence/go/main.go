@@ -1,6 +1,7 @@
 //go:build wasip1
 
 // Command geofence is the geofence controller in Go (see ../README.md).
+// It imports the Go guest SDK (guests/go/starling) only.
 package main
 
 import (

@@ -11,6 +11,8 @@
 //	func main() {}
 //
 // and is built with GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
+//
+// starling imports nothing of Starling's server: a guest links its SDK only.
 package starling
 
 import (
