@@ -29,7 +29,8 @@ func (n *Node) controllerNames(ctx context.Context) (map[string][]string, error)
 	return routes.(map[string][]string), nil
 }
 
-// metrics asks the dispatcher and the connection registry for their counters.
+// metrics asks the dispatcher, the connection registry and realtime for
+// their counters, and reads the MQTT listener's.
 func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 	stats, err := n.ask(ctx, n.dispatcher, dispatcher.Stats{})
 	if err != nil {
@@ -44,12 +45,31 @@ func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 		return server.Metrics{}, fmt.Errorf("realtime stats: %w", err)
 	}
 	s := stats.(dispatcher.StatsResult)
+	refused := rt.Refused
+	var gauges map[string]int64
+	if n.mqtt != nil {
+		m := n.mqtt.Stats()
+		gauges = map[string]int64{
+			"queuedBytes":      m.QueuedBytes,
+			"retainedMessages": int64(m.RetainedMessages),
+			"retainedBytes":    int64(m.RetainedBytes),
+		}
+		for reason, count := range m.Refused {
+			if count > 0 {
+				if refused == nil {
+					refused = map[string]int64{}
+				}
+				refused[reason] = count
+			}
+		}
+	}
 	return server.Metrics{
 		ConcurrentRequests: s.Running,
 		PendingRequests:    s.Pending,
 		Connections:        map[string]int{"mqtt": count.(int)},
 		Rooms:              rt.Rooms,
 		Subscriptions:      rt.Subscriptions,
-		Refused:            rt.Refused,
+		MQTT:               gauges,
+		Refused:            refused,
 	}, nil
 }

@@ -41,6 +41,9 @@ type Metrics struct {
 	Rooms int
 	// Subscriptions is the number of connections subscribed to a room.
 	Subscriptions int
+	// MQTT holds the MQTT listener's gauges (queuedBytes, retainedMessages,
+	// retainedBytes); reported under network.mqtt when not nil.
+	MQTT map[string]int64
 	// Refused counts the requests refused by a limit, by Kuzzle error id or
 	// limit name (e.g. core.realtime.too_many_terms); reported under
 	// "refused", {} when nil.
@@ -100,12 +103,16 @@ func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
 	if refused == nil {
 		refused = map[string]int64{}
 	}
+	network := map[string]any{"connections": m.Connections}
+	if m.MQTT != nil {
+		network["mqtt"] = m.MQTT
+	}
 	return map[string]any{
 		"api": map[string]int{
 			"concurrentRequests": m.ConcurrentRequests,
 			"pendingRequests":    m.PendingRequests,
 		},
-		"network":  map[string]any{"connections": m.Connections},
+		"network":  network,
 		"realtime": map[string]int{"rooms": m.Rooms, "subscriptions": m.Subscriptions},
 		"refused":  refused,
 	}, nil
