@@ -25,14 +25,15 @@ const module = "github.com/starlingmq/starling"
 // loses its row: the test names both.
 var importRules = map[string][]string{
 	// The actor graph.
-	"actors":            nil,
-	"actors/channel":    nil,
-	"actors/connection": {"actors/channel", "actors/dispatcher", "internal/api", "internal/mqtt"},
-	"actors/dispatcher": {"actors/pool", "internal/api", "internal/kerror"},
-	"actors/node":       {"actors/...", "internal/...", "wasmhost"}, // the composition root
-	"actors/pool":       nil,
+	"actors":                  nil,
+	"actors/channel":          nil,
+	"actors/connection":       {"actors/channel", "actors/dispatcher", "actors/realtime/roommsg", "internal/api", "internal/mqtt"},
+	"actors/dispatcher":       {"actors/pool", "internal/api", "internal/kerror"},
+	"actors/node":             {"actors/...", "internal/...", "wasmhost"}, // the composition root
+	"actors/pool":             nil,
+	"actors/realtime/roommsg": nil,
 	"actors/realtime": {
-		"actors/channel", "actors/connection",
+		"actors/channel", "actors/connection", "actors/realtime/roommsg",
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/koncorde",
 	},
 
@@ -43,7 +44,7 @@ var importRules = map[string][]string{
 	"internal/jsonx":              nil,
 	"internal/kerror":             nil,
 	"internal/koncorde":           {"internal/jsonx", "internal/kerror"},
-	"internal/mqtt":               {"internal/config"},
+	"internal/mqtt":               {"internal/api", "internal/jsonx", "internal/kerror"},
 
 	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
 

@@ -8,6 +8,7 @@ import (
 	"github.com/asynkron/protoactor-go/scheduler"
 
 	"github.com/starlingmq/starling/actors/channel"
+	"github.com/starlingmq/starling/actors/realtime/roommsg"
 )
 
 // Disconnected tells a connection actor that its client is gone.
@@ -80,7 +81,7 @@ func (c *connection) subscribe(ctx actor.Context, topic string) {
 		ctx.Respond(true)
 		return
 	}
-	future := ctx.RequestFuture(c.rooms, EnsureChannel{RoomID: g.roomID, Channel: topic}, ensureTimeout)
+	future := ctx.RequestFuture(c.rooms, roommsg.EnsureChannel{RoomID: g.roomID, Channel: topic}, ensureTimeout)
 	ctx.ReenterAfter(future, func(answer any, err error) {
 		pid, _ := answer.(*actor.PID)
 		if err != nil || pid == nil || c.grants[topic] != g {
@@ -107,7 +108,7 @@ func (c *connection) end(ctx actor.Context) {
 		for id := range c.roomIDs {
 			rooms = append(rooms, id)
 		}
-		ctx.Send(c.rooms, Gone{ConnectionID: c.id, Rooms: rooms})
+		ctx.Send(c.rooms, roommsg.Gone{ConnectionID: c.id, Rooms: rooms})
 	}
 	c.log.Debug("connection removed", "connection", c.id, "rooms", len(c.roomIDs))
 	ctx.Stop(ctx.Self())

@@ -16,6 +16,6 @@
 // requests to the dispatcher (answers go straight to the client through
 // its mqtt.Reply) and subscription events to the actors.
 //
-// connection imports internal/mqtt, internal/api, actors/channel,
+// connection imports internal/mqtt, internal/api, actors/channel, actors/realtime/roommsg,
 // actors/dispatcher and protoactor.
 package connection

@@ -12,29 +12,10 @@ type Granted struct {
 	Channel string
 }
 
-// EnsureChannel asks the realtime rooms actor for a channel's actor,
-// spawned at its first subscriber; the answer is a *actor.PID, nil when the
-// room or the channel is gone.
-type EnsureChannel struct {
-	// RoomID is the room the channel belongs to.
-	RoomID string
-	// Channel is the channel name.
-	Channel string
-}
-
 // Revoked takes back every channel of a room the connection left.
 type Revoked struct {
 	// RoomID is the room left.
 	RoomID string
-}
-
-// Gone tells the realtime rooms actor that a connection ended, after its
-// disconnect delay, and which rooms it still was in.
-type Gone struct {
-	// ConnectionID identifies the connection.
-	ConnectionID string
-	// Rooms are the rooms it was in.
-	Rooms []string
 }
 
 // subscribe asks whether the client may subscribe to a channel's topic; the

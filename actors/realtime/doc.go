@@ -22,6 +22,6 @@
 // of the engine's minterms limit included, for server:metrics, and logs the
 // first of each limit per connection.
 //
-// realtime imports actors/channel, actors/connection, internal/api,
+// realtime imports actors/channel, actors/connection, actors/realtime/roommsg, internal/api,
 // internal/kerror, internal/koncorde and internal/jsonx.
 package realtime

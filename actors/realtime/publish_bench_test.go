@@ -12,7 +12,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/starlingmq/starling/actors/channel"
-	"github.com/starlingmq/starling/actors/connection"
+	"github.com/starlingmq/starling/actors/realtime/roommsg"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/koncorde"
 )
@@ -60,7 +60,7 @@ func BenchmarkPublish(b *testing.B) {
 		b.Fatal(err)
 	}
 	s := res.(subscription)
-	answer, err := system.Root.RequestFuture(rt.Rooms(), connection.EnsureChannel{RoomID: s.RoomID, Channel: s.Channel}, 10*time.Second).Result()
+	answer, err := system.Root.RequestFuture(rt.Rooms(), roommsg.EnsureChannel{RoomID: s.RoomID, Channel: s.Channel}, 10*time.Second).Result()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/starlingmq/starling/actors/channel"
-	"github.com/starlingmq/starling/actors/connection"
+	"github.com/starlingmq/starling/actors/realtime/roommsg"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/koncorde"
@@ -142,11 +142,11 @@ func (r *rooms) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case join:
 		ctx.Respond(r.join(ctx, msg))
-	case connection.EnsureChannel:
+	case roommsg.EnsureChannel:
 		ctx.Respond(r.ensureChannel(ctx, msg.RoomID, msg.Channel))
 	case leave:
 		ctx.Respond(r.leave(ctx, msg.roomID, msg.connectionID, msg.event))
-	case connection.Gone:
+	case roommsg.Gone:
 		for _, id := range msg.Rooms {
 			r.leave(ctx, id, msg.ConnectionID, event{action: "unsubscribe"})
 		}

@@ -1,0 +1,26 @@
+// Package roommsg holds the messages the realtime rooms actor receives from
+// other actors. They live apart from actors/realtime, which owns the
+// actor, because their senders (the connection actors) are imported by
+// realtime: a message package both can import breaks the cycle.
+//
+// roommsg imports nothing of the module.
+package roommsg
+
+// EnsureChannel asks the rooms actor for a channel's actor, spawned at its
+// first subscriber; the answer is a *actor.PID, nil when the room or the
+// channel is gone.
+type EnsureChannel struct {
+	// RoomID is the room the channel belongs to.
+	RoomID string
+	// Channel is the channel name.
+	Channel string
+}
+
+// Gone tells the rooms actor that a connection ended, after its disconnect
+// delay, and which rooms it still was in.
+type Gone struct {
+	// ConnectionID identifies the connection.
+	ConnectionID string
+	// Rooms are the rooms it was in.
+	Rooms []string
+}
