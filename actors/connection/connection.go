@@ -19,12 +19,13 @@ type expired struct{}
 
 // connection is the actor; see the package documentation.
 type connection struct {
-	id     string
-	client channel.Subscriber // the MQTT client
-	rooms  *actor.PID         // the realtime rooms actor, told when the connection ends
-	delay  time.Duration
-	log    *slog.Logger
-	gone   bool
+	id       string
+	client   channel.Subscriber // the MQTT client
+	rooms    *actor.PID         // the realtime rooms actor, told when the connection ends
+	registry *actor.PID         // the registry, told too
+	delay    time.Duration
+	log      *slog.Logger
+	gone     bool
 	// grants holds the channels the connection obtained, by name.
 	grants map[string]*grant
 	// roomIDs lists the channels held in each room.
@@ -111,6 +112,7 @@ func (c *connection) end(ctx actor.Context) {
 		ctx.Send(c.rooms, roommsg.Gone{ConnectionID: c.id, Rooms: rooms})
 	}
 	c.log.Debug("connection removed", "connection", c.id, "rooms", len(c.roomIDs))
+	ctx.Send(c.registry, untrack{pid: ctx.Self()})
 	ctx.Stop(ctx.Self())
 }
 

@@ -1,5 +1,5 @@
 // Package connection owns the connection actors, one per MQTT client, and
-// the registry actor that watches them.
+// the registry actor that counts them.
 //
 // A connection actor is spawned when its client's CONNECT is accepted,
 // under the name "conn/<connection id>" so that realtime can address it by
@@ -9,7 +9,7 @@
 // allowed, and makes the client a subscriber of the channel's actor before
 // the SUBACK goes out), and its end: when the client disconnects it lives
 // on for disconnectDelay — a mailbox timer, not a sleep — then leaves its
-// rooms and stops; the registry sees it go. A client that reconnects within
+// rooms, tells the registry and stops. A client that reconnects within
 // the delay gets a new connection, as in Kuzzle.
 //
 // Sessions is the MQTT listener's Handler: it spawns the actors, forwards

@@ -12,10 +12,15 @@ type Count struct{}
 // with a []*actor.PID.
 type List struct{}
 
-// track asks the registry to watch a new connection actor.
+// track tells the registry about a new connection actor.
 type track struct{ pid *actor.PID }
 
-// registry watches the connection actors.
+// untrack tells the registry a connection actor stops. Connection actors
+// say so themselves rather than being watched: a watch costs every
+// connection an extra context and set, several hundred bytes.
+type untrack struct{ pid *actor.PID }
+
+// registry knows the live connection actors.
 type registry struct {
 	live map[string]*actor.PID
 }
@@ -32,9 +37,8 @@ func (r *registry) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case track:
 		r.live[msg.pid.Id] = msg.pid
-		ctx.Watch(msg.pid)
-	case *actor.Terminated:
-		delete(r.live, msg.Who.Id)
+	case untrack:
+		delete(r.live, msg.pid.Id)
 	case Count:
 		ctx.Respond(len(r.live))
 	case List:

@@ -26,7 +26,7 @@ type Channels interface {
 type Config struct {
 	// Root spawns the connection actors.
 	Root *actor.RootContext
-	// Registry watches them.
+	// Registry knows the live ones.
 	Registry *actor.PID
 	// Dispatcher receives the requests.
 	Dispatcher *actor.PID
@@ -65,7 +65,7 @@ func (s *Sessions) Open(client *mqtt.Conn) mqtt.Session {
 	id := api.NewID()
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &connection{
-			id: id, client: client, rooms: s.cfg.Rooms, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
+			id: id, client: client, rooms: s.cfg.Rooms, registry: s.cfg.Registry, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
 			grants: map[string]*grant{}, roomIDs: map[string][]string{},
 		}
 	})

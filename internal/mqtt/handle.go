@@ -20,7 +20,13 @@ func (c *Conn) handle(fh packets.FixedHeader, body []byte) (err error) {
 		if fh.Type != packets.Connect {
 			return c.protocolError(packets.ErrProtocolViolationRequireFirstConnect)
 		}
-		return c.connect(fh, body)
+		// The CONNECT's work (decoding, opening the session) needs a deep
+		// stack, which would stay with the reader for as long as the client
+		// is idle: it runs on a goroutine of its own, whose stack goes back
+		// to the runtime at once.
+		done := make(chan error, 1)
+		go func() { done <- c.connectRecovered(fh, body) }()
+		return <-done
 	}
 	switch fh.Type {
 	case packets.Publish:
@@ -46,6 +52,17 @@ func (c *Conn) handle(fh packets.FixedHeader, body []byte) (err error) {
 	default:
 		return c.protocolError(packets.ErrProtocolViolation)
 	}
+}
+
+// connectRecovered is connect with a malformed CONNECT's panic turned into
+// a protocol error.
+func (c *Conn) connectRecovered(fh packets.FixedHeader, body []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = c.protocolError(fmt.Errorf("undecodable CONNECT: %v", p))
+		}
+	}()
+	return c.connect(fh, body)
 }
 
 // publish handles a PUBLISH: a request, or with allowPubSub a plain
