@@ -56,7 +56,8 @@ type Config struct {
 	// (default 5 s).
 	ConnectTimeout time.Duration
 	// IdleTimeout closes a client with keepalive 0 that sent nothing for
-	// that long (0: never).
+	// that long (0: never); MQTT 5 clients, told it in whole seconds as
+	// the Server Keep Alive, get at least 1.5 s.
 	IdleTimeout time.Duration
 	// WriteTimeout is how long a write may wait on a full socket before
 	// the client is disconnected (default 10 s).

@@ -70,7 +70,10 @@ func (c *Conn) connect(fh packets.FixedHeader, body []byte) error {
 
 // setKeepalive sets how long the client may stay silent: one and a half
 // times its keepalive, or the idle timeout when it has none (told to MQTT 5
-// clients as the Server Keep Alive, so that they ping in time).
+// clients as the Server Keep Alive, so that they ping in time). The Server
+// Keep Alive counts whole seconds: below 1.5 s, the idle timeout grows to
+// one and a half times the second announced, which a client keeping to it
+// may stay silent for.
 func (c *Conn) setKeepalive(seconds uint16, props *packets.Properties) {
 	idle := c.srv.cfg.IdleTimeout
 	switch {
@@ -79,8 +82,10 @@ func (c *Conn) setKeepalive(seconds uint16, props *packets.Properties) {
 	case idle > 0:
 		c.keepalive = idle
 		if c.version == 5 {
-			props.ServerKeepAlive = uint16(min(max(idle*2/3/time.Second, 1), 65535))
+			announced := min(max(idle*2/3/time.Second, 1), 65535)
+			props.ServerKeepAlive = uint16(announced)
 			props.ServerKeepAliveFlag = true
+			c.keepalive = max(idle, announced*1500*time.Millisecond)
 		}
 	}
 }
