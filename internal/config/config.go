@@ -78,8 +78,9 @@ type MQTT struct {
 	// ReceiveMaximum is the server's MQTT 5 Receive Maximum: how many QoS 2
 	// publishes a client may leave unreleased. A Starling addition.
 	ReceiveMaximum int
-	// IdleTimeout closes a connection that sent nothing for that long when
-	// its keepalive is 0 or longer (0: never). A Starling addition.
+	// IdleTimeout closes a connection whose keepalive is 0 when it sent
+	// nothing for that long (0: never); a keepalive other than 0 is honoured
+	// as MQTT says (one and a half times it). A Starling addition.
 	IdleTimeout time.Duration
 	// WriteTimeout is how long a write may wait on a client's full socket
 	// before the client is disconnected. A Starling addition.

@@ -153,7 +153,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				MaxInflightBytes:        r.size(mqtt + "maxInflightBytes"),
 				MaxConnections:          r.integer(mqtt+"maxConnections", 0, math.MaxInt32),
 				MaxSubscriptions:        r.integer(mqtt+"maxSubscriptions", 1, math.MaxInt32),
-				MaxRetainedMessages:     r.integer(mqtt+"maxRetainedMessages", 0, math.MaxInt32),
+				MaxRetainedMessages:     r.integer(mqtt+"maxRetainedMessages", 1, math.MaxInt32),
 				MaxRetainedBytes:        r.size(mqtt + "maxRetainedBytes"),
 				ReceiveMaximum:          r.integer(mqtt+"receiveMaximum", 1, 65535),
 				IdleTimeout:             r.millis(mqtt + "idleTimeout"),
