@@ -55,13 +55,17 @@ type will struct {
 // Reasons a connection closes, logged and kept as its cause.
 var (
 	causeTakenOver = errors.New("client id taken over by a new connection")
-	causeShutdown  = errors.New("server shutting down")
-	causeSlow      = errors.New("client too slow: its queue is full")
-	causeTotal     = errors.New("every client's queues together are full")
-	causeWrite     = errors.New("write failed or timed out")
-	causeForbidden = errors.New("forbidden publish")
-	causeProtocol  = errors.New("protocol error")
-	causeTooLarge  = errors.New("packet too large")
+	// causeTakenOverStuck is causeTakenOver for a client whose socket was
+	// not taking its packets.
+	causeTakenOverStuck = errors.New("client id taken over by a new connection; its socket was full")
+	causeShutdown       = errors.New("server shutting down")
+	causeDeadline       = errors.New("server shut down before the client took its packets")
+	causeSlow           = errors.New("client too slow: its queue is full")
+	causeTotal          = errors.New("every client's queues together are full")
+	causeWrite          = errors.New("write failed or timed out")
+	causeForbidden      = errors.New("forbidden publish")
+	causeProtocol       = errors.New("protocol error")
+	causeTooLarge       = errors.New("packet too large")
 )
 
 // ErrClientGone reports a delivery to a client whose connection is closed.
@@ -252,11 +256,32 @@ func (c *Conn) close(cause error) {
 		if cause == nil {
 			cause = ErrClientGone
 		}
+		if cause == causeTakenOver && c.out.backlogged() {
+			cause = causeTakenOverStuck
+		}
 		c.cause.Store(cause)
 		c.out.close()
 		c.inflight.close()
+		if abort(cause) {
+			// The client does not read: reset the connection, so that what
+			// its socket still holds is dropped at once rather than kept by
+			// the kernel until it gives up.
+			if l, ok := c.sock.(interface{ SetLinger(int) error }); ok {
+				_ = l.SetLinger(0)
+			}
+		}
 		_ = c.sock.Close()
 	})
+}
+
+// abort reports whether a connection closed for cause is reset rather than
+// closed: when its client stopped reading.
+func abort(cause error) bool {
+	switch cause {
+	case causeSlow, causeTotal, causeWrite, causeTakenOverStuck, causeDeadline:
+		return true
+	}
+	return false
 }
 
 // Cause returns why the connection closed, nil while it is open.

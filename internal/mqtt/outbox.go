@@ -163,6 +163,13 @@ func (o *outbox) dropLocked() {
 	o.queue, o.spare, o.bytes = nil, nil, 0
 }
 
+// backlogged reports whether packets wait for the socket.
+func (o *outbox) backlogged() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.writing && len(o.queue) > 0
+}
+
 // close drops what is queued and refuses more.
 func (o *outbox) close() {
 	o.mu.Lock()

@@ -188,7 +188,7 @@ func (s *Server) Close(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	for _, c := range open {
-		c.close(causeShutdown)
+		c.close(causeDeadline)
 	}
 	select {
 	case <-done:
