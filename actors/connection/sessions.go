@@ -106,13 +106,17 @@ func (s *session) Unsubscribe(topic string) {
 }
 
 // Request forwards a request payload to the dispatcher, whose workers
-// answer straight to the client through reply.
+// answer straight to the client through reply; an immediate action (see
+// dispatcher.Handoff) runs here, on the client's read goroutine.
 func (s *session) Request(payload []byte, reply *mqtt.Reply) {
+	h := &dispatcher.Handoff{}
 	s.sessions.cfg.Root.Send(s.sessions.cfg.Dispatcher, dispatcher.Dispatch{
 		Payload:    payload,
 		Connection: s.conn,
 		Responder:  reply,
+		Handoff:    h,
 	})
+	h.Run()
 }
 
 // Closed starts the connection's disconnect delay.

@@ -50,7 +50,7 @@ type reply struct {
 // dispatcher is the actor; see the package documentation.
 type dispatcher struct {
 	cfg     Config
-	routes  map[string]map[string]api.Action
+	routes  map[string]api.Controller
 	root    *actor.RootContext
 	self    *actor.PID
 	ctx     context.Context
@@ -84,7 +84,7 @@ const pooledBuffer = 16 << 10
 // in progress or while its run is returning, so a queue of one is never
 // full and every run stays on that goroutine.
 func Props(cfg Config) *actor.Props {
-	mailbox := pool.New(1, 1)
+	mailbox := pool.New(1, 1, pool.Inline(4))
 	return actor.PropsFromProducer(func() actor.Actor {
 		d := newDispatcher(cfg)
 		d.mailbox = mailbox
@@ -96,9 +96,9 @@ func newDispatcher(cfg Config) *dispatcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	routes := make(map[string]map[string]api.Action, len(cfg.Controllers))
+	routes := make(map[string]api.Controller, len(cfg.Controllers))
 	for _, c := range cfg.Controllers {
-		routes[c.Name] = c.Actions
+		routes[c.Name] = c
 	}
 	d := &dispatcher{cfg: cfg, routes: routes}
 	d.buffers.New = func() any { b := make([]byte, 0, 512); return &b }
@@ -119,7 +119,7 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 		}
 		d.dispatch(msg)
 	case Register:
-		d.routes[msg.Controller.Name] = msg.Controller.Actions
+		d.routes[msg.Controller.Name] = msg.Controller
 	case Unregister:
 		delete(d.routes, msg.Name)
 	case finished:
@@ -162,13 +162,14 @@ func (d *dispatcher) dispatch(msg Dispatch) {
 		d.fail(to, req, kerror.New("network.entrypoint.shutting_down"))
 		return
 	}
-	action, rerr := d.route(req)
+	action, immediate, rerr := d.route(req)
 	if rerr != nil {
 		d.fail(to, req, rerr)
 		return
 	}
 	j := job{req: req, action: action, reply: to}
 	switch {
+	case immediate && d.running < d.cfg.ConcurrentRequests && len(d.queue) == 0 && d.handBack(msg.Handoff, j):
 	case d.running < d.cfg.ConcurrentRequests:
 		d.start(j)
 	case len(d.queue) < d.cfg.RequestsBufferSize:
@@ -182,31 +183,32 @@ func (d *dispatcher) dispatch(msg Dispatch) {
 	}
 }
 
-// route finds the action a request names.
-func (d *dispatcher) route(req *api.Request) (api.Action, *kerror.Error) {
+// route finds the action a request names, and whether its controller
+// declares it immediate.
+func (d *dispatcher) route(req *api.Request) (api.Action, bool, *kerror.Error) {
 	if req.Controller == "" {
-		return nil, kerror.New("api.assert.missing_argument", "controller")
+		return nil, false, kerror.New("api.assert.missing_argument", "controller")
 	}
 	if req.Action == "" {
-		return nil, kerror.New("api.assert.missing_argument", "action")
+		return nil, false, kerror.New("api.assert.missing_argument", "action")
 	}
-	actions, ok := d.routes[req.Controller]
+	c, ok := d.routes[req.Controller]
 	if !ok {
-		return nil, kerror.New("api.process.controller_not_found", req.Controller)
+		return nil, false, kerror.New("api.process.controller_not_found", req.Controller)
 	}
-	action, ok := actions[req.Action]
+	action, ok := c.Actions[req.Action]
 	if !ok {
-		return nil, kerror.New("api.process.action_not_found", req.Controller, req.Action)
+		return nil, false, kerror.New("api.process.action_not_found", req.Controller, req.Action)
 	}
-	return action, nil
+	return action, c.Immediate != nil && c.Immediate(req.Action), nil
 }
 
 // routeList lists every controller's actions, sorted.
 func (d *dispatcher) routeList() map[string][]string {
 	out := make(map[string][]string, len(d.routes))
-	for name, actions := range d.routes {
-		list := make([]string, 0, len(actions))
-		for action := range actions {
+	for name, c := range d.routes {
+		list := make([]string, 0, len(c.Actions))
+		for action := range c.Actions {
 			list = append(list, action)
 		}
 		sort.Strings(list)
@@ -263,6 +265,11 @@ func (d *dispatcher) checkDrained(ctx actor.Context) {
 // only code of this package that runs outside Receive.
 func (d *dispatcher) run(j job) {
 	defer d.root.Send(d.self, finished{})
+	d.execute(j)
+}
+
+// execute runs an action and sends its answer.
+func (d *dispatcher) execute(j job) {
 	result, err := d.call(j)
 	if err != nil {
 		d.send(j.reply, api.Failure(j.req, err, d.cfg.Node))

@@ -7,9 +7,11 @@
 // actions run at once, up to limits.requestsBufferSize more wait in the
 // dispatcher's queue, and requests beyond are refused with
 // api.process.overloaded. Actions run on a pool of worker goroutines, one
-// per concurrent slot, started on demand; the actor only counts them. The
-// actor's own mailbox runs on a pool.Pool of one long-lived goroutine, whose
-// stack stays grown for parsing.
+// per concurrent slot, started on demand; the actor only counts them. An
+// action its controller declares immediate is handed back to the goroutine
+// that sent the request, when it still waits for it (Handoff): no worker
+// wakes up for it. The actor's own mailbox runs on a pool.Pool that runs it
+// on the sender's goroutine when it can, else on one long-lived goroutine.
 //
 // dispatcher imports actors/pool, internal/api, internal/kerror and
 // protoactor; it must not import the MQTT layer.

@@ -17,6 +17,9 @@ type Dispatch struct {
 	// that ran the action: one hand-off less than a message. It must not
 	// block.
 	Responder Responder
+	// Handoff, when set, lets the sender run an immediate action itself:
+	// it calls Handoff.Run right after sending.
+	Handoff *Handoff
 	// ReplyTo receives the answer as a Response when there is no Responder;
 	// when nil too, the sender of the message does (a future, for callers
 	// outside actors).

@@ -71,7 +71,9 @@ func Start(opts Options) (_ *Node, err error) {
 	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(minLevel{slog.LevelWarn, log.Handler()}).With("component", "actors")
 	}))
-	n.mailboxes = pool.New(2*runtime.GOMAXPROCS(0), 4096)
+	// Connection and channel actors never block: a message to an idle one
+	// is handled by its sender's goroutine.
+	n.mailboxes = pool.New(2*runtime.GOMAXPROCS(0), 4096, pool.Inline(4*runtime.GOMAXPROCS(0)))
 	defer func() {
 		if err != nil {
 			n.abort()

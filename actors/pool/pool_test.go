@@ -2,6 +2,7 @@ package pool
 
 import (
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -67,5 +68,42 @@ func BenchmarkScheduleRoundTripOneWorker(b *testing.B) {
 	for b.Loop() {
 		p.Schedule(run)
 		<-done
+	}
+}
+
+// TestInlineRunsOnTheCaller: with Inline, a run happens before Schedule
+// returns, on the caller's goroutine; runs scheduled from inside inline runs
+// nest at most to the bound, the next ones go to the pool.
+func TestInlineRunsOnTheCaller(t *testing.T) {
+	p := New(1, 16, Inline(2))
+	defer p.Stop()
+	ran := false
+	p.Schedule(func() { ran = true })
+	if !ran {
+		t.Fatal("an inline run did not happen before Schedule returned")
+	}
+	var wg sync.WaitGroup
+	var deepest atomic.Int32
+	var nest func(depth int32) func()
+	nest = func(depth int32) func() {
+		return func() {
+			defer wg.Done()
+			if depth > deepest.Load() {
+				deepest.Store(depth)
+			}
+			if depth < 5 {
+				wg.Add(1)
+				p.Schedule(nest(depth + 1)) // inline while the bound allows
+			}
+		}
+	}
+	wg.Add(1)
+	p.Schedule(nest(1))
+	wg.Wait()
+	if got := deepest.Load(); got != 5 {
+		t.Fatalf("%d runs, want 5", got)
+	}
+	if p.inline.Load() != 0 {
+		t.Fatalf("%d inline runs still counted", p.inline.Load())
 	}
 }

@@ -26,7 +26,15 @@ func (rt *Realtime) Controller() api.Controller {
 		"count":       rt.count,
 		"list":        rt.list,
 		"publish":     rt.publish,
-	}}
+	}, Immediate: rt.immediate}
+}
+
+// immediate lets realtime:publish run on the goroutine that dispatches it:
+// matching and handing notifications to the channels never wait, unless a
+// filter runs guest code (the wasm keyword), which may take as long as a
+// guest call.
+func (rt *Realtime) immediate(action string) bool {
+	return action == "publish" && !rt.engine.HasExternal()
 }
 
 // subscription is subscribe's and join's result, keys in Kuzzle's order.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/starlingmq/starling/internal/jsonx"
@@ -23,6 +24,10 @@ type Engine struct {
 	mu      sync.RWMutex
 	scopes  map[string]*scope        // by index "/" collection
 	filters map[string]*storedFilter // by filter id
+	// external holds the ids of the stored filters that use the wasm
+	// keyword; externals counts them for readers without the lock.
+	external  map[string]struct{}
+	externals atomic.Int64
 
 	scratch sync.Pool
 }
@@ -70,7 +75,8 @@ type Normalized struct {
 	// Index and Collection are where the filter applies.
 	Index, Collection string
 
-	form *form
+	form     *form
+	external bool // it uses the wasm keyword
 }
 
 // Validate checks a filter without normalizing it. The error is a
@@ -95,11 +101,12 @@ func (e *Engine) Normalize(index, collection string, filter map[string]any) (*No
 	if err := e.resolveExternal(n); err != nil {
 		return nil, err
 	}
+	external := hasExternal(n) // before normalize, which consumes select queries
 	f, err := e.norm.normalize(n)
 	if err != nil {
 		return nil, err
 	}
-	return &Normalized{ID: filterID(index, collection, f), Index: index, Collection: collection, form: f}, nil
+	return &Normalized{ID: filterID(index, collection, f), Index: index, Collection: collection, form: f, external: external}, nil
 }
 
 // NormalizeJSON is Normalize on a raw JSON object.
@@ -135,8 +142,20 @@ func (e *Engine) Store(n *Normalized) string {
 		e.scopes[n.Index+"/"+n.Collection] = s
 	}
 	e.filters[n.ID] = s.add(n)
+	if n.external {
+		if e.external == nil {
+			e.external = map[string]struct{}{}
+		}
+		e.external[n.ID] = struct{}{}
+		e.externals.Add(1)
+	}
 	return n.ID
 }
+
+// HasExternal reports whether a stored filter uses the wasm keyword: then
+// a test may run guest code and take as long as a guest call may. It takes
+// no lock.
+func (e *Engine) HasExternal() bool { return e.externals.Load() > 0 }
 
 // Register normalizes and stores a filter, returning its id.
 func (e *Engine) Register(index, collection string, filter map[string]any) (string, error) {
@@ -156,6 +175,10 @@ func (e *Engine) Remove(id string) bool {
 		return false
 	}
 	delete(e.filters, id)
+	if _, ok := e.external[id]; ok {
+		delete(e.external, id)
+		e.externals.Add(-1)
+	}
 	if s := f.scope; s.remove(f) == 0 {
 		for k, v := range e.scopes {
 			if v == s {

@@ -96,6 +96,29 @@ func (e *Engine) resolveExternal(n *node) error {
 	return nil
 }
 
+// hasExternal reports whether a tree uses the wasm keyword, select
+// queries included.
+func hasExternal(n *node) bool {
+	if n == nil {
+		return false
+	}
+	if n.op != opCond {
+		for _, k := range n.kids {
+			if hasExternal(k) {
+				return true
+			}
+		}
+		return false
+	}
+	switch c := n.cond; c.kw {
+	case kwSelect:
+		return c.query.pending != nil && hasExternal(c.query.pending)
+	case kwExternal:
+		return true
+	}
+	return false
+}
+
 // resolve calls Resolve, a panic being an error.
 func resolve(xs ExternalFilters, x *external) (f ExternalFilter, err error) {
 	defer func() {

@@ -234,3 +234,31 @@ func TestExternalFilterIDs(t *testing.T) {
 		t.Errorf("Resolve did not get canonical args: %q", x.resolved)
 	}
 }
+
+// TestHasExternal: the engine says whether a stored filter may run guest
+// code, select queries included, until the last such filter is removed.
+func TestHasExternal(t *testing.T) {
+	e := New(WithExternalFilters(&fakeFilters{}))
+	store := func(f map[string]any) string {
+		t.Helper()
+		id, err := e.Register("i", "c", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	plain := store(map[string]any{"equals": map[string]any{"a": 1.0}})
+	if e.HasExternal() {
+		t.Fatal("no wasm filter stored, HasExternal is true")
+	}
+	direct := store(map[string]any{"and": []any{fieldIs("a", 1.0), map[string]any{"exists": "b"}}})
+	store(map[string]any{"and": []any{fieldIs("a", 1.0), map[string]any{"exists": "b"}}}) // the same filter again
+	if !e.HasExternal() {
+		t.Fatal("a wasm filter is stored, HasExternal is false")
+	}
+	e.Remove(direct)
+	e.Remove(plain)
+	if e.HasExternal() {
+		t.Fatal("every wasm filter removed, HasExternal is still true")
+	}
+}
