@@ -31,19 +31,8 @@ func publishRemaining(topic string, payload []byte, version byte) int {
 
 // AppendPublish appends the packet EncodePublish returns to dst.
 func AppendPublish(dst []byte, topic string, payload []byte, version byte) []byte {
-	remaining := publishRemaining(topic, payload, version)
-	dst = append(dst, 0x30) // PUBLISH, QoS 0, no dup, no retain
-	for {
-		b := byte(remaining % 128)
-		remaining /= 128
-		if remaining > 0 {
-			b |= 0x80
-		}
-		dst = append(dst, b)
-		if remaining == 0 {
-			break
-		}
-	}
+	// PUBLISH, QoS 0, no dup, no retain
+	dst = appendHeader(dst, 0x30, publishRemaining(topic, payload, version))
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(topic)))
 	dst = append(dst, topic...)
 	if version == 5 {
