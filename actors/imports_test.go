@@ -44,7 +44,7 @@ var importRules = map[string][]string{
 	"internal/jsonx":              nil,
 	"internal/kerror":             nil,
 	"internal/koncorde":           {"internal/jsonx", "internal/kerror"},
-	"internal/mqtt":               {"internal/api", "internal/jsonx", "internal/kerror"},
+	"internal/mqtt":               {"internal/api", "internal/kerror"},
 
 	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
 

@@ -40,6 +40,9 @@ type Conn struct {
 
 	out      outbox
 	inflight inflight
+	// connected is set once the CONNACK went out: the fields above it are
+	// then written for good, and other goroutines may read them.
+	connected atomic.Bool
 
 	closeOnce sync.Once
 	cause     atomic.Value // error: why the connection closed
@@ -310,7 +313,7 @@ func (c *Conn) sendDisconnect(reason byte) {
 
 // shutdown closes the connection once its queue is written.
 func (c *Conn) shutdown() {
-	if c.version == 5 {
+	if c.connected.Load() && c.version == 5 {
 		c.out.deliver([]byte{packets.Disconnect << 4, 1, packets.ErrServerShuttingDown.Code})
 	}
 	c.out.closeWhenDrained()

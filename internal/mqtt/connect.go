@@ -61,6 +61,7 @@ func (c *Conn) connect(fh packets.FixedHeader, body []byte) error {
 	}
 	c.session = c.srv.handler.Open(c)
 	c.connack(0, props)
+	c.connected.Store(true)
 	c.deadline = time.Time{}
 	if c.keepalive == 0 {
 		_ = c.sock.SetReadDeadline(time.Time{})

@@ -39,7 +39,7 @@
 // a packet: at once when the socket takes it, else by a writer goroutine
 // that exists only while the queue is not empty.
 //
-// mqtt knows nothing of actors. It imports internal/api, internal/jsonx
-// and internal/kerror (to answer requests it refuses itself) and mochi's
-// packet codec.
+// mqtt knows nothing of actors. It imports internal/api and
+// internal/kerror (to answer requests it refuses itself) and mochi's packet
+// codec.
 package mqtt
