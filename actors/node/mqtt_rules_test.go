@@ -413,3 +413,28 @@ func expectRetained(t *testing.T, c client, topics []string, want map[string]str
 		t.Fatalf("retained messages %v, want %v", got, want)
 	}
 }
+
+// TestTrickledPacketTimesOut: bytes of an unfinished packet do not count as
+// activity, so a client cannot hold a half-sent packet (and the buffer it
+// announces) open by sending it one byte at a time.
+func TestTrickledPacketTimesOut(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	srv := startServer(t, func(c *config.Config) { c.Server.MQTT.IdleTimeout = idle })
+	w := dialWire(t, srv.addr, 4)
+	closed := closedAfter(w, connectOptions{})
+	w.send([]byte{0x30, 0xe8, 0x07}) // PUBLISH announcing 1,000 bytes
+	tick := time.NewTicker(idle / 6)
+	defer tick.Stop()
+	for sent := 0; sent < 60; sent++ { // up to 3 s of trickling, ten times the timeout
+		select {
+		case after := <-closed:
+			if after < 0 {
+				t.Fatalf("the trickling client was never closed")
+			}
+			return
+		case <-tick.C:
+			_, _ = w.conn.Write([]byte{0})
+		}
+	}
+	t.Fatalf("a client trickling a packet one byte every %s stayed connected past ten idle timeouts", idle/6)
+}

@@ -167,8 +167,10 @@ func (c *Conn) consume(data []byte) error {
 			return err
 		}
 		if !ok || len(data) < header+fh.Remaining {
-			if ok && cap(c.partial) < header+fh.Remaining {
-				grown := make([]byte, 0, header+fh.Remaining)
+			if ok && cap(c.partial) < header+fh.Remaining && len(c.partial) == 0 {
+				// Room for what the packet announces, up to a bound: a
+				// client must send the bytes it makes the server hold.
+				grown := make([]byte, 0, min(header+fh.Remaining, maxPrealloc))
 				c.partial = append(grown, data...)
 				return nil
 			}
@@ -225,10 +227,16 @@ func (c *Conn) fixedHeader(data []byte) (fh packets.FixedHeader, size int, ok bo
 	return fh, 0, false, nil
 }
 
+// maxPrealloc bounds the buffer reserved for a packet split across reads
+// before its bytes arrive.
+const maxPrealloc = 64 << 10
+
 // refreshDeadline pushes the read deadline forward after packets arrived;
-// it resets the timer only once an eighth of the timeout has gone by.
+// it resets the timer only once an eighth of the timeout has gone by. Bytes
+// of an unfinished packet do not count: MQTT's keepalive counts whole
+// packets, so a client cannot hold a half-sent packet open by trickling it.
 func (c *Conn) refreshDeadline() {
-	if c.session == nil || c.keepalive == 0 {
+	if c.session == nil || c.keepalive == 0 || len(c.partial) > 0 {
 		return
 	}
 	now := time.Now()
