@@ -116,6 +116,14 @@ func (c *Conn) readLoop() error {
 		if err != nil {
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
 				c.srv.stats.idle.Add(1)
+				if c.session == nil {
+					c.srv.log.Info("no CONNECT in time: closing the connection",
+						"remote", c.remote, "timeout", c.srv.cfg.ConnectTimeout)
+					return errIdle
+				}
+				c.srv.log.Info("client silent past its keepalive or the idle timeout: closing the connection",
+					"client", c.id, "remote", c.remote, "timeout", c.keepalive)
+				c.sendDisconnect(packets.ErrKeepAliveTimeout.Code)
 				return errIdle
 			}
 			return err
