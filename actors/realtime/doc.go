@@ -8,13 +8,17 @@
 //	subscribe ──normalize (worker)──▶ rooms ──spawn──▶ channel actor
 //	          ◀──{roomId, channel}───┘   └──user "in"──▶ other channels
 //	          ──Granted──▶ connection (its client may now MQTT-subscribe)
-//	publish ──test (worker)──▶ channel actors ──▶ subscribers' queues
+//	publish ──test (publisher's read goroutine)──▶ channel actors ──▶ subscribers' queues
 //
 // A room's id is its normalized filter's id; a channel is a room seen with
 // given scope and users options, named roomId-<digits> as in Kuzzle. The
 // rooms actor publishes, for each room, a read-only view of its channels;
-// publish reads those views on the caller's worker, so matching and fan-out
-// never queue behind subscriptions.
+// publish reads those views on the goroutine that runs it, so matching and
+// fan-out never queue behind subscriptions. publish is an immediate action
+// (it never blocks) unless a stored filter uses the wasm keyword: it then
+// runs on the read goroutine of the client that sent it, and an idle
+// channel actor handles its notification on that goroutine too, with no
+// hand-off to another thread; with wasm filters it runs on a worker.
 //
 // The rooms actor also holds the subscription limits: the rooms of the
 // server (limits.subscriptionRooms) and of one connection
