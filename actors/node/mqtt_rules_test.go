@@ -438,3 +438,25 @@ func TestTrickledPacketTimesOut(t *testing.T) {
 	}
 	t.Fatalf("a client trickling a packet one byte every %s stayed connected past ten idle timeouts", idle/6)
 }
+
+// TestConnectTimeout: a socket that never sends its CONNECT is closed
+// after connectTimeout.
+func TestConnectTimeout(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	srv := startServer(t, func(c *config.Config) { c.Server.MQTT.ConnectTimeout = timeout })
+	conn, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	if _, err := conn.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the server sent something to a client that never sent CONNECT")
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("a socket without CONNECT was still open after %s", wait)
+	}
+	if after := time.Since(start); after < timeout {
+		t.Fatalf("closed after %s, before the %s connect timeout", after, timeout)
+	}
+}

@@ -181,6 +181,7 @@ func mqttConfig(cfg *config.Config, node string) mqtt.Config {
 		MaxRetainedMessages:  m.MaxRetainedMessages,
 		MaxRetainedBytes:     m.MaxRetainedBytes,
 		ReceiveMaximum:       m.ReceiveMaximum,
+		ConnectTimeout:       m.ConnectTimeout,
 		IdleTimeout:          m.IdleTimeout,
 		WriteTimeout:         m.WriteTimeout,
 	}

@@ -78,6 +78,9 @@ type MQTT struct {
 	// ReceiveMaximum is the server's MQTT 5 Receive Maximum: how many QoS 2
 	// publishes a client may leave unreleased. A Starling addition.
 	ReceiveMaximum int
+	// ConnectTimeout closes a new connection that did not send its CONNECT
+	// in that time. A Starling addition.
+	ConnectTimeout time.Duration
 	// IdleTimeout closes a connection whose keepalive is 0 when it sent
 	// nothing for that long (0: never); a keepalive other than 0 is honoured
 	// as MQTT says (one and a half times it). A Starling addition.
@@ -156,6 +159,7 @@ func defaults() map[string]any {
 					"maxRetainedMessages":     10000.0,
 					"maxRetainedBytes":        "64MB",
 					"receiveMaximum":          256.0,
+					"connectTimeout":          5000.0,
 					"idleTimeout":             300000.0,
 					"writeTimeout":            10000.0,
 					"shutdownTimeout":         10000.0,

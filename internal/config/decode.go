@@ -156,6 +156,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				MaxRetainedMessages:     r.integer(mqtt+"maxRetainedMessages", 1, math.MaxInt32),
 				MaxRetainedBytes:        r.size(mqtt + "maxRetainedBytes"),
 				ReceiveMaximum:          r.integer(mqtt+"receiveMaximum", 1, 65535),
+				ConnectTimeout:          r.millis(mqtt + "connectTimeout"),
 				IdleTimeout:             r.millis(mqtt + "idleTimeout"),
 				WriteTimeout:            r.millis(mqtt + "writeTimeout"),
 				ShutdownTimeout:         r.millis(mqtt + "shutdownTimeout"),
