@@ -58,6 +58,7 @@ func (s *sink) Write(b []byte) (int, error) {
 	}
 	return s.out.Write(b)
 }
+
 // tryWrite and writeBuffers make a sink a directConn, written to as a
 // socket that always takes everything.
 func (s *sink) tryWrite(b []byte) (int, error) { return s.Write(b) }
