@@ -115,16 +115,7 @@ func (c *Conn) readLoop() error {
 		buf, n, err := c.read()
 		if err != nil {
 			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				c.srv.stats.idle.Add(1)
-				if c.session == nil {
-					c.srv.log.Info("no CONNECT in time: closing the connection",
-						"remote", c.remote, "timeout", c.srv.cfg.ConnectTimeout)
-					return errIdle
-				}
-				c.srv.log.Info("client silent past its keepalive or the idle timeout: closing the connection",
-					"client", c.id, "remote", c.remote, "timeout", c.keepalive)
-				c.sendDisconnect(packets.ErrKeepAliveTimeout.Code)
-				return errIdle
+				return c.timedOut()
 			}
 			return err
 		}
@@ -140,6 +131,25 @@ func (c *Conn) readLoop() error {
 // errIdle closes a client that stayed silent past its keepalive or the
 // idle timeout.
 var errIdle = errors.New("keepalive or idle timeout")
+
+// timedOut counts and logs a read deadline that passed, and tells an MQTT 5
+// client why it is disconnected. It is a function of its own so that the
+// read loop's stack frame stays small: every idle connection keeps that
+// loop's stack.
+//
+//go:noinline
+func (c *Conn) timedOut() error {
+	c.srv.stats.idle.Add(1)
+	if c.session == nil {
+		c.srv.log.Info("no CONNECT in time: closing the connection",
+			"remote", c.remote, "timeout", c.srv.cfg.ConnectTimeout)
+		return errIdle
+	}
+	c.srv.log.Info("client silent past its keepalive or the idle timeout: closing the connection",
+		"client", c.id, "remote", c.remote, "timeout", c.keepalive)
+	c.sendDisconnect(packets.ErrKeepAliveTimeout.Code)
+	return errIdle
+}
 
 // read waits for bytes and returns them in a pooled buffer, taken only
 // once the socket is readable.
