@@ -58,17 +58,14 @@ type will struct {
 // Reasons a connection closes, logged and kept as its cause.
 var (
 	causeTakenOver = errors.New("client id taken over by a new connection")
-	// causeTakenOverStuck is causeTakenOver for a client whose socket was
-	// not taking its packets.
-	causeTakenOverStuck = errors.New("client id taken over by a new connection; its socket was full")
-	causeShutdown       = errors.New("server shutting down")
-	causeDeadline       = errors.New("server shut down before the client took its packets")
-	causeSlow           = errors.New("client too slow: its queue is full")
-	causeTotal          = errors.New("every client's queues together are full")
-	causeWrite          = errors.New("write failed or timed out")
-	causeForbidden      = errors.New("forbidden publish")
-	causeProtocol       = errors.New("protocol error")
-	causeTooLarge       = errors.New("packet too large")
+	causeShutdown  = errors.New("server shutting down")
+	causeDeadline  = errors.New("server shut down before the client took its packets")
+	causeSlow      = errors.New("client too slow: its queue is full")
+	causeTotal     = errors.New("every client's queues together are full")
+	causeWrite     = errors.New("write failed or timed out")
+	causeForbidden = errors.New("forbidden publish")
+	causeProtocol  = errors.New("protocol error")
+	causeTooLarge  = errors.New("packet too large")
 )
 
 // ErrClientGone reports a delivery to a client whose connection is closed.
@@ -285,16 +282,14 @@ func (c *Conn) close(cause error) {
 		if cause == nil {
 			cause = ErrClientGone
 		}
-		if cause == causeTakenOver && c.out.backlogged() {
-			cause = causeTakenOverStuck
-		}
+		// A client whose socket does not take its packets gets a reset, so
+		// that what the socket holds is dropped at once rather than kept by
+		// the kernel until it gives up.
+		reset := c.out.backlogged() || stoppedReading(cause)
 		c.cause.Store(cause)
 		c.out.close()
 		c.inflight.close()
-		if abort(cause) {
-			// The client does not read: reset the connection, so that what
-			// its socket still holds is dropped at once rather than kept by
-			// the kernel until it gives up.
+		if reset {
 			if l, ok := c.sock.(interface{ SetLinger(int) error }); ok {
 				_ = l.SetLinger(0)
 			}
@@ -303,11 +298,11 @@ func (c *Conn) close(cause error) {
 	})
 }
 
-// abort reports whether a connection closed for cause is reset rather than
-// closed: when its client stopped reading.
-func abort(cause error) bool {
+// stoppedReading reports whether cause says the client stopped reading
+// (its queue, already dropped, was full or its writes timed out).
+func stoppedReading(cause error) bool {
 	switch cause {
-	case causeSlow, causeTotal, causeWrite, causeTakenOverStuck, causeDeadline:
+	case causeSlow, causeTotal, causeWrite, causeDeadline:
 		return true
 	}
 	return false

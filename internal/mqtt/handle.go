@@ -147,7 +147,7 @@ func (c *Conn) subscribe(fh packets.FixedHeader, body []byte) error {
 			retained = append(retained, sub)
 		}
 	}
-	c.suback(pk.PacketID, codes)
+	c.ackWithCodes(packets.Suback, pk.PacketID, codes)
 	for _, sub := range retained {
 		if sub.RetainHandling == 0 {
 			c.srv.router.sendRetained(c, sub.Filter)
@@ -190,13 +190,15 @@ func (c *Conn) grant(topic string) (code byte, plain bool) {
 	return 0, true
 }
 
-// suback writes a SUBACK with one code per filter.
-func (c *Conn) suback(id uint16, codes []byte) {
+// ackWithCodes writes a SUBACK or UNSUBACK: the packet id, for MQTT 5 empty
+// properties, and one reason code per filter (an MQTT 3.1.1 UNSUBACK has
+// none: pass nil).
+func (c *Conn) ackWithCodes(kind byte, id uint16, codes []byte) {
 	props := 0
 	if c.version == 5 {
 		props = 1
 	}
-	packet := appendHeader(make([]byte, 0, 8+len(codes)), packets.Suback<<4, 2+props+len(codes))
+	packet := appendHeader(make([]byte, 0, 8+len(codes)), kind<<4, 2+props+len(codes))
 	packet = binary.BigEndian.AppendUint16(packet, id)
 	if props == 1 {
 		packet = append(packet, 0)
@@ -213,7 +215,10 @@ func (c *Conn) unsubscribe(fh packets.FixedHeader, body []byte) error {
 	if code := pk.UnsubscribeValidate(); code != packets.CodeSuccess {
 		return c.protocolError(code)
 	}
-	codes := make([]byte, len(pk.Filters))
+	var codes []byte // success for every filter; none in MQTT 3.1.1
+	if c.version == 5 {
+		codes = make([]byte, len(pk.Filters))
+	}
 	for _, sub := range pk.Filters {
 		sub.Filter = strings.Clone(sub.Filter)
 		if _, ok := c.subs[sub.Filter]; ok {
@@ -223,13 +228,7 @@ func (c *Conn) unsubscribe(fh packets.FixedHeader, body []byte) error {
 			c.session.Unsubscribe(sub.Filter)
 		}
 	}
-	if c.version < 5 {
-		c.out.deliver([]byte{packets.Unsuback << 4, 2, byte(pk.PacketID >> 8), byte(pk.PacketID)})
-		return nil
-	}
-	packet := appendHeader(make([]byte, 0, 8+len(codes)), packets.Unsuback<<4, 3+len(codes))
-	packet = binary.BigEndian.AppendUint16(packet, pk.PacketID)
-	c.out.deliver(append(append(packet, 0), codes...))
+	c.ackWithCodes(packets.Unsuback, pk.PacketID, codes)
 	return nil
 }
 

@@ -97,15 +97,15 @@ func (r *router) publishWill(c *Conn, w *will) {
 // broadcast delivers payload on topic to every subscriber of topic,
 // encoding it once per protocol version.
 func (r *router) broadcast(topic string, payload []byte) {
-	var packets [6][]byte
+	var encoded [6][]byte // by protocol version
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for c := range r.subs[topic] {
 		v := c.version
-		if packets[v] == nil {
-			packets[v] = EncodePublish(topic, payload, v)
+		if encoded[v] == nil {
+			encoded[v] = EncodePublish(topic, payload, v)
 		}
-		c.Deliver(packets[v])
+		c.Deliver(encoded[v])
 	}
 }
 
