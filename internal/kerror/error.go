@@ -22,6 +22,21 @@ type Error struct {
 	Props []any `json:"props"`
 	// Status is the HTTP-like status of the error's class.
 	Status int `json:"status"`
+	// Errors lists the failed items of a partial error (class Partial),
+	// nil otherwise; Count is their number.
+	Errors []any `json:"errors,omitempty"`
+	Count  int   `json:"count,omitempty"`
+}
+
+// NewPartial builds the partial error id (class Partial) listing the items
+// that failed, as Kuzzle's PartialError does.
+func NewPartial(id string, failed []any, placeholders ...any) *Error {
+	e := New(id, placeholders...)
+	if failed == nil {
+		failed = []any{}
+	}
+	e.Errors, e.Count = failed, len(failed)
+	return e
 }
 
 // Error implements the error interface with the Kuzzle message.
