@@ -22,3 +22,6 @@ type Search struct {
 	// Scroll, when not 0, keeps the search open that long for scroll.
 	Scroll time.Duration
 }
+
+// Dialect renders clauses in one database's SQL.
+type Dialect interface{}

@@ -1,0 +1,393 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+
+	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/store"
+	"github.com/starlingmq/starling/internal/store/mapping"
+)
+
+// maxFieldIndexes bounds the expression indexes of one collection; fields
+// past it are still mapped and searchable, by scanning.
+const maxFieldIndexes = 64
+
+// load reads the catalogue.
+func (e *Engine) load(ctx context.Context) (*catalog, error) {
+	cat := &catalog{indexes: map[string]struct{}{}, collections: map[key]*collection{}}
+	rows, err := e.wdb.QueryContext(ctx, "SELECT name FROM starling_indexes")
+	if err != nil {
+		return nil, fmt.Errorf("read the indexes: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read the indexes: %w", err)
+		}
+		cat.indexes[name] = struct{}{}
+	}
+	rows.Close()
+	rows, err = e.wdb.QueryContext(ctx, "SELECT idx, name, tbl, mappings, settings FROM starling_collections")
+	if err != nil {
+		return nil, fmt.Errorf("read the collections: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var index, name, table, settings string
+		var raw []byte
+		if err := rows.Scan(&index, &name, &table, &raw, &settings); err != nil {
+			return nil, fmt.Errorf("read the collections: %w", err)
+		}
+		m, err := mapping.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("read the mappings of %s:%s: %w", index, name, err)
+		}
+		col := &collection{index: index, name: name, table: table, mappings: m, settings: jsonx.RawMessage(settings), indexed: map[string]struct{}{}}
+		m.Fields(func(path string, f *mapping.Field) {
+			if indexable(f) && len(col.indexed) < maxFieldIndexes {
+				col.indexed[path] = struct{}{}
+			}
+		})
+		cat.collections[key{index, name}] = col
+	}
+	return cat, rows.Err()
+}
+
+// CreateIndex implements store.Indexes.
+func (e *Engine) CreateIndex(ctx context.Context, index string) error {
+	return e.submit(ctx, func(w *txn) error {
+		if _, ok := w.catalog().indexes[index]; ok {
+			return kerror.New("services.storage.index_already_exists", "public", index)
+		}
+		return w.addIndex(index)
+	})
+}
+
+// addIndex records a new index.
+func (w *txn) addIndex(index string) error {
+	if _, err := w.exec("INSERT INTO starling_indexes(name) VALUES("+w.e.d.Placeholder(1)+")", index); err != nil {
+		return fmt.Errorf("create index %s: %w", index, err)
+	}
+	w.mutable().indexes[index] = struct{}{}
+	return nil
+}
+
+// DeleteIndexes implements store.Indexes.
+func (e *Engine) DeleteIndexes(ctx context.Context, names []string) ([]string, error) {
+	var deleted []string
+	err := e.submit(ctx, func(w *txn) error {
+		deleted = deleted[:0]
+		for _, index := range names {
+			if _, ok := w.catalog().indexes[index]; !ok || slices.Contains(deleted, index) {
+				continue
+			}
+			for k, col := range w.catalog().collections {
+				if k.index == index {
+					if err := w.dropCollection(col); err != nil {
+						return err
+					}
+				}
+			}
+			if _, err := w.exec("DELETE FROM starling_indexes WHERE name = "+w.e.d.Placeholder(1), index); err != nil {
+				return fmt.Errorf("delete index %s: %w", index, err)
+			}
+			delete(w.mutable().indexes, index)
+			deleted = append(deleted, index)
+		}
+		return nil
+	})
+	return deleted, err
+}
+
+// ListIndexes implements store.Indexes.
+func (e *Engine) ListIndexes(context.Context) ([]string, error) {
+	cat := e.current()
+	names := make([]string, 0, len(cat.indexes))
+	for name := range cat.indexes {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// HasIndex implements store.Indexes.
+func (e *Engine) HasIndex(_ context.Context, index string) (bool, error) {
+	_, ok := e.current().indexes[index]
+	return ok, nil
+}
+
+// Stats implements store.Indexes.
+func (e *Engine) Stats(ctx context.Context) (store.Stats, error) {
+	cat := e.current()
+	stats := store.Stats{Indexes: []store.IndexStats{}}
+	names, _ := e.ListIndexes(ctx)
+	for _, index := range names {
+		is := store.IndexStats{Name: index, Collections: []store.CollectionStats{}}
+		cols, _ := e.ListCollections(ctx, index)
+		for _, name := range cols {
+			col := cat.collection(index, name)
+			cs := store.CollectionStats{Name: name}
+			if err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+col.table).Scan(&cs.DocumentCount); err != nil {
+				return store.Stats{}, fmt.Errorf("count %s:%s: %w", index, name, err)
+			}
+			if q := e.d.TableSize(col.table); q != "" {
+				_ = e.rdb.QueryRowContext(ctx, q).Scan(&cs.Size)
+			}
+			is.Collections = append(is.Collections, cs)
+			is.Size += cs.Size
+		}
+		stats.Indexes = append(stats.Indexes, is)
+		stats.Size += is.Size
+	}
+	return stats, nil
+}
+
+// CreateCollection implements store.Collections.
+func (e *Engine) CreateCollection(ctx context.Context, index, name string, m *mapping.Mappings, settings jsonx.RawMessage) error {
+	if m == nil {
+		m = &mapping.Mappings{}
+	}
+	if len(settings) == 0 {
+		settings = jsonx.RawMessage("{}")
+	}
+	return e.submit(ctx, func(w *txn) error {
+		if col := w.catalog().collection(index, name); col != nil {
+			merged, err := mapping.Merge(col.mappings, m)
+			if err != nil {
+				return err
+			}
+			return w.saveCollection(col, merged, settings)
+		}
+		if _, ok := w.catalog().indexes[index]; !ok {
+			if err := w.addIndex(index); err != nil {
+				return err
+			}
+		}
+		return w.addCollection(index, name, m, settings)
+	})
+}
+
+// addCollection creates a collection's table and records it.
+func (w *txn) addCollection(index, name string, m *mapping.Mappings, settings jsonx.RawMessage) error {
+	table := newTableName()
+	for _, stmt := range w.e.d.CreateTable(table) {
+		if _, err := w.tx.ExecContext(w.ctx, stmt); err != nil {
+			return fmt.Errorf("create the table of %s:%s: %w", index, name, err)
+		}
+	}
+	raw, err := jsonx.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode the mappings of %s:%s: %w", index, name, err)
+	}
+	p := w.e.d.Placeholder
+	_, err = w.exec("INSERT INTO starling_collections(idx, name, tbl, mappings, settings) VALUES("+
+		p(1)+","+p(2)+","+p(3)+","+p(4)+","+p(5)+")", index, name, table, string(raw), string(settings))
+	if err != nil {
+		return fmt.Errorf("record %s:%s: %w", index, name, err)
+	}
+	col := &collection{index: index, name: name, table: table, mappings: m, settings: settings, indexed: map[string]struct{}{}}
+	if err := w.indexFields(col); err != nil {
+		return err
+	}
+	w.mutable().collections[key{index, name}] = col
+	return nil
+}
+
+// saveCollection records new mappings or settings of a collection and
+// indexes its new fields.
+func (w *txn) saveCollection(old *collection, m *mapping.Mappings, settings jsonx.RawMessage) error {
+	raw, err := jsonx.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode the mappings of %s:%s: %w", old.index, old.name, err)
+	}
+	col := old.clone()
+	col.mappings = m
+	if settings != nil {
+		col.settings = settings
+	}
+	p := w.e.d.Placeholder
+	if _, err := w.exec("UPDATE starling_collections SET mappings = "+p(1)+", settings = "+p(2)+" WHERE tbl = "+p(3),
+		string(raw), string(col.settings), col.table); err != nil {
+		return fmt.Errorf("record the mappings of %s:%s: %w", old.index, old.name, err)
+	}
+	if err := w.indexFields(col); err != nil {
+		return err
+	}
+	w.mutable().collections[key{col.index, col.name}] = col
+	return nil
+}
+
+// indexFields creates the expression indexes col's mappings call for and
+// it lacks.
+func (w *txn) indexFields(col *collection) error {
+	var err error
+	col.mappings.Fields(func(path string, f *mapping.Field) {
+		if err != nil || !indexable(f) || len(col.indexed) >= maxFieldIndexes {
+			return
+		}
+		if _, ok := col.indexed[path]; ok {
+			return
+		}
+		stmt := w.e.d.CreateFieldIndex(col.table, fieldIndexName(col.table, path), path)
+		if _, err = w.tx.ExecContext(w.ctx, stmt); err != nil {
+			err = fmt.Errorf("index %s of %s:%s: %w", path, col.index, col.name, err)
+			return
+		}
+		col.indexed[path] = struct{}{}
+	})
+	return err
+}
+
+// indexable reports whether a field gets an expression index: the scalar
+// types searched by value.
+func indexable(f *mapping.Field) bool {
+	switch f.Type {
+	case "keyword", "text", "integer", "long", "short", "byte", "float", "double",
+		"half_float", "scaled_float", "date", "boolean":
+		return true
+	}
+	return false
+}
+
+// UpdateMapping implements store.Collections.
+func (e *Engine) UpdateMapping(ctx context.Context, index, name string, m *mapping.Mappings) (*mapping.Mappings, error) {
+	var merged *mapping.Mappings
+	err := e.submit(ctx, func(w *txn) error {
+		col, err := w.collection(index, name)
+		if err != nil {
+			return err
+		}
+		if merged, err = mapping.Merge(col.mappings, m); err != nil {
+			return err
+		}
+		return w.saveCollection(col, merged, nil)
+	})
+	return merged, err
+}
+
+// UpdateSettings implements store.Collections.
+func (e *Engine) UpdateSettings(ctx context.Context, index, name string, settings jsonx.RawMessage) error {
+	return e.submit(ctx, func(w *txn) error {
+		col, err := w.collection(index, name)
+		if err != nil {
+			return err
+		}
+		return w.saveCollection(col, col.mappings, settings)
+	})
+}
+
+// Mapping implements store.Collections.
+func (e *Engine) Mapping(_ context.Context, index, name string) (*mapping.Mappings, error) {
+	col, err := lookup(e.current(), index, name)
+	if err != nil {
+		return nil, err
+	}
+	return col.mappings, nil
+}
+
+// Settings implements store.Collections.
+func (e *Engine) Settings(_ context.Context, index, name string) (jsonx.RawMessage, error) {
+	col, err := lookup(e.current(), index, name)
+	if err != nil {
+		return nil, err
+	}
+	return col.settings, nil
+}
+
+// ListCollections implements store.Collections.
+func (e *Engine) ListCollections(_ context.Context, index string) ([]string, error) {
+	cat := e.current()
+	if _, ok := cat.indexes[index]; !ok {
+		return nil, kerror.New("services.storage.unknown_index", index)
+	}
+	var names []string
+	for k := range cat.collections {
+		if k.index == index {
+			names = append(names, k.collection)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// HasCollection implements store.Collections.
+func (e *Engine) HasCollection(_ context.Context, index, name string) (bool, error) {
+	return e.current().collection(index, name) != nil, nil
+}
+
+// DeleteCollection implements store.Collections.
+func (e *Engine) DeleteCollection(ctx context.Context, index, name string) error {
+	return e.submit(ctx, func(w *txn) error {
+		col, err := w.collection(index, name)
+		if err != nil {
+			return err
+		}
+		return w.dropCollection(col)
+	})
+}
+
+// dropCollection drops a collection's table and forgets it.
+func (w *txn) dropCollection(col *collection) error {
+	if _, err := w.tx.ExecContext(w.ctx, w.e.d.DropTable(col.table)); err != nil {
+		return fmt.Errorf("drop %s:%s: %w", col.index, col.name, err)
+	}
+	if _, err := w.exec("DELETE FROM starling_collections WHERE tbl = "+w.e.d.Placeholder(1), col.table); err != nil {
+		return fmt.Errorf("forget %s:%s: %w", col.index, col.name, err)
+	}
+	delete(w.mutable().collections, key{col.index, col.name})
+	return nil
+}
+
+// Truncate implements store.Collections.
+func (e *Engine) Truncate(ctx context.Context, index, name string) error {
+	return e.submit(ctx, func(w *txn) error {
+		col, err := w.collection(index, name)
+		if err != nil {
+			return err
+		}
+		if _, err := w.tx.ExecContext(w.ctx, w.e.d.Truncate(col.table)); err != nil {
+			return fmt.Errorf("truncate %s:%s: %w", index, name, err)
+		}
+		return nil
+	})
+}
+
+// collection returns a collection as the group sees it, or Kuzzle's error
+// naming what is missing.
+func (w *txn) collection(index, name string) (*collection, error) {
+	return lookup(w.catalog(), index, name)
+}
+
+// lookup finds a collection in cat, or returns Kuzzle's error naming what
+// is missing.
+func lookup(cat *catalog, index, name string) (*collection, error) {
+	if col := cat.collection(index, name); col != nil {
+		return col, nil
+	}
+	if _, ok := cat.indexes[index]; !ok {
+		return nil, kerror.New("services.storage.unknown_index", index)
+	}
+	return nil, kerror.New("services.storage.unknown_collection", index, name)
+}
+
+// newTableName returns a fresh table name.
+func newTableName() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "docs_" + hex.EncodeToString(b[:])
+}
+
+// fieldIndexName names the expression index of path in table.
+func fieldIndexName(table, path string) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(path))
+	return table + "_f" + strconv.FormatUint(h.Sum64(), 36)
+}

@@ -1,0 +1,16 @@
+// Package sqlstore implements store.Store on an SQL database through a
+// Dialect, so that SQLite and PostgreSQL share one engine: the catalogue of
+// indexes and collections, one table per collection holding JSON documents,
+// expression indexes on mapped fields, searches translated by
+// internal/store/query, scrolls, and the group commit of writes.
+//
+// Every change goes through one writer goroutine that owns the write
+// connection: it takes the writes waiting for it, applies each in a
+// savepoint of one transaction, commits once, and only then answers each of
+// them. A write is therefore durable when its call returns, and concurrent
+// writers share one disk flush. Reads use their own connections and see
+// committed data only.
+//
+// sqlstore imports internal/jsonx, internal/kerror, internal/store,
+// internal/store/mapping and internal/store/query only.
+package sqlstore

@@ -1,0 +1,149 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/store"
+)
+
+// Config configures an Engine.
+type Config struct {
+	// Dialect writes the database's SQL.
+	Dialect Dialect
+	// Writer is the database handle writes go through; the engine uses one
+	// connection of it, from one goroutine.
+	Writer *sql.DB
+	// Reader serves reads; it may be Writer.
+	Reader *sql.DB
+	// MaxBatch bounds the writes one commit groups (default 1024).
+	MaxBatch int
+	// MaxScrolls bounds the scrolls kept open at once (default 10,000).
+	MaxScrolls int
+	// MaxScrollTTL bounds a scroll's life (default one minute, Kuzzle's
+	// services.storageEngine.maxScrollDuration).
+	MaxScrollTTL time.Duration
+	// Logger receives the engine's logs; slog.Default() when nil.
+	Logger *slog.Logger
+}
+
+// Engine is a store.Store on an SQL database. Safe for concurrent use.
+type Engine struct {
+	d      Dialect
+	wdb    *sql.DB
+	rdb    *sql.DB
+	log    *slog.Logger
+	cat    atomic.Pointer[catalog]
+	jobs   chan *job
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	max    int
+	scroll *scrolls
+	// closing guards jobs against sends after Close.
+	closing sync.RWMutex
+	closed  bool
+}
+
+var _ store.Store = (*Engine)(nil)
+
+// New creates the catalogue tables when missing, loads the catalogue and
+// starts the writer.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 1024
+	}
+	if cfg.Reader == nil {
+		cfg.Reader = cfg.Writer
+	}
+	e := &Engine{
+		d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, log: cfg.Logger,
+		jobs: make(chan *job, cfg.MaxBatch), stop: make(chan struct{}), done: make(chan struct{}),
+		max: cfg.MaxBatch, scroll: newScrolls(cfg.MaxScrolls, cfg.MaxScrollTTL),
+	}
+	for _, stmt := range e.d.Catalogue() {
+		if _, err := e.wdb.ExecContext(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("create the %s catalogue: %w", e.d.Name(), err)
+		}
+	}
+	cat, err := e.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.cat.Store(cat)
+	go e.writeLoop()
+	return e, nil
+}
+
+// Close stops the writer once the writes already handed to it are
+// committed, and closes the database handles.
+func (e *Engine) Close() error {
+	e.once.Do(func() {
+		e.closing.Lock()
+		e.closed = true
+		e.closing.Unlock()
+		close(e.stop)
+		<-e.done
+	})
+	err := e.wdb.Close()
+	if e.rdb != e.wdb {
+		err = errors.Join(err, e.rdb.Close())
+	}
+	return err
+}
+
+// job is one unit of the writer's work: run applies it inside the group's
+// transaction. run may be called again, in a new transaction, when another
+// job of its group failed: it must start from scratch each time.
+type job struct {
+	run  func(w *txn) error
+	err  error
+	done chan struct{}
+}
+
+// submit hands run to the writer and waits until it is committed (or
+// failed). The wait ends early when ctx does, but the write may still
+// happen: it is already queued.
+func (e *Engine) submit(ctx context.Context, run func(w *txn) error) error {
+	j := &job{run: run, done: make(chan struct{})}
+	e.closing.RLock()
+	if e.closed {
+		e.closing.RUnlock()
+		return kerror.New("services.storage.not_connected")
+	}
+	select {
+	case e.jobs <- j:
+	case <-ctx.Done():
+		e.closing.RUnlock()
+		return ctx.Err()
+	}
+	e.closing.RUnlock()
+	select {
+	case <-j.done:
+		return j.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// current returns the published catalogue.
+func (e *Engine) current() *catalog { return e.cat.Load() }
+
+// unexpected wraps an engine failure as the Kuzzle error clients get.
+func unexpected(what string, err error) error {
+	var kerr *kerror.Error
+	if errors.As(err, &kerr) {
+		return kerr
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,69 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/starlingmq/starling/internal/store"
+)
+
+// maxIDsPerQuery bounds the placeholders of one SELECT by ids.
+const maxIDsPerQuery = 500
+
+// Get implements store.Documents.
+func (e *Engine) Get(ctx context.Context, index, name string, ids []string) ([]store.Document, error) {
+	col, err := lookup(e.current(), index, name)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]store.Document, len(ids))
+	for start := 0; start < len(ids); start += maxIDsPerQuery {
+		chunk := ids[start:min(start+maxIDsPerQuery, len(ids))]
+		if err := e.getChunk(ctx, col, chunk, found); err != nil {
+			return nil, err
+		}
+	}
+	docs := make([]store.Document, len(ids))
+	for i, id := range ids {
+		if d, ok := found[id]; ok {
+			docs[i] = d
+		} else {
+			docs[i] = store.Document{ID: id}
+		}
+	}
+	return docs, nil
+}
+
+// getChunk reads the documents of ids into found.
+func (e *Engine) getChunk(ctx context.Context, col *collection, ids []string, found map[string]store.Document) error {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := e.rdb.QueryContext(ctx, e.d.SelectIDs(col.table, len(ids)), args...)
+	if err != nil {
+		return e.readError(col, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d store.Document
+		if err := rows.Scan(&d.ID, &d.Version, &d.Source); err != nil {
+			return fmt.Errorf("read %s:%s: %w", col.index, col.name, err)
+		}
+		d.Found = true
+		found[d.ID] = d
+	}
+	return rows.Err()
+}
+
+// readError turns a failed read into the error clients get: a collection
+// dropped while the read ran is reported as unknown.
+func (e *Engine) readError(col *collection, err error) error {
+	if strings.Contains(err.Error(), "no such table") || strings.Contains(err.Error(), "does not exist") {
+		if _, lerr := lookup(e.current(), col.index, col.name); lerr != nil {
+			return lerr
+		}
+	}
+	return fmt.Errorf("read %s:%s: %w", col.index, col.name, err)
+}

@@ -1,0 +1,297 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/store"
+	"github.com/starlingmq/starling/internal/store/mapping"
+)
+
+// Write implements store.Documents.
+func (e *Engine) Write(ctx context.Context, index, name string, ops []store.Op) ([]store.Result, error) {
+	if _, err := lookup(e.current(), index, name); err != nil {
+		return nil, err
+	}
+	results := make([]store.Result, len(ops))
+	// Decoding and checks that need no stored state run here, on the
+	// caller's goroutine, so the writer only does what must be serial.
+	prepared := make([]prepared, len(ops))
+	for i := range ops {
+		prepared[i] = prepare(&ops[i])
+	}
+	err := e.submit(ctx, func(w *txn) error {
+		col, err := w.collection(index, name)
+		if err != nil {
+			return err
+		}
+		ow := opWriter{w: w, col: col}
+		for i := range ops {
+			results[i] = ow.apply(&ops[i], &prepared[i])
+			if results[i].Err != nil && !isKuzzle(results[i].Err) {
+				return results[i].Err
+			}
+		}
+		return ow.saveMappings()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// prepared is an op's body decoded ahead of the writer.
+type prepared struct {
+	body     map[string]any
+	defaults map[string]any
+	err      error
+}
+
+// prepare decodes an op's body and default values.
+func prepare(op *store.Op) prepared {
+	var p prepared
+	if op.Kind == store.OpDelete || op.Kind == store.OpDeleteFields {
+		return p
+	}
+	if p.body, p.err = decodeObject(op.Body, "body"); p.err != nil {
+		return p
+	}
+	if op.Kind == store.OpUpsert && len(op.Default) > 0 {
+		p.defaults, p.err = decodeObject(op.Default, "default")
+	}
+	return p
+}
+
+// decodeObject decodes a JSON object argument.
+func decodeObject(raw jsonx.RawMessage, name string) (map[string]any, error) {
+	var m map[string]any
+	if err := jsonx.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, kerror.New("api.assert.invalid_type", name, "object")
+	}
+	return m, nil
+}
+
+// isKuzzle reports whether err is a Kuzzle error: an op's own failure, not
+// the engine's.
+func isKuzzle(err error) bool {
+	var kerr *kerror.Error
+	return errors.As(err, &kerr)
+}
+
+// opWriter applies the ops of one Write to one collection inside the
+// writer's transaction.
+type opWriter struct {
+	w   *txn
+	col *collection
+	// added gathers the fields dynamic mapping added, saved at the end.
+	added *mapping.Mappings
+}
+
+// stored is a document as read in the transaction.
+type stored struct {
+	version int64
+	doc     []byte
+}
+
+// read returns the stored document id, nil when missing.
+func (ow *opWriter) read(id string) (*stored, error) {
+	var s stored
+	err := ow.w.queryRow(ow.w.e.d.Select(ow.col.table), id).Scan(&s.version, &s.doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s in %s:%s: %w", id, ow.col.index, ow.col.name, err)
+	}
+	return &s, nil
+}
+
+// apply runs one op.
+func (ow *opWriter) apply(op *store.Op, p *prepared) store.Result {
+	if p.err != nil {
+		return store.Result{ID: op.ID, Err: p.err}
+	}
+	now := op.Now
+	if now == 0 {
+		now = nowMillis()
+	}
+	if op.Kind == store.OpCreate {
+		return ow.create(op, p.body, now)
+	}
+	prev, err := ow.read(op.ID)
+	if err != nil {
+		return store.Result{ID: op.ID, Err: err}
+	}
+	if prev == nil && op.Kind != store.OpCreateOrReplace && op.Kind != store.OpUpsert {
+		return store.Result{ID: op.ID, Err: kerror.New("services.storage.not_found", op.ID, ow.col.index, ow.col.name)}
+	}
+	if prev != nil && op.IfVersion != 0 && prev.version != op.IfVersion {
+		return store.Result{ID: op.ID, Err: conflict(op.ID, prev.version, op.IfVersion)}
+	}
+	switch op.Kind {
+	case store.OpCreateOrReplace, store.OpReplace:
+		return ow.replace(op, p.body, prev, now)
+	case store.OpUpdate:
+		return ow.update(op, p.body, prev, now)
+	case store.OpUpsert:
+		if prev == nil {
+			return ow.upsertNew(op, p, now)
+		}
+		return ow.update(op, p.body, prev, now)
+	case store.OpDelete:
+		return ow.remove(op, prev)
+	case store.OpDeleteFields:
+		return ow.deleteFields(op, prev, now)
+	}
+	return store.Result{ID: op.ID, Err: fmt.Errorf("unknown write kind %d", op.Kind)}
+}
+
+// conflict is Elasticsearch's version conflict, as Kuzzle reports it.
+func conflict(id string, current, expected int64) error {
+	return kerror.New("services.storage.unexpected_bad_request",
+		fmt.Sprintf("[%s]: version conflict, current version [%d] is different than the one provided [%d]", id, current, expected))
+}
+
+// create inserts a new document.
+func (ow *opWriter) create(op *store.Op, body map[string]any, now int64) store.Result {
+	id := op.ID
+	if id == "" {
+		id = newID()
+	}
+	if err := ow.check(body); err != nil {
+		return store.Result{ID: id, Err: err}
+	}
+	if !op.NoMeta {
+		body["_kuzzle_info"] = map[string]any{"author": kuid(op.User), "createdAt": now, "updatedAt": nil, "updater": nil}
+	}
+	src, err := jsonx.Marshal(body)
+	if err != nil {
+		return store.Result{ID: id, Err: kerror.New("api.assert.invalid_argument", "body", "a JSON object")}
+	}
+	res, err := ow.w.exec(ow.w.e.d.Insert(ow.col.table), id, int64(1), src)
+	if err != nil {
+		return store.Result{ID: id, Err: fmt.Errorf("insert %s in %s:%s: %w", id, ow.col.index, ow.col.name, err)}
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.Result{ID: id, Err: kerror.New("services.storage.document_already_exists")}
+	}
+	return store.Result{ID: id, Version: 1, Source: src, Created: true}
+}
+
+// replace writes body over a document, or creates it.
+func (ow *opWriter) replace(op *store.Op, body map[string]any, prev *stored, now int64) store.Result {
+	if err := ow.check(body); err != nil {
+		return store.Result{ID: op.ID, Err: err}
+	}
+	if !op.NoMeta {
+		body["_kuzzle_info"] = map[string]any{"author": kuid(op.User), "createdAt": now, "updatedAt": now, "updater": kuid(op.User)}
+	}
+	return ow.put(op.ID, body, prev)
+}
+
+// update deep-merges changes into a stored document.
+func (ow *opWriter) update(op *store.Op, changes map[string]any, prev *stored, now int64) store.Result {
+	var doc map[string]any
+	if err := jsonx.Unmarshal(prev.doc, &doc); err != nil || doc == nil {
+		return store.Result{ID: op.ID, Err: fmt.Errorf("decode stored document %s: %w", op.ID, err)}
+	}
+	if !op.NoMeta {
+		changes["_kuzzle_info"] = map[string]any{"updatedAt": now, "updater": kuid(op.User)}
+	}
+	merge(doc, changes)
+	if err := ow.check(doc); err != nil {
+		return store.Result{ID: op.ID, Err: err}
+	}
+	return ow.put(op.ID, doc, prev)
+}
+
+// upsertNew creates an upserted document from its defaults and changes.
+func (ow *opWriter) upsertNew(op *store.Op, p *prepared, now int64) store.Result {
+	doc := p.defaults
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	for k, v := range p.body {
+		doc[k] = v
+	}
+	if err := ow.check(doc); err != nil {
+		return store.Result{ID: op.ID, Err: err}
+	}
+	if !op.NoMeta {
+		doc["_kuzzle_info"] = map[string]any{"author": kuid(op.User), "createdAt": now}
+	}
+	return ow.put(op.ID, doc, nil)
+}
+
+// deleteFields removes dotted paths from a stored document.
+func (ow *opWriter) deleteFields(op *store.Op, prev *stored, now int64) store.Result {
+	var doc map[string]any
+	if err := jsonx.Unmarshal(prev.doc, &doc); err != nil || doc == nil {
+		return store.Result{ID: op.ID, Err: fmt.Errorf("decode stored document %s: %w", op.ID, err)}
+	}
+	for _, path := range op.Fields {
+		unset(doc, path)
+	}
+	if !op.NoMeta {
+		merge(doc, map[string]any{"_kuzzle_info": map[string]any{"updatedAt": now, "updater": kuid(op.User)}})
+	}
+	return ow.put(op.ID, doc, prev)
+}
+
+// put stores doc as id's new version.
+func (ow *opWriter) put(id string, doc map[string]any, prev *stored) store.Result {
+	src, err := jsonx.Marshal(doc)
+	if err != nil {
+		return store.Result{ID: id, Err: kerror.New("api.assert.invalid_argument", "body", "a JSON object")}
+	}
+	version := int64(1)
+	var previous jsonx.RawMessage
+	if prev != nil {
+		version, previous = prev.version+1, prev.doc
+	}
+	if _, err := ow.w.exec(ow.w.e.d.Upsert(ow.col.table), id, version, src); err != nil {
+		return store.Result{ID: id, Err: fmt.Errorf("write %s in %s:%s: %w", id, ow.col.index, ow.col.name, err)}
+	}
+	return store.Result{ID: id, Version: version, Source: src, Previous: previous, Created: prev == nil}
+}
+
+// remove deletes a stored document.
+func (ow *opWriter) remove(op *store.Op, prev *stored) store.Result {
+	if _, err := ow.w.exec(ow.w.e.d.Delete(ow.col.table), op.ID); err != nil {
+		return store.Result{ID: op.ID, Err: fmt.Errorf("delete %s in %s:%s: %w", op.ID, ow.col.index, ow.col.name, err)}
+	}
+	return store.Result{ID: op.ID, Version: prev.version + 1, Source: prev.doc, Previous: prev.doc}
+}
+
+// check tests a document against the collection's mappings (as extended by
+// earlier ops of this write) and keeps the fields it adds.
+func (ow *opWriter) check(doc map[string]any) error {
+	m := ow.col.mappings
+	if ow.added != nil {
+		m = ow.added
+	}
+	added, err := m.Check(doc)
+	if err != nil {
+		return err
+	}
+	if added != nil {
+		merged, err := mapping.Merge(m, added)
+		if err != nil {
+			return err
+		}
+		ow.added = merged
+	}
+	return nil
+}
+
+// saveMappings records the fields dynamic mapping added.
+func (ow *opWriter) saveMappings() error {
+	if ow.added == nil {
+		return nil
+	}
+	return ow.w.saveCollection(ow.col, ow.added, nil)
+}
