@@ -38,7 +38,11 @@ type Where struct {
 // document is valid and adds nothing.
 func (m *Mappings) Check(doc map[string]any, w Where) (added *Mappings, err error) {
 	dyn := m.rootDynamic()
-	if fastObject(m.Properties, dyn, doc) {
+	var props map[string]*Field
+	if m != nil {
+		props = m.Properties
+	}
+	if fastObject(props, dyn, doc) {
 		return nil, nil
 	}
 	c := &checker{where: w, work: m.Clone()}

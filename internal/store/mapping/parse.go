@@ -174,7 +174,7 @@ func buildProperties(prefix string, raw jsonx.RawMessage, multi bool) (map[strin
 // addProperty builds one field definition into props, expanding a dotted
 // name into objects.
 func addProperty(props map[string]*Field, prefix, name string, raw jsonx.RawMessage, multi bool) error {
-	if strings.Trim(name, ".") == "" || strings.Contains(name, "..") {
+	if name == "" || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
 		return kerror.New("services.storage.unexpected_bad_request",
 			fmt.Sprintf("field name cannot be an empty string [%s%s]", prefix, name))
 	}
