@@ -45,6 +45,7 @@ var importRules = map[string][]string{
 	"internal/kerror":             nil,
 	"internal/koncorde":           {"internal/jsonx", "internal/kerror"},
 	"internal/mqtt":               {"internal/api", "internal/kerror"},
+	"internal/validation":         {"internal/jsonx", "internal/kerror", "internal/koncorde"},
 
 	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
 
