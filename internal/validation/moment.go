@@ -119,12 +119,12 @@ func tokenize(format string) []formatPart {
 	for i := 0; i < len(format); {
 		switch {
 		case format[i] == '\\' && i+1 < len(format):
-			parts = append(parts, literal(format[i+1 : i+2]))
+			parts = append(parts, literal(format[i+1:i+2]))
 			i += 2
 			continue
 		case format[i] == '[':
 			if end := strings.IndexByte(format[i:], ']'); end > 0 {
-				parts = append(parts, literal(format[i+1 : i+end]))
+				parts = append(parts, literal(format[i+1:i+end]))
 				i += end + 1
 				continue
 			}
@@ -141,7 +141,7 @@ func tokenize(format string) []formatPart {
 			i += len(name)
 			continue
 		}
-		parts = append(parts, literal(format[i : i+1]))
+		parts = append(parts, literal(format[i:i+1]))
 		i++
 	}
 	return parts
