@@ -1,6 +1,8 @@
 package validation
 
 import (
+	"strings"
+
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/koncorde"
 )
@@ -44,7 +46,7 @@ func compileGeoShape(opts map[string]any, c *curator) (checker, error) {
 			allowed = append(allowed, s)
 		}
 		if invalid != nil {
-			return nil, kerror.New("validation.types.invalid_geoshape", "[ "+join(invalid, ", ")+" ]")
+			return nil, kerror.New("validation.types.invalid_geoshape", "[ "+strings.Join(invalid, ", ")+" ]")
 		}
 	}
 	g := &shapeChecker{allowed: allowed, probe: c.probe}
@@ -55,17 +57,6 @@ func compileGeoShape(opts map[string]any, c *curator) (checker, error) {
 		}
 		return msgs
 	}, nil
-}
-
-func join(list []string, sep string) string {
-	out := ""
-	for i, s := range list {
-		if i > 0 {
-			out += sep
-		}
-		out += s
-	}
-	return out
 }
 
 type shapeChecker struct {
@@ -153,8 +144,7 @@ func (g *shapeChecker) structure(v any, msgs *[]string) bool {
 	if !isStr || !contains(g.allowed, typ) {
 		add("The provided shape type is not allowed.")
 	}
-	coords, isArray := o["coordinates"].([]any)
-	_ = coords
+	_, isArray := o["coordinates"].([]any)
 	if typ == "geometrycollection" && truthy(o["coordinates"]) {
 		add(`The coordinates property must not be provided for the "geometrycollection" shape type.`)
 	}

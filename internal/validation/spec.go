@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -279,14 +280,6 @@ func sortedKeys(o map[string]any) []string {
 	for k := range o {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	sort.Strings(keys)
 	return jsKeyOrder(keys)
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }

@@ -2,6 +2,7 @@ package validation
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
@@ -143,7 +144,7 @@ func (r *run) report(path []string, msg string) {
 		if path == nil {
 			r.err = kerror.New("validation.check.failed_document", msg)
 		} else {
-			r.err = kerror.New("validation.check.failed_field", joinPath(path), msg)
+			r.err = kerror.New("validation.check.failed_field", strings.Join(path, "."), msg)
 		}
 		return
 	}
@@ -169,17 +170,6 @@ func (r *run) report(path []string, msg string) {
 		node = next
 	}
 	node.Messages = append(node.Messages, msg)
-}
-
-func joinPath(path []string) string {
-	out := ""
-	for i, p := range path {
-		if i > 0 {
-			out += "."
-		}
-		out += p
-	}
-	return out
 }
 
 func (s *Specification) run(w Write, verbose bool) *run {
