@@ -45,7 +45,15 @@ var importRules = map[string][]string{
 	"internal/kerror":             nil,
 	"internal/koncorde":           {"internal/jsonx", "internal/kerror"},
 	"internal/mqtt":               {"internal/api", "internal/kerror"},
+	"internal/store":              {"internal/jsonx", "internal/kerror", "internal/store/mapping", "internal/store/query"},
 	"internal/store/mapping":      {"internal/jsonx", "internal/kerror"},
+	"internal/store/query":        {"internal/jsonx", "internal/kerror", "internal/koncorde", "internal/store/mapping"},
+	"internal/store/sqlite":       {"internal/store", "internal/store/query", "internal/store/sqlstore"},
+	"internal/store/sqlstore": {
+		"internal/jsonx", "internal/kerror", "internal/store",
+		"internal/store/mapping", "internal/store/query",
+	},
+	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
 
 	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
 
