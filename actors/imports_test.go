@@ -235,7 +235,7 @@ func moduleRoot(t *testing.T, goCmd string) string {
 // on the platform env sets, with its direct imports from non-test files.
 func listImports(t *testing.T, goCmd, root string, env []string) map[string][]string {
 	t.Helper()
-	cmd := exec.Command(goCmd, "list", "-deps", "-json=ImportPath,Imports", "./...")
+	cmd := exec.Command(goCmd, "list", "-e", "-deps", "-json=ImportPath,Imports", "./...")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer

@@ -41,7 +41,8 @@ type Indexes interface {
 // Collections manages collections: sets of documents sharing a mapping.
 type Collections interface {
 	// CreateCollection creates a collection, and its index when missing,
-	// with mappings (nil: Kuzzle's default, dynamic "true" and no property)
+	// with mappings completed as Kuzzle does (dynamic "false" unless given,
+	// the _kuzzle_info properties added; nil for no property)
 	// and settings (raw JSON object, nil for none). On an existing
 	// collection it updates the mappings as UpdateMapping does.
 	CreateCollection(ctx context.Context, index, collection string, m *mapping.Mappings, settings jsonx.RawMessage) error

@@ -152,9 +152,6 @@ func (e *Engine) Stats(ctx context.Context) (store.Stats, error) {
 
 // CreateCollection implements store.Collections.
 func (e *Engine) CreateCollection(ctx context.Context, index, name string, m *mapping.Mappings, settings jsonx.RawMessage) error {
-	if m == nil {
-		m = &mapping.Mappings{}
-	}
 	if len(settings) == 0 {
 		settings = jsonx.RawMessage("{}")
 	}
@@ -171,7 +168,7 @@ func (e *Engine) CreateCollection(ctx context.Context, index, name string, m *ma
 				return err
 			}
 		}
-		return w.addCollection(index, name, m, settings)
+		return w.addCollection(index, name, mapping.ForCollection(m), settings)
 	})
 }
 

@@ -162,7 +162,7 @@ func (ow *opWriter) create(op *store.Op, body map[string]any, now int64) store.R
 	if id == "" {
 		id = newID()
 	}
-	if err := ow.check(body); err != nil {
+	if err := ow.check(id, body); err != nil {
 		return store.Result{ID: id, Err: err}
 	}
 	if !op.NoMeta {
@@ -184,7 +184,7 @@ func (ow *opWriter) create(op *store.Op, body map[string]any, now int64) store.R
 
 // replace writes body over a document, or creates it.
 func (ow *opWriter) replace(op *store.Op, body map[string]any, prev *stored, now int64) store.Result {
-	if err := ow.check(body); err != nil {
+	if err := ow.check(op.ID, body); err != nil {
 		return store.Result{ID: op.ID, Err: err}
 	}
 	if !op.NoMeta {
@@ -203,7 +203,7 @@ func (ow *opWriter) update(op *store.Op, changes map[string]any, prev *stored, n
 		changes["_kuzzle_info"] = map[string]any{"updatedAt": now, "updater": kuid(op.User)}
 	}
 	merge(doc, changes)
-	if err := ow.check(doc); err != nil {
+	if err := ow.check(op.ID, doc); err != nil {
 		return store.Result{ID: op.ID, Err: err}
 	}
 	return ow.put(op.ID, doc, prev)
@@ -218,7 +218,7 @@ func (ow *opWriter) upsertNew(op *store.Op, p *prepared, now int64) store.Result
 	for k, v := range p.body {
 		doc[k] = v
 	}
-	if err := ow.check(doc); err != nil {
+	if err := ow.check(op.ID, doc); err != nil {
 		return store.Result{ID: op.ID, Err: err}
 	}
 	if !op.NoMeta {
@@ -269,12 +269,12 @@ func (ow *opWriter) remove(op *store.Op, prev *stored) store.Result {
 
 // check tests a document against the collection's mappings (as extended by
 // earlier ops of this write) and keeps the fields it adds.
-func (ow *opWriter) check(doc map[string]any) error {
+func (ow *opWriter) check(id string, doc map[string]any) error {
 	m := ow.col.mappings
 	if ow.added != nil {
 		m = ow.added
 	}
-	added, err := m.Check(doc)
+	added, err := m.Check(doc, mapping.Where{Index: ow.col.index, Collection: ow.col.name, ID: id})
 	if err != nil {
 		return err
 	}
