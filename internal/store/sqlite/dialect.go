@@ -56,7 +56,9 @@ func (Dialect) Update(table string) string {
 func (Dialect) Delete(table string) string { return `DELETE FROM ` + table + ` WHERE id = ?` }
 
 // Select implements sqlstore.Dialect.
-func (Dialect) Select(table string) string { return `SELECT version, doc FROM ` + table + ` WHERE id = ?` }
+func (Dialect) Select(table string) string {
+	return `SELECT version, doc FROM ` + table + ` WHERE id = ?`
+}
 
 // SelectIDs implements sqlstore.Dialect.
 func (Dialect) SelectIDs(table string, n int) string {

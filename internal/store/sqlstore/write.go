@@ -199,12 +199,12 @@ func (ow *opWriter) update(op *store.Op, changes map[string]any, prev *stored, n
 	if err := jsonx.Unmarshal(prev.doc, &doc); err != nil || doc == nil {
 		return store.Result{ID: op.ID, Err: fmt.Errorf("decode stored document %s: %w", op.ID, err)}
 	}
-	if !op.NoMeta {
-		changes["_kuzzle_info"] = map[string]any{"updatedAt": now, "updater": kuid(op.User)}
-	}
 	merge(doc, changes)
 	if err := ow.check(op.ID, doc); err != nil {
 		return store.Result{ID: op.ID, Err: err}
+	}
+	if !op.NoMeta {
+		merge(doc, map[string]any{"_kuzzle_info": map[string]any{"updatedAt": now, "updater": kuid(op.User)}})
 	}
 	return ow.put(op.ID, doc, prev)
 }
