@@ -22,6 +22,8 @@ import (
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/koncorde"
 	"github.com/starlingmq/starling/internal/mqtt"
+	"github.com/starlingmq/starling/internal/store"
+	"github.com/starlingmq/starling/internal/store/sqlite"
 	"github.com/starlingmq/starling/wasmhost"
 )
 
@@ -50,6 +52,7 @@ type Node struct {
 	registry   *actor.PID
 	mqtt       *mqtt.Server
 	realtime   *realtime.Realtime
+	store      store.Store
 	wasm       *wasmhost.Host
 	mailboxes  *pool.Pool
 	stopWasm   context.CancelFunc
@@ -80,6 +83,10 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	cfg := opts.Config
+	n.store, err = sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	if err := n.startActors(cfg, opts.Controllers); err != nil {
 		return nil, err
 	}
@@ -118,7 +125,8 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 	if err != nil {
 		return err
 	}
-	n.controllers = append([]api.Controller{n.serverController(), n.realtime.Controller()}, extra...)
+	n.controllers = append([]api.Controller{n.serverController(), n.realtime.Controller()}, n.storageControllers(cfg)...)
+	n.controllers = append(n.controllers, extra...)
 	root := n.system.Root
 	n.dispatcher, err = root.SpawnNamed(dispatcher.Props(dispatcher.Config{
 		Node:               n.id,
@@ -198,6 +206,9 @@ func (n *Node) abort() {
 	if n.realtime != nil {
 		_ = n.realtime.Stop()
 	}
+	if n.store != nil {
+		_ = n.store.Close()
+	}
 	n.system.Shutdown()
 	n.mailboxes.Stop()
 }
@@ -261,6 +272,9 @@ func (n *Node) shutdown(ctx context.Context) error {
 	}
 	if err := n.realtime.Stop(); err != nil {
 		errs = append(errs, fmt.Errorf("stop realtime: %w", err))
+	}
+	if err := n.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close the store: %w", err))
 	}
 	root := n.system.Root
 	for _, pid := range []*actor.PID{n.dispatcher, n.registry} {

@@ -10,6 +10,9 @@ type Config struct {
 	Limits Limits
 	// Wasm holds the plugins.wasm.* keys.
 	Wasm Wasm
+	// Storage holds the storage.* keys (Starling's) and the
+	// services.storageEngine.* keys Starling reads.
+	Storage Storage
 	// DevelopmentEnv is true when the process runs with NODE_ENV=development,
 	// which together with MQTT's developmentMode broadcasts responses.
 	DevelopmentEnv bool
@@ -94,8 +97,24 @@ type MQTT struct {
 	ShutdownTimeout time.Duration
 }
 
+// Storage configures the document store.
+type Storage struct {
+	// Path is storage.path, the directory of the embedded database
+	// (default "./data"), created at start. A Starling key.
+	Path string
+	// ScrollTTL is services.storageEngine.defaults.scrollTTL, the life of
+	// a scroll when a search does not give one ("15s").
+	ScrollTTL time.Duration
+	// MaxScrollTTL is services.storageEngine.maxScrollDuration ("1m").
+	MaxScrollTTL time.Duration
+}
+
 // Limits holds the limits.* keys Starling enforces.
 type Limits struct {
+	// DocumentsFetchCount caps the documents one request reads.
+	DocumentsFetchCount int
+	// DocumentsWriteCount caps the documents one request writes.
+	DocumentsWriteCount int
 	// ConcurrentRequests is how many requests run at once.
 	ConcurrentRequests int
 	// RequestsBufferSize is how many requests may wait for a slot before
@@ -137,6 +156,15 @@ func defaults() map[string]any {
 		},
 		"plugins": map[string]any{
 			"wasm": wasmDefaults(),
+		},
+		"services": map[string]any{
+			"storageEngine": map[string]any{
+				"maxScrollDuration": "1m",
+				"defaults":          map[string]any{"scrollTTL": "15s"},
+			},
+		},
+		"storage": map[string]any{
+			"path": "./data",
 		},
 		"server": map[string]any{
 			"maxRequestSize": "1MB",

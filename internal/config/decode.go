@@ -73,6 +73,53 @@ func (r *reader) millis(path string) time.Duration {
 	return time.Duration(r.integer(path, 0, math.MaxInt32)) * time.Millisecond
 }
 
+// duration reads a duration as Kuzzle's ms() does: milliseconds as a
+// number, or a string such as "15s", "1m", "2h", "1d" or "500ms".
+func (r *reader) duration(path string) time.Duration {
+	switch x := r.value(path).(type) {
+	case float64:
+		if x >= 0 && x == math.Trunc(x) {
+			return time.Duration(x) * time.Millisecond
+		}
+	case string:
+		if d, ok := ParseDuration(x); ok {
+			return d
+		}
+	}
+	r.fail(path, `a duration such as 15000 or "15s"`, r.value(path))
+	return 0
+}
+
+// ParseDuration reads a duration the way Kuzzle's ms() library does: a
+// number followed by an optional unit (ms, s, m, h, d, w, y and their long
+// forms); a bare number is milliseconds.
+func ParseDuration(s string) (time.Duration, bool) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	end := 0
+	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == '.' || (end == 0 && s[end] == '-')) {
+		end++
+	}
+	n, err := strconv.ParseFloat(s[:end], 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	units := map[string]time.Duration{
+		"": time.Millisecond, "ms": time.Millisecond, "msec": time.Millisecond, "msecs": time.Millisecond,
+		"millisecond": time.Millisecond, "milliseconds": time.Millisecond,
+		"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
+		"m": time.Minute, "min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
+		"h": time.Hour, "hr": time.Hour, "hrs": time.Hour, "hour": time.Hour, "hours": time.Hour,
+		"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
+		"w": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
+		"y": 8766 * time.Hour, "yr": 8766 * time.Hour, "yrs": 8766 * time.Hour, "year": 8766 * time.Hour, "years": 8766 * time.Hour,
+	}
+	unit, ok := units[strings.TrimSpace(s[end:])]
+	if !ok || n*float64(unit) > math.MaxInt64 {
+		return 0, false
+	}
+	return time.Duration(n * float64(unit)), true
+}
+
 // size reads a byte count: a number, or a string such as "1MB" as Kuzzle's
 // bytes() parses it (kb, mb, gb, tb; 1024-based).
 func (r *reader) size(path string) int {
@@ -162,7 +209,14 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				ShutdownTimeout:         r.millis(mqtt + "shutdownTimeout"),
 			},
 		},
+		Storage: Storage{
+			Path:         r.nonEmpty("storage.path"),
+			ScrollTTL:    r.duration("services.storageEngine.defaults.scrollTTL"),
+			MaxScrollTTL: r.duration("services.storageEngine.maxScrollDuration"),
+		},
 		Limits: Limits{
+			DocumentsFetchCount:            r.integer("limits.documentsFetchCount", 1, math.MaxInt32),
+			DocumentsWriteCount:            r.integer("limits.documentsWriteCount", 1, math.MaxInt32),
 			ConcurrentRequests:             r.integer("limits.concurrentRequests", 1, math.MaxInt32),
 			RequestsBufferSize:             r.integer("limits.requestsBufferSize", 1, math.MaxInt32),
 			RequestsBufferWarningThreshold: r.integer("limits.requestsBufferWarningThreshold", 1, math.MaxInt32),

@@ -1,0 +1,141 @@
+package documents
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/store"
+	"github.com/starlingmq/starling/internal/validation"
+)
+
+// Notifier sends Kuzzle's document notifications. It must not block: it
+// is called on the request's goroutine before the answer is sent.
+type Notifier interface {
+	// NotifyDocuments tells the subscribers of index/collection about the
+	// changes req made.
+	NotifyDocuments(req *api.Request, index, collection string, changes []Change)
+}
+
+// Change is one document change to notify.
+type Change struct {
+	// Action is the notification's action: "create", "replace", "update"
+	// or "delete".
+	Action string
+	// ID is the document's _id.
+	ID string
+	// Source is the document as it is now (for a delete: as it was); rooms
+	// it matches are told scope "in" (for a delete: "out").
+	Source jsonx.RawMessage
+	// Previous is the document before a replace or update, nil otherwise;
+	// rooms it matched and Source does not are told scope "out".
+	Previous jsonx.RawMessage
+	// Result is the notification's result object.
+	Result jsonx.RawMessage
+}
+
+// Limits are Kuzzle's limits.documents* keys.
+type Limits struct {
+	// FetchCount is limits.documentsFetchCount: the documents one request
+	// may read.
+	FetchCount int
+	// WriteCount is limits.documentsWriteCount: the documents one request
+	// may write.
+	WriteCount int
+}
+
+// Deps is what the controllers work on.
+type Deps struct {
+	// Store keeps the documents.
+	Store store.Store
+	// Specifications holds the collections' specifications; writes are
+	// validated against it.
+	Specifications *validation.Registry
+	// Notifier sends document notifications; nil sends none.
+	Notifier Notifier
+	// Limits bounds what one request reads and writes.
+	Limits Limits
+	// ScrollTTL is the default scroll duration (Kuzzle's
+	// services.storageEngine.defaults.scrollTTL) and MaxScrollTTL its
+	// maximum (maxScrollDuration).
+	ScrollTTL, MaxScrollTTL time.Duration
+	// Logger receives the controllers' logs.
+	Logger *slog.Logger
+}
+
+// Controllers returns the storage controllers on d.
+func Controllers(d Deps) []api.Controller {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Specifications == nil {
+		d.Specifications = validation.NewRegistry()
+	}
+	c := &controllers{Deps: d}
+	return []api.Controller{c.index()}
+}
+
+// controllers holds the dependencies every action shares.
+type controllers struct {
+	Deps
+}
+
+// anonymous is the kuid of requests without a user.
+const anonymous = "-1"
+
+// kuid returns the id of the user req runs for.
+func kuid(*api.Request) string { return anonymous }
+
+// forbiddenChars are the characters Kuzzle refuses in index and collection
+// names (its alias separators and prefixes included).
+const forbiddenChars = "\\/*?\"<>| \t\r\n,+#:.&%@"
+
+// validName reports whether Kuzzle accepts name for an index or a
+// collection.
+func validName(name string) bool {
+	return name != "" && name != "_all" && len(name) <= 126 &&
+		strings.ToLower(name) == name && !strings.ContainsAny(name, forbiddenChars)
+}
+
+// internal reports whether index is one of Starling's own.
+func internal(index string) bool { return strings.HasPrefix(index, "%") }
+
+// indexArg returns the required index argument; an internal index is
+// unknown.
+func indexArg(req *api.Request) (string, error) {
+	index, kerr := req.RequiredIndex()
+	if kerr != nil {
+		return "", kerr
+	}
+	if internal(index) {
+		return "", kerror.New("services.storage.unknown_index", index)
+	}
+	return index, nil
+}
+
+// target returns the required index and collection arguments; an internal
+// index is unknown.
+func target(req *api.Request) (string, string, error) {
+	index, collection, kerr := req.IndexAndCollection()
+	if kerr != nil {
+		return "", "", kerr
+	}
+	if internal(index) {
+		return "", "", kerror.New("services.storage.unknown_index", index)
+	}
+	return index, collection, nil
+}
+
+// notify hands changes to the notifier unless req asked for silence.
+func (c *controllers) notify(req *api.Request, index, collection string, changes []Change) {
+	if c.Notifier == nil || len(changes) == 0 {
+		return
+	}
+	if silent, _ := req.Boolean("silent"); silent {
+		return
+	}
+	c.Notifier.NotifyDocuments(req, index, collection, changes)
+}
