@@ -45,6 +45,7 @@ var importRules = map[string][]string{
 	"internal/kerror":             nil,
 	"internal/koncorde":           {"internal/jsonx", "internal/kerror"},
 	"internal/mqtt":               {"internal/api", "internal/kerror"},
+	"internal/store/query":        {"internal/jsonx", "internal/kerror", "internal/koncorde", "internal/store/mapping"},
 
 	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
 

@@ -1,0 +1,289 @@
+package query
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// rangeMatch tests one indexed value against a range query.
+func rangeMatch(r *Range, k Kind, v any) bool {
+	switch k {
+	case KindText:
+		s, _ := keywordOf(v)
+		for _, tok := range analyze(s) {
+			if rangeMatch(r, KindKeyword, tok) {
+				return true
+			}
+		}
+		return false
+	case KindKeyword, KindNumber, KindDate, KindBool:
+	default:
+		return false
+	}
+	x, ok := orderKey(k, v, "")
+	if !ok {
+		return false
+	}
+	for _, b := range []struct {
+		bound any
+		test  func(int) bool
+	}{
+		{r.GT, func(c int) bool { return c > 0 }}, {r.GTE, func(c int) bool { return c >= 0 }},
+		{r.LT, func(c int) bool { return c < 0 }}, {r.LTE, func(c int) bool { return c <= 0 }},
+	} {
+		if b.bound == nil {
+			continue
+		}
+		y, ok := orderKey(k, b.bound, r.Format)
+		if !ok || !b.test(compareKeys(x, y)) {
+			return false
+		}
+	}
+	return true
+}
+
+// orderKey converts a value to what a field of kind k orders by: a string
+// for keywords, a float64 for numbers, dates (milliseconds) and booleans.
+func orderKey(k Kind, v any, format string) (any, bool) {
+	switch k {
+	case KindKeyword:
+		return keywordOf(v)
+	case KindNumber:
+		return numberOf(v)
+	case KindDate:
+		ms, ok := dateOf(v, format)
+		return float64(ms), ok
+	case KindBool:
+		b, ok := boolOf(v)
+		if b {
+			return 1.0, ok
+		}
+		return 0.0, ok
+	}
+	return nil, false
+}
+
+// compareKeys orders two keys of the same kind; numbers before strings.
+func compareKeys(a, b any) int {
+	switch x := a.(type) {
+	case float64:
+		y, ok := b.(float64)
+		switch {
+		case !ok:
+			return -1
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	case string:
+		y, ok := b.(string)
+		if !ok {
+			return 1
+		}
+		return strings.Compare(x, y)
+	}
+	return 0
+}
+
+// dateLayouts are the ISO 8601 forms strict_date_optional_time accepts,
+// plus a space between date and time.
+var dateLayouts = []string{
+	"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999",
+	"2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02T15Z07:00", "2006-01-02T15",
+	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999", "2006-01-02 15:04",
+	"2006-01-02", "2006-01", "2006",
+}
+
+// dateOf is the epoch milliseconds of a date value: a number (epoch
+// milliseconds, or seconds with format epoch_second), a numeric string
+// (the same), an ISO 8601 string (UTC unless it names its zone) or date
+// math from "now".
+func dateOf(v any, format string) (int64, bool) {
+	unit := 1.0
+	if strings.Contains(format, "epoch_second") && !strings.Contains(format, "epoch_millis") {
+		unit = 1000
+	}
+	switch t := v.(type) {
+	case float64:
+		return int64(t * unit), !math.IsNaN(t) && !math.IsInf(t, 0)
+	case string:
+		s := strings.TrimSpace(t)
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "eE") && len(s) != 4 {
+			return int64(f * unit), true
+		}
+		if strings.HasPrefix(s, "now") {
+			return dateMath(s[3:], time.Now().UTC())
+		}
+		if i := strings.Index(s, "||"); i > 0 {
+			base, ok := dateOf(s[:i], format)
+			if !ok {
+				return 0, false
+			}
+			return addMath(base, s[i+2:])
+		}
+		for _, layout := range dateLayouts {
+			if d, err := time.Parse(layout, s); err == nil {
+				return d.UnixMilli(), true
+			}
+		}
+	}
+	return 0, false
+}
+
+func addMath(base int64, expr string) (int64, bool) {
+	return dateMath(expr, time.UnixMilli(base).UTC())
+}
+
+var dateMathStep = regexp.MustCompile(`^(?:([+-])(\d+)|/)([yMwdhHms])`)
+
+// dateMath applies Elasticsearch date math ("+1d", "-2h", "/d") to t.
+func dateMath(expr string, t time.Time) (int64, bool) {
+	for expr != "" {
+		m := dateMathStep.FindStringSubmatch(expr)
+		if m == nil {
+			return 0, false
+		}
+		expr = expr[len(m[0]):]
+		if m[1] == "" {
+			t = roundDown(t, m[3])
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		if m[1] == "-" {
+			n = -n
+		}
+		t = addUnit(t, m[3], n)
+	}
+	return t.UnixMilli(), true
+}
+
+func addUnit(t time.Time, unit string, n int) time.Time {
+	switch unit {
+	case "y":
+		return t.AddDate(n, 0, 0)
+	case "M":
+		return t.AddDate(0, n, 0)
+	case "w":
+		return t.AddDate(0, 0, 7*n)
+	case "d":
+		return t.AddDate(0, 0, n)
+	case "h", "H":
+		return t.Add(time.Duration(n) * time.Hour)
+	case "m":
+		return t.Add(time.Duration(n) * time.Minute)
+	}
+	return t.Add(time.Duration(n) * time.Second)
+}
+
+func roundDown(t time.Time, unit string) time.Time {
+	y, mo, d := t.Date()
+	switch unit {
+	case "y":
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	case "M":
+		return time.Date(y, mo, 1, 0, 0, 0, 0, time.UTC)
+	case "w":
+		day := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+		return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+	case "d":
+		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+	case "h", "H":
+		return t.Truncate(time.Hour)
+	case "m":
+		return t.Truncate(time.Minute)
+	}
+	return t.Truncate(time.Second)
+}
+
+// compileWildcard turns a wildcard pattern (* and ?, \ escaping) into an
+// anchored regexp and its literal prefix.
+func compileWildcard(p string) (*regexp.Regexp, string) {
+	var b strings.Builder
+	prefix, literal := "", true
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\' && i+1 < len(p):
+			i++
+			c = p[i]
+		case c == '*' || c == '?':
+			literal = false
+			b.WriteString(map[byte]string{'*': ".*", '?': "."}[c])
+			continue
+		}
+		if literal {
+			prefix += string(c)
+		}
+		b.WriteString(regexp.QuoteMeta(string(c)))
+	}
+	return regexp.MustCompile(`(?s)^(?:` + b.String() + `)$`), prefix
+}
+
+// compileLucene translates a Lucene regular expression to an anchored Go
+// one: \ escapes any character, "..." is a literal, ^ and $ are literals,
+// and the optional operators ~ & @ # <n-m> are refused.
+func compileLucene(p string) (*regexp.Regexp, string, error) {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch c {
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+			}
+		case '"':
+			end := strings.IndexByte(p[i+1:], '"')
+			if end < 0 {
+				return nil, "", fmt.Errorf("unclosed quote")
+			}
+			b.WriteString("(?:" + regexp.QuoteMeta(p[i+1:i+1+end]) + ")")
+			i += end + 1
+		case '[':
+			end := classEnd(p, i)
+			if end < 0 {
+				return nil, "", fmt.Errorf("unclosed character class")
+			}
+			b.WriteString(p[i : end+1])
+			i = end
+		case '~', '&', '@', '#', '<':
+			return nil, "", fmt.Errorf("operator %q is not supported", c)
+		case '.', '?', '+', '*', '|', '(', ')', '{', '}':
+			b.WriteByte(c)
+		default:
+			b.WriteString(regexp.QuoteMeta(p[i : i+1]))
+		}
+	}
+	re, err := regexp.Compile(`(?s)^(?:` + b.String() + `)$`)
+	if err != nil {
+		return nil, "", err
+	}
+	prefix, _ := re.LiteralPrefix()
+	return re, prefix, nil
+}
+
+// classEnd returns the index of the ] closing the class opened at i.
+func classEnd(p string, i int) int {
+	j := i + 1
+	if j < len(p) && p[j] == '^' {
+		j++
+	}
+	if j < len(p) && p[j] == ']' {
+		j++
+	}
+	for ; j < len(p); j++ {
+		switch p[j] {
+		case '\\':
+			j++
+		case ']':
+			return j
+		}
+	}
+	return -1
+}
