@@ -61,7 +61,10 @@ func (t *translator) translate(v any) (Node, error) {
 func (t *translator) operands(key string, body any) (Node, error) {
 	list, ok := body.([]any)
 	if !ok || len(list) == 0 {
-		return nil, dslError(`"` + key + `" operator requires a non-empty array of filters`)
+		if err := t.engine.Validate(map[string]any{key: body}); err != nil {
+			return nil, err // koncorde's own message
+		}
+		return nil, dslError(`"` + key + `": must be a non-empty array`)
 	}
 	nodes := make([]Node, 0, len(list))
 	for _, item := range list {

@@ -120,6 +120,9 @@ func (w *where) ids(t *IDs) (string, bool) {
 }
 
 func (w *where) boolean(b *Bool) (string, bool) {
+	if b.MinShould > len(b.Should) {
+		return sqlFalse, true
+	}
 	var parts []string
 	exact := true
 	for _, c := range append(append([]Node{}, b.Must...), b.Filter...) {
@@ -127,15 +130,14 @@ func (w *where) boolean(b *Bool) (string, bool) {
 		parts, exact = append(parts, s), exact && e
 	}
 	for _, c := range b.MustNot {
+		mark := len(w.args)
 		s, e := w.node(c)
 		if !e {
-			exact = false // the complement of a superset is no superset
+			w.args = w.args[:mark] // dropped with its clause
+			exact = false          // the complement of a superset is no superset
 			continue
 		}
 		parts = append(parts, "("+s+") IS NOT TRUE")
-	}
-	if b.MinShould > len(b.Should) {
-		return sqlFalse, true
 	}
 	if b.MinShould > 0 {
 		var alts []string
