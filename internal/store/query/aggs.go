@@ -255,7 +255,7 @@ func parseFixed(s string) (time.Duration, error) {
 	for _, u := range units {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
 			var v int64
-			if _, err := fmt.Sscanf(n, "%d", &v); err != nil || fmt.Sprint(v) != n {
+			if _, err := fmt.Sscanf(n, "%d", &v); err != nil || fmt.Sprint(v) != n || v <= 0 || v > int64(math.MaxInt64/u.d) {
 				return 0, fmt.Errorf("bad interval %q", s)
 			}
 			return time.Duration(v) * u.d, nil

@@ -28,7 +28,7 @@ type konGen struct{ r *rand.Rand }
 
 var konStrings = []string{"a", "b", "c", "A b"}
 
-func (g konGen) str() string { return konStrings[g.r.Intn(len(konStrings))] }
+func (g konGen) str() string  { return konStrings[g.r.Intn(len(konStrings))] }
 func (g konGen) num() float64 { return float64(g.r.Intn(7)) - 1 }
 
 func (g konGen) doc() map[string]any {
