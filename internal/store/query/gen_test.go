@@ -13,10 +13,10 @@ import (
 type gen struct{ r *rand.Rand }
 
 var (
-	genStrings = []string{"a", "b", "Red", "red car", "5", "true", "x y", "[z", "Élan vital", "quick brown fox", ""}
+	genStrings = []string{"a", "b", "Red", "red car", "5", "true", "x y", "[z", "Élan vital", "quick brown fox", "", "it's", `{"a":1}`}
 	genNumbers = []float64{0, 1, 2, 5, -1, 2.5, 1577923200000}
 	genDates   = []any{"2020-01-02", "2020-01-02T10:00:00Z", 1577923200000.0, "2021-06-01T00:00:00+02:00"}
-	genFields  = []string{"tag", "title", "title.raw", "n", "price", "born", "active", "address.city", "d", "d.keyword", "obj.x", "obj.y.z", "loc"}
+	genFields  = []string{"it's", "tag", "title", "title.raw", "n", "price", "born", "active", "address.city", "d", "d.keyword", "obj.x", "obj.y.z", "loc"}
 )
 
 func (g gen) pick(n int) int { return g.r.Intn(n) }
@@ -42,6 +42,10 @@ func (g gen) value(leaf func() any) any {
 		return []any{leaf(), leaf()}
 	case 2:
 		return []any{}
+	case 3:
+		if g.pick(3) == 0 {
+			return []any{[]any{leaf()}, map[string]any{"x": leaf()}}
+		}
 	}
 	return leaf()
 }
@@ -61,6 +65,7 @@ func (g gen) doc() map[string]any {
 	put("active", g.value(func() any { return g.pick(2) == 0 }))
 	put("address", map[string]any{"city": g.value(g.scalar)})
 	put("d", g.value(g.scalar))
+	put("it's", g.value(g.scalar))
 	obj := func() any { return map[string]any{"x": g.value(g.scalar), "y": map[string]any{"z": g.value(g.scalar)}} }
 	put("obj", g.value(obj))
 	put("loc", map[string]any{"lat": float64(g.pick(5)), "lon": float64(g.pick(5))})

@@ -199,14 +199,18 @@ func (w *where) equal(f Field, q any) []cond {
 	typed := func(typ string) cond { return func() (string, bool) { return w.d.Typed(f.Path, typ), false } }
 	var out []cond
 	switch f.Kind {
-	case KindKeyword, KindDynamicKeyword:
-		s, _ := keywordOf(q)
-		if f.Kind == KindDynamicKeyword && len(s) > dynamicKeywordLimit {
-			return nil
+	case KindDynamicKeyword:
+		// only strings reach the keyword sub-field of a dynamic field
+		if s, _ := keywordOf(q); len(s) <= dynamicKeywordLimit {
+			out = append(out, cmp(s))
 		}
+	case KindKeyword:
+		s, _ := keywordOf(q)
 		out = append(out, cmp(s))
 		if n, ok := numberOf(s); ok {
-			out = append(out, cmp(n))
+			// the number n is indexed as formatScalar(n): exact when that is s
+			c := cmp(n)
+			out = append(out, func() (string, bool) { sql, e := c(); return sql, e && formatScalar(n) == s })
 		}
 		if b, ok := boolOf(s); ok {
 			out = append(out, cmp(b))

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -70,25 +71,43 @@ func (s *SQLiteDialect) withArrays(path []string, scalar string) string {
 	return "(" + strings.Join(alts, ") OR (") + ")"
 }
 
-// Compare implements Dialect. Booleans are stored by json_extract as 1
-// and 0, so a comparison with one also selects those numbers.
+// Compare implements Dialect. A scalar is compared directly; an array
+// (or a string starting with '[', both in the index range '[' to '\')
+// through json_tree, on its elements and the elements of arrays nested in
+// it, not on members of objects inside it. Booleans are stored by
+// json_extract as 1 and 0, so a comparison with one also selects those
+// numbers: not exact. Dotted paths are not exact either (arrays on the
+// way are selected whole).
 func (s *SQLiteDialect) Compare(path []string, conds []Cond, bind func(any) string) (string, bool) {
-	if _, ok := jsonPath(path); !ok {
+	p, ok := jsonPath(path)
+	if !ok {
 		return sqlTrue, false
 	}
-	e := s.Expr(path)
-	parts := make([]string, len(conds))
+	e, exact := s.Expr(path), len(path) == 1
+	args := make([]any, len(conds))
 	for i, c := range conds {
-		v := c.Value
-		if b, ok := v.(bool); ok {
-			v = 0
+		args[i] = c.Value
+		if b, ok := c.Value.(bool); ok {
+			args[i], exact = 0, false
 			if b {
-				v = 1
+				args[i] = 1
 			}
 		}
-		parts[i] = e + " " + c.Op + " " + bind(v)
 	}
-	return s.withArrays(path, strings.Join(parts, " AND ")), false
+	compare := func(expr string) string {
+		parts := make([]string, len(conds))
+		for i, c := range conds {
+			parts[i] = expr + " " + c.Op + " " + bind(args[i])
+		}
+		return strings.Join(parts, " AND ")
+	}
+	scalar := compare(e) + " AND json_type(" + s.column + ", " + p + ") NOT IN ('object', 'array')"
+	// json_tree names the root as the path was written: $."a"
+	root := 1 + 3*len(path) + len(strings.Join(path, ""))
+	elements := e + " >= '[' AND " + e + " < '\\' AND EXISTS (SELECT 1 FROM json_tree(" + s.column + ", " + p +
+		") AS t WHERE substr(t.fullkey, " + strconv.Itoa(root+1) + ") NOT GLOB '*.*' AND " + compare("t.atom") + ")"
+	alts := append([]string{scalar, elements}, s.arraysOnTheWay(path)...)
+	return "(" + strings.Join(alts, ") OR (") + ")", exact
 }
 
 // Typed implements Dialect: SQLite orders numbers (and booleans, 1 and 0)
