@@ -3,6 +3,8 @@ package query
 import (
 	"strings"
 
+	"github.com/starlingmq/starling/internal/jsonx"
+
 	"github.com/starlingmq/starling/internal/store/mapping"
 )
 
@@ -31,14 +33,14 @@ func resolveField(m *mapping.Mappings, name string) Field {
 			dyn = p.Dynamic
 		}
 		if i == len(path)-1 {
-			return Field{Name: name, Path: path, Kind: kindOf(p)}
+			return Field{Name: name, Path: path, Kind: kindOf(p), Format: dateFormat(p)}
 		}
 		if isObject(p) {
 			props = p.Properties
 			continue
 		}
 		if sub := p.Fields[path[i+1]]; sub != nil && i == len(path)-2 {
-			return Field{Name: name, Path: path[:i+1], Kind: kindOf(sub)}
+			return Field{Name: name, Path: path[:i+1], Kind: kindOf(sub), Format: dateFormat(sub)}
 		}
 		return Field{Name: name, Path: path, Kind: KindUnindexed}
 	}
@@ -81,4 +83,16 @@ func kindOf(p *mapping.Field) Kind {
 	default:
 		return KindKeyword
 	}
+}
+
+// dateFormat returns a date field's mapped format, "" for none.
+func dateFormat(p *mapping.Field) string {
+	if kindOf(p) != KindDate {
+		return ""
+	}
+	var f string
+	if raw, ok := p.Options["format"]; ok && jsonx.Unmarshal(raw, &f) == nil {
+		return f
+	}
+	return ""
 }

@@ -115,6 +115,12 @@ func anyValue(doc map[string]any, f Field, test func(any, Kind) bool) bool {
 		}
 		k := f.Kind
 		switch f.Kind {
+		case KindDate:
+			ms, ok := dateOf(v, f.Format)
+			if !ok {
+				return
+			}
+			v = float64(ms)
 		case KindDynamic:
 			k = dynamicKind(v)
 		case KindDynamicKeyword:

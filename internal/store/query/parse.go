@@ -285,7 +285,23 @@ func (p *parser) termNode(name string, values []any) Node {
 		}
 		return ids
 	}
-	return &Term{Field: resolveField(p.m, name), Values: values}
+	f := resolveField(p.m, name)
+	if f.Kind == KindDate {
+		values = append([]any(nil), values...)
+		for i, v := range values {
+			values[i] = dateBound(v, f.Format)
+		}
+	}
+	return &Term{Field: f, Values: values}
+}
+
+// dateBound converts a query's date to epoch milliseconds, or leaves it
+// as is when it cannot be parsed (it then matches nothing).
+func dateBound(v any, format string) any {
+	if ms, ok := dateOf(v, format); ok {
+		return float64(ms)
+	}
+	return v
 }
 
 func (p *parser) terms(v any, path string) (Node, error) {
@@ -364,13 +380,23 @@ func (p *parser) rangeQuery(v any, path string) (Node, error) {
 	}
 	r := &Range{Field: resolveField(p.m, name), GT: obj["gt"], GTE: obj["gte"], LT: obj["lt"], LTE: obj["lte"]}
 	r.Format, _ = obj["format"].(string)
-	for _, b := range []any{r.GT, r.GTE, r.LT, r.LTE} {
-		if b == nil {
+	for _, b := range []*any{&r.GT, &r.GTE, &r.LT, &r.LTE} {
+		if *b == nil {
 			continue
 		}
-		if _, err := scalar(b, sub); err != nil {
+		if _, err := scalar(*b, sub); err != nil {
 			return nil, err
 		}
+		if r.Field.Kind == KindDate {
+			format := r.Format
+			if format == "" {
+				format = r.Field.Format
+			}
+			*b = dateBound(*b, format)
+		}
+	}
+	if r.Field.Kind == KindDate {
+		r.Format = "" // the bounds are epoch milliseconds now
 	}
 	return r, nil
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // Node is one clause of a parsed query: one of the types of this file.
-// Nodes are immutable once parsed and safe for concurrent use.
+// Nodes are built by ParseQuery and ParseSearch (some carry compiled
+// state), immutable once parsed and safe for concurrent use.
 type Node interface{ node() }
 
 // MatchAll matches every document (match_all, an empty query).
@@ -36,7 +37,9 @@ type Term struct {
 // IDs matches documents by _id.
 type IDs struct{ Values []string }
 
-// Range bounds a field's values; a nil bound is open.
+// Range bounds a field's values; a nil bound is open. The bounds of a
+// date field are converted at parse time (with Format, else the field's
+// format) to epoch milliseconds, unless they cannot be parsed.
 type Range struct {
 	Field            Field
 	GT, GTE, LT, LTE any
@@ -142,6 +145,9 @@ type Field struct {
 	Path []string
 	// Kind says how values compare.
 	Kind Kind
+	// Format is a date field's mapped format ("" for the default
+	// strict_date_optional_time||epoch_millis).
+	Format string
 }
 
 // Search is a parsed document:search body.

@@ -101,9 +101,11 @@ var dateLayouts = []string{
 }
 
 // dateOf is the epoch milliseconds of a date value: a number (epoch
-// milliseconds, or seconds with format epoch_second), a numeric string
-// (the same), an ISO 8601 string (UTC unless it names its zone) or date
-// math from "now".
+// milliseconds, or seconds with format epoch_second), a string in one of
+// format's Joda patterns ("yyyy-MM-dd HH:mm:ss||epoch_millis"), a numeric
+// string (the same as a number, unless format names patterns only), an
+// ISO 8601 string (UTC unless it names its zone) or date math from "now"
+// or from a date followed by "||".
 func dateOf(v any, format string) (int64, bool) {
 	unit := 1.0
 	if strings.Contains(format, "epoch_second") && !strings.Contains(format, "epoch_millis") {
@@ -114,7 +116,11 @@ func dateOf(v any, format string) (int64, bool) {
 		return int64(t * unit), !math.IsNaN(t) && !math.IsInf(t, 0)
 	case string:
 		s := strings.TrimSpace(t)
-		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "eE") && len(s) != 4 {
+		if ms, ok := customDate(s, format); ok {
+			return ms, true
+		}
+		epoch := format == "" || strings.Contains(format, "epoch_")
+		if f, err := strconv.ParseFloat(s, 64); err == nil && epoch && !strings.ContainsAny(s, "eE") && len(s) != 4 {
 			return int64(f * unit), true
 		}
 		if strings.HasPrefix(s, "now") {
@@ -127,10 +133,53 @@ func dateOf(v any, format string) (int64, bool) {
 			}
 			return addMath(base, s[i+2:])
 		}
+		if !isoAllowed(format) {
+			return 0, false
+		}
 		for _, layout := range dateLayouts {
 			if d, err := time.Parse(layout, s); err == nil {
 				return d.UnixMilli(), true
 			}
+		}
+	}
+	return 0, false
+}
+
+// isoAllowed reports whether format accepts ISO 8601 strings: the default
+// one does, and so do the named formats but the epoch ones.
+func isoAllowed(format string) bool {
+	if format == "" {
+		return true
+	}
+	for _, f := range strings.Split(format, "||") {
+		if f = strings.TrimSpace(f); namedFormats[f] && !strings.HasPrefix(f, "epoch_") {
+			return true
+		}
+	}
+	return false
+}
+
+// namedFormats are Elasticsearch's built-in date formats that the ISO
+// layouts and epoch parsing cover.
+var namedFormats = map[string]bool{
+	"epoch_millis": true, "epoch_second": true, "strict_date_optional_time": true, "date_optional_time": true,
+	"strict_date_optional_time_nanos": true, "strict_date": true, "date": true, "strict_date_time": true,
+	"date_time": true, "strict_date_time_no_millis": true, "date_time_no_millis": true,
+	"strict_year_month_day": true, "year_month_day": true, "strict_year_month": true, "year_month": true,
+	"strict_year": true, "year": true,
+}
+
+// customDate parses s with the Joda patterns of format.
+func customDate(s, format string) (int64, bool) {
+	if format == "" {
+		return 0, false
+	}
+	for _, f := range strings.Split(format, "||") {
+		if f = strings.TrimSpace(f); f == "" || namedFormats[f] {
+			continue
+		}
+		if d, err := time.Parse(jodaLayout.Replace(f), s); err == nil {
+			return d.UnixMilli(), true
 		}
 	}
 	return 0, false
