@@ -14,7 +14,9 @@ import (
 // their Elasticsearch twins; bool is refused
 // (api.assert.koncorde_restricted_keyword) and any other keyword goes to
 // the Elasticsearch parser unchanged, as Kuzzle hands it to
-// Elasticsearch. Each Koncorde clause is first validated by the filter
+// Elasticsearch. Like Kuzzle, it accepts what Elasticsearch accepts
+// (a range on dates, an inverted range) even where Koncorde would not; a
+// Koncorde clause that cannot be translated is checked by the filter
 // engine, so malformed ones fail with koncorde's messages
 // (api.assert.koncorde_dsl_error).
 func (p *parser) koncorde(filter map[string]any) (Node, error) {
@@ -52,10 +54,14 @@ func (t *translator) translate(v any) (Node, error) {
 	if !ok {
 		return t.query(v, "query")
 	}
-	if err := t.engine.Validate(map[string]any{key: body}); err != nil {
+	n, err := clause(body)
+	if err != nil {
+		if verr := t.engine.Validate(map[string]any{key: body}); verr != nil {
+			return nil, verr // koncorde's own message
+		}
 		return nil, err
 	}
-	return clause(body)
+	return n, nil
 }
 
 func (t *translator) operands(key string, body any) (Node, error) {

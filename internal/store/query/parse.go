@@ -273,6 +273,9 @@ func (p *parser) term(v any, path string) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.typed(name, val, "", path+"."+name); err != nil {
+		return nil, err
+	}
 	return p.termNode(name, []any{val}), nil
 }
 
@@ -304,6 +307,34 @@ func dateBound(v any, format string) any {
 	return v
 }
 
+// typed checks a query value against a numeric, date or boolean field,
+// which Elasticsearch fails to parse otherwise.
+func (p *parser) typed(name string, v any, format, path string) error {
+	f := resolveField(p.m, name)
+	if format == "" {
+		format = f.Format
+	}
+	var ok bool
+	var expected string
+	switch f.Kind {
+	case KindNumber:
+		_, ok = numberOf(v)
+		expected = "a number"
+	case KindDate:
+		_, ok = dateOf(v, format)
+		expected = "a date"
+	case KindBool:
+		_, ok = boolOf(v)
+		expected = "a boolean"
+	default:
+		return nil
+	}
+	if !ok {
+		return invalid(path, expected)
+	}
+	return nil
+}
+
 func (p *parser) terms(v any, path string) (Node, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -329,6 +360,9 @@ func (p *parser) terms(v any, path string) (Node, error) {
 	}
 	for _, val := range list {
 		if _, err := scalar(val, path+"."+name); err != nil {
+			return nil, err
+		}
+		if err := p.typed(name, val, "", path+"."+name); err != nil {
 			return nil, err
 		}
 	}
@@ -385,6 +419,9 @@ func (p *parser) rangeQuery(v any, path string) (Node, error) {
 			continue
 		}
 		if _, err := scalar(*b, sub); err != nil {
+			return nil, err
+		}
+		if err := p.typed(name, *b, r.Format, sub); err != nil {
 			return nil, err
 		}
 		if r.Field.Kind == KindDate {
