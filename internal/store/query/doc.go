@@ -24,6 +24,13 @@
 // real-time filter engine on arrays, text fields, null values and
 // coerced types, and agrees with it on scalar values of mapped fields.
 //
+// A search runs as: ParseSearch (or ParseQuery for count and the
+// ByQuery actions) with the collection's mappings; Where for the SQL
+// condition, then Matches on each row when it is not exact; OrderBy when
+// the sort can be pushed down, else SortValues and Compare in Go (also
+// for search_after); Aggregate over the matched documents; FilterSource
+// on each returned hit.
+//
 // query imports internal/jsonx, internal/kerror, internal/koncorde and
 // internal/store/mapping only.
 package query

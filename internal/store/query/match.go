@@ -283,6 +283,9 @@ func analyze(s string) []string {
 // matchText evaluates match, match_phrase and multi_match: one field
 // matching is enough.
 func matchText(m *Match, doc map[string]any) bool {
+	if m.ZeroTermsAll && len(m.tokens) == 0 {
+		return true
+	}
 	for _, f := range m.Fields {
 		if matchField(m, f, doc) {
 			return true

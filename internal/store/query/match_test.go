@@ -47,6 +47,7 @@ func TestMatchesElasticsearch(t *testing.T) {
 		{"match and", `{"match":{"title":{"query":"quick fox","operator":"and"}}}`, []string{`{"title":"Fox, quick"}`, `{"title":["quick","fox"]}`}, []string{`{"title":"quick dog"}`}},
 		{"match keyword whole", `{"match":{"tag":"Red Car"}}`, []string{`{"tag":"Red Car"}`}, []string{`{"tag":"red car"}`, `{"tag":"Red"}`}},
 		{"match number", `{"match":{"n":"42"}}`, []string{`{"n":42}`, `{"n":"42"}`}, []string{`{"n":4}`}},
+		{"match zero terms all", `{"match":{"title":{"query":"!!","zero_terms_query":"all"}}}`, []string{`{}`}, nil},
 		{"match no token", `{"match":{"title":"!!"}}`, nil, []string{`{"title":"!!"}`}},
 		{"match_phrase", `{"match_phrase":{"title":"brown fox"}}`, []string{`{"title":"The Brown-Fox"}`}, []string{`{"title":"fox brown"}`, `{"title":["brown","fox"]}`}},
 		{"multi_match", `{"multi_match":{"query":"paris","fields":["title^2","address.city"]}}`, []string{`{"title":"to Paris"}`, `{"address":{"city":"paris"}}`}, []string{`{"address":{"city":"Paris"}}`}},

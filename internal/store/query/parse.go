@@ -184,9 +184,9 @@ func scalar(v any, path string) (any, error) {
 
 func (p *parser) match(v any, path string) (Node, error) {
 	phrase := path == "match_phrase"
-	allowed := []string{"operator", "analyzer", "zero_terms_query"}
+	allowed := []string{"operator", "zero_terms_query"}
 	if phrase {
-		allowed = []string{"analyzer", "zero_terms_query"}
+		allowed = []string{"zero_terms_query"}
 	}
 	name, obj, err := fieldAndOptions(v, path, "query", allowed...)
 	if err != nil {
@@ -200,7 +200,15 @@ func (p *parser) match(v any, path string) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newMatch([]Field{resolveField(p.m, name)}, q, and, phrase), nil
+	m := newMatch([]Field{resolveField(p.m, name)}, q, and, phrase)
+	switch z := obj["zero_terms_query"]; z {
+	case nil, "none":
+	case "all":
+		m.ZeroTermsAll = true
+	default:
+		return nil, invalid(path+"."+name+".zero_terms_query", `"none" or "all"`)
+	}
+	return m, nil
 }
 
 // operator reads a match operator: "or" (default) or "and".
@@ -227,7 +235,7 @@ func (p *parser) multiMatch(v any, path string) (Node, error) {
 	if !ok {
 		return nil, invalid(path, "an object")
 	}
-	if err := options(obj, path, "query", "fields", "type", "operator", "boost", "_name", "analyzer"); err != nil {
+	if err := options(obj, path, "query", "fields", "type", "operator", "boost", "_name"); err != nil {
 		return nil, err
 	}
 	q, err := scalar(obj["query"], path+".query")

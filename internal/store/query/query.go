@@ -74,7 +74,10 @@ type Match struct {
 	// And requires every token (operator "and"); Phrase requires the
 	// tokens in order and adjacent.
 	And, Phrase bool
-	tokens      []string
+	// ZeroTermsAll makes a query without any token match every document
+	// (zero_terms_query "all"); by default it matches none.
+	ZeroTermsAll bool
+	tokens       []string
 }
 
 // GeoDistance matches geo points within Meters of a center.

@@ -50,6 +50,8 @@ type Cond struct {
 // document) with exact false. Where assumes documents hold no key with a
 // dot ({"a.b": 1}), which Matches reads as a nested field and SQL paths do
 // not, and no JSON escape of an ASCII letter or digit inside strings.
+// m is unused: ParseQuery resolved the fields against the mappings
+// already; it stays so that a dialect needing them can be served.
 func Where(n Node, d Dialect, m *mapping.Mappings) (clause string, args []any, exact bool) {
 	w := &where{d: d}
 	clause, exact = w.node(n)

@@ -90,6 +90,9 @@ func (w *where) prefix(f Field, p string) (string, bool) {
 
 // match selects documents that may match an analyzed query.
 func (w *where) match(m *Match) (string, bool) {
+	if m.ZeroTermsAll && len(m.tokens) == 0 {
+		return sqlTrue, true
+	}
 	var alts []string
 	for _, f := range m.Fields {
 		switch f.Kind {
