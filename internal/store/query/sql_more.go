@@ -17,8 +17,10 @@ func (w *where) rangeNode(r *Range) (string, bool) {
 		kind = KindNumber
 	case KindUnindexed, KindGeo:
 		return sqlFalse, true
+	case KindDynamic:
+		return w.dynamicRange(r)
 	default:
-		return sqlTrue, false // text tokens, dynamic values, booleans
+		return sqlTrue, false // text tokens, booleans
 	}
 	for _, b := range bounds {
 		if b.v == nil {
@@ -42,6 +44,39 @@ func (w *where) rangeNode(r *Range) (string, bool) {
 		return or([]string{c, w.d.Typed(r.Field.Path, "number"), w.d.Typed(r.Field.Path, "boolean")}), false
 	}
 	return or([]string{c, w.d.Typed(r.Field.Path, "string")}), false
+}
+
+// dynamicRange selects documents that may hold a value in range in a
+// field whose type each value decides: numbers compared as numbers,
+// strings (text: their tokens are compared) and booleans kept.
+func (w *where) dynamicRange(r *Range) (string, bool) {
+	var conds []Cond
+	numeric, boolean := true, true
+	for _, b := range []struct {
+		op string
+		v  any
+	}{{">", r.GT}, {">=", r.GTE}, {"<", r.LT}, {"<=", r.LTE}} {
+		if b.v == nil {
+			continue
+		}
+		n, ok := numberOf(b.v)
+		_, isBool := boolOf(b.v)
+		numeric, boolean = numeric && ok, boolean && isBool
+		conds = append(conds, Cond{b.op, n})
+	}
+	alts := []string{w.d.Typed(r.Field.Path, "string")}
+	if numeric {
+		if len(conds) == 0 {
+			alts = append(alts, w.d.Typed(r.Field.Path, "number"))
+		} else {
+			c, _ := w.d.Compare(r.Field.Path, conds, w.bind)
+			alts = append(alts, c)
+		}
+	}
+	if boolean {
+		alts = append(alts, w.d.Typed(r.Field.Path, "boolean"))
+	}
+	return or(alts), false
 }
 
 // prefix selects documents that may hold a string starting with p (or a

@@ -71,43 +71,72 @@ func (s *SQLiteDialect) withArrays(path []string, scalar string) string {
 	return "(" + strings.Join(alts, ") OR (") + ")"
 }
 
-// Compare implements Dialect. A scalar is compared directly; an array
-// (or a string starting with '[', both in the index range '[' to '\')
-// through json_tree, on its elements and the elements of arrays nested in
-// it, not on members of objects inside it. Booleans are stored by
-// json_extract as 1 and 0, so a comparison with one also selects those
-// numbers: not exact. Dotted paths are not exact either (arrays on the
-// way are selected whole).
+// Compare implements Dialect. A scalar is compared directly, and its JSON
+// type checked (json_extract gives true and false as 1 and 0, and objects
+// as text); an array (or a string starting with '[', both in the index
+// range '[' to '\') through json_tree, on its elements and the elements
+// of arrays nested in it, not on members of objects inside it. Dotted
+// paths are not exact: arrays on the way are selected whole.
 func (s *SQLiteDialect) Compare(path []string, conds []Cond, bind func(any) string) (string, bool) {
 	p, ok := jsonPath(path)
-	if !ok {
+	if !ok || len(conds) == 0 {
 		return sqlTrue, false
 	}
-	e, exact := s.Expr(path), len(path) == 1
+	e := s.Expr(path)
+	types, exact := jsonTypes(conds)
 	args := make([]any, len(conds))
 	for i, c := range conds {
 		args[i] = c.Value
 		if b, ok := c.Value.(bool); ok {
-			args[i], exact = 0, false
+			args[i] = 0
 			if b {
 				args[i] = 1
 			}
 		}
 	}
-	compare := func(expr string) string {
-		parts := make([]string, len(conds))
+	compare := func(expr, typ string) string {
+		parts := make([]string, len(conds), len(conds)+1)
 		for i, c := range conds {
 			parts[i] = expr + " " + c.Op + " " + bind(args[i])
 		}
+		if types != "" {
+			parts = append(parts, typ+" IN ("+types+")")
+		}
 		return strings.Join(parts, " AND ")
 	}
-	scalar := compare(e) + " AND json_type(" + s.column + ", " + p + ") NOT IN ('object', 'array')"
+	scalar := compare(e, "json_type("+s.column+", "+p+")")
 	// json_tree names the root as the path was written: $."a"
 	root := 1 + 3*len(path) + len(strings.Join(path, ""))
 	elements := e + " >= '[' AND " + e + " < '\\' AND EXISTS (SELECT 1 FROM json_tree(" + s.column + ", " + p +
-		") AS t WHERE substr(t.fullkey, " + strconv.Itoa(root+1) + ") NOT GLOB '*.*' AND " + compare("t.atom") + ")"
+		") AS t WHERE substr(t.fullkey, " + strconv.Itoa(root+1) + ") NOT GLOB '*.*' AND " + compare("t.atom", "t.type") + ")"
 	alts := append([]string{scalar, elements}, s.arraysOnTheWay(path)...)
-	return "(" + strings.Join(alts, ") OR (") + ")", exact
+	return "(" + strings.Join(alts, ") OR (") + ")", exact && len(path) == 1
+}
+
+// jsonTypes lists the JSON types (as json_type names them) of the
+// conditions' values, "" with exact false when they mix types.
+func jsonTypes(conds []Cond) (string, bool) {
+	var types string
+	for _, c := range conds {
+		t := "'text'"
+		switch v := c.Value.(type) {
+		case float64:
+			t = "'integer', 'real'"
+		case bool:
+			t = "'false'"
+			if v {
+				t = "'true'"
+			}
+			if c.Op != "=" {
+				t = "'true', 'false'"
+			}
+		}
+		if types != "" && types != t {
+			return "", false
+		}
+		types = t
+	}
+	return types, true
 }
 
 // Typed implements Dialect: SQLite orders numbers (and booleans, 1 and 0)
