@@ -157,12 +157,13 @@ func histogramBuckets(a *Aggregation, members map[int64][]map[string]any, first,
 		if len(members[k]) < a.MinDocCount {
 			continue
 		}
-		buckets = append(buckets, bucket(a, float64(k), formatDate(k, a.Format), members[k]))
+		buckets = append(buckets, bucket(a, float64(k), formatDate(k, a.Format, a.zone()), members[k]))
 	}
 	return buckets
 }
 
-// floor returns the start of the interval holding ms (UTC).
+// floor returns the start of the interval holding ms: fixed intervals
+// count from the epoch, calendar ones start in the aggregation's zone.
 func (a *Aggregation) floor(ms int64) int64 {
 	if a.Calendar == "" {
 		step := a.Fixed.Milliseconds()
@@ -172,25 +173,16 @@ func (a *Aggregation) floor(ms int64) int64 {
 		}
 		return k
 	}
-	t := time.UnixMilli(ms).UTC()
-	y, mo, d := t.Date()
-	switch a.Calendar {
-	case "minute":
-		t = t.Truncate(time.Minute)
-	case "hour":
-		t = t.Truncate(time.Hour)
-	case "day":
-		t = time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
-	case "week":
-		t = roundDown(t, "w")
-	case "month":
-		t = time.Date(y, mo, 1, 0, 0, 0, 0, time.UTC)
-	case "quarter":
-		t = time.Date(y, mo-(mo-1)%3, 1, 0, 0, 0, 0, time.UTC)
-	case "year":
-		t = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	unit := map[string]string{"minute": "m", "hour": "h", "day": "d", "week": "w", "month": "M", "quarter": "q", "year": "y"}[a.Calendar]
+	return roundDown(time.UnixMilli(ms).In(a.zone()), unit).UnixMilli()
+}
+
+// zone is the aggregation's time zone, UTC by default.
+func (a *Aggregation) zone() *time.Location {
+	if a.TimeZone == nil {
+		return time.UTC
 	}
-	return t.UnixMilli()
+	return a.TimeZone
 }
 
 // next returns the start of the interval after the one starting at k.
@@ -198,7 +190,7 @@ func (a *Aggregation) next(k int64) int64 {
 	if a.Calendar == "" {
 		return k + a.Fixed.Milliseconds()
 	}
-	t := time.UnixMilli(k).UTC()
+	t := time.UnixMilli(k).In(a.zone())
 	switch a.Calendar {
 	case "minute":
 		return t.Add(time.Minute).UnixMilli()
@@ -224,10 +216,13 @@ var jodaLayout = strings.NewReplacer(
 
 // formatDate writes epoch milliseconds as Elasticsearch's default
 // strict_date_optional_time, or with a Joda-like format.
-func formatDate(ms int64, format string) string {
-	t := time.UnixMilli(ms).UTC()
+func formatDate(ms int64, format string, loc *time.Location) string {
+	t := time.UnixMilli(ms).In(loc)
 	if format == "" || strings.Contains(format, "strict_date_optional_time") || strings.Contains(format, "date_optional_time") {
-		return t.Format("2006-01-02T15:04:05.000Z")
+		if loc == time.UTC {
+			return t.Format("2006-01-02T15:04:05.000Z")
+		}
+		return t.Format("2006-01-02T15:04:05.000Z07:00")
 	}
 	if format == "epoch_millis" {
 		return formatScalar(float64(ms))

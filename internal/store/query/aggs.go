@@ -30,6 +30,9 @@ type Aggregation struct {
 	// week, month, quarter, year); Fixed its fixed interval otherwise.
 	Calendar string
 	Fixed    time.Duration
+	// TimeZone is where a date_histogram's calendar intervals start and
+	// its keys are written; nil is UTC.
+	TimeZone *time.Location
 	// Format formats date keys (Joda-like: yyyy-MM-dd'T'HH:mm:ss).
 	Format string
 	// MinDocCount drops smaller buckets (terms default 1, histogram 0).
@@ -222,6 +225,14 @@ func (a *Aggregation) parseInterval(body map[string]any, path string) error {
 	if a.MinDocCount, err = count(body["min_doc_count"], path+".min_doc_count", 0); err != nil {
 		return err
 	}
+	if tz, ok := body["time_zone"]; ok {
+		s, _ := tz.(string)
+		loc, err := parseZone(s)
+		if err != nil || s == "" {
+			return invalid(path+".time_zone", `a time zone such as "+01:00" or "Europe/Paris"`)
+		}
+		a.TimeZone = loc
+	}
 	if c, ok := body["calendar_interval"].(string); ok {
 		if a.Calendar = calendarUnits[c]; a.Calendar == "" {
 			return invalid(path+".calendar_interval", "minute, hour, day, week, month, quarter or year")
@@ -323,7 +334,7 @@ func metric(a *Aggregation, docs []map[string]any) map[string]any {
 	}
 	out := map[string]any{"value": value}
 	if f, ok := value.(float64); ok && a.Field.Kind == KindDate && a.Type != "sum" {
-		out["value_as_string"] = formatDate(int64(f), a.Format)
+		out["value_as_string"] = formatDate(int64(f), a.Format, time.UTC)
 	}
 	return out
 }
@@ -338,7 +349,7 @@ func termKey(k Kind, v any) (any, string) {
 		}
 	case KindDate:
 		if ms, ok := dateOf(v, ""); ok {
-			return float64(ms), formatDate(ms, "")
+			return float64(ms), formatDate(ms, "", time.UTC)
 		}
 	case KindBool:
 		if b, ok := boolOf(v); ok {

@@ -77,6 +77,7 @@ func TestMatchesElasticsearch(t *testing.T) {
 		{"range date custom format", `{"range":{"day":{"gte":"01/02/2020","lt":1583020800000}}}`, []string{`{"day":"15/02/2020"}`, `{"day":1580515200000}`}, []string{`{"day":"01/03/2020"}`, `{"day":"2020-02-15"}`}},
 		{"range date bound format", `{"range":{"born":{"gte":"2020","lt":"2021","format":"yyyy"}}}`, []string{`{"born":"2020-12-31"}`}, []string{`{"born":"2021-01-01"}`}},
 		{"term date custom format", `{"term":{"day":"02/01/2020"}}`, []string{`{"day":"02/01/2020"}`, `{"day":1577923200000}`}, []string{`{"day":"2020-01-02"}`}},
+		{"range date time_zone", `{"range":{"born":{"gte":"2020-01-01T00:00:00","time_zone":"+01:00"}}}`, []string{`{"born":"2019-12-31T23:30:00Z"}`}, []string{`{"born":"2019-12-31T22:30:00Z"}`}},
 		{"range date math", `{"range":{"born":{"lt":"now-1d"}}}`, []string{`{"born":"2001-01-01"}`}, []string{`{"born":"2999-01-01"}`}},
 		{"range text tokens", `{"range":{"title":{"gte":"m"}}}`, []string{`{"title":"A Zebra"}`}, []string{`{"title":"A Bee"}`}},
 		{"exists", `{"exists":{"field":"tag"}}`, []string{`{"tag":"x"}`, `{"tag":["x",null]}`, `{"tag":""}`}, []string{`{}`, `{"tag":null}`, `{"tag":[]}`, `{"tag":[null]}`}},

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
@@ -300,7 +301,7 @@ func (p *parser) termNode(name string, values []any) Node {
 	if f.Kind == KindDate {
 		values = append([]any(nil), values...)
 		for i, v := range values {
-			values[i] = dateBound(v, f.Format)
+			values[i] = dateBound(v, f.Format, time.UTC)
 		}
 	}
 	return &Term{Field: f, Values: values}
@@ -308,8 +309,8 @@ func (p *parser) termNode(name string, values []any) Node {
 
 // dateBound converts a query's date to epoch milliseconds, or leaves it
 // as is when it cannot be parsed (it then matches nothing).
-func dateBound(v any, format string) any {
-	if ms, ok := dateOf(v, format); ok {
+func dateBound(v any, format string, loc *time.Location) any {
+	if ms, ok := dateIn(v, format, loc); ok {
 		return float64(ms)
 	}
 	return v
@@ -422,6 +423,13 @@ func (p *parser) rangeQuery(v any, path string) (Node, error) {
 	}
 	r := &Range{Field: resolveField(p.m, name), GT: obj["gt"], GTE: obj["gte"], LT: obj["lt"], LTE: obj["lte"]}
 	r.Format, _ = obj["format"].(string)
+	loc := time.UTC
+	if tz, ok := obj["time_zone"]; ok {
+		s, _ := tz.(string)
+		if loc, err = parseZone(s); err != nil || s == "" {
+			return nil, invalid(sub+".time_zone", `a time zone such as "+01:00" or "Europe/Paris"`)
+		}
+	}
 	for _, b := range []*any{&r.GT, &r.GTE, &r.LT, &r.LTE} {
 		if *b == nil {
 			continue
@@ -437,7 +445,7 @@ func (p *parser) rangeQuery(v any, path string) (Node, error) {
 			if format == "" {
 				format = r.Field.Format
 			}
-			*b = dateBound(*b, format)
+			*b = dateBound(*b, format, loc)
 		}
 	}
 	if r.Field.Kind == KindDate {

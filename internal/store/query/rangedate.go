@@ -106,7 +106,10 @@ var dateLayouts = []string{
 // string (the same as a number, unless format names patterns only), an
 // ISO 8601 string (UTC unless it names its zone) or date math from "now"
 // or from a date followed by "||".
-func dateOf(v any, format string) (int64, bool) {
+func dateOf(v any, format string) (int64, bool) { return dateIn(v, format, time.UTC) }
+
+// dateIn is dateOf with strings that name no zone read in loc.
+func dateIn(v any, format string, loc *time.Location) (int64, bool) {
 	unit := 1.0
 	if strings.Contains(format, "epoch_second") && !strings.Contains(format, "epoch_millis") {
 		unit = 1000
@@ -116,7 +119,7 @@ func dateOf(v any, format string) (int64, bool) {
 		return int64(t * unit), !math.IsNaN(t) && !math.IsInf(t, 0)
 	case string:
 		s := strings.TrimSpace(t)
-		if ms, ok := customDate(s, format); ok {
+		if ms, ok := customDate(s, format, loc); ok {
 			return ms, true
 		}
 		epoch := format == "" || strings.Contains(format, "epoch_")
@@ -124,20 +127,20 @@ func dateOf(v any, format string) (int64, bool) {
 			return int64(f * unit), true
 		}
 		if strings.HasPrefix(s, "now") {
-			return dateMath(s[3:], time.Now().UTC())
+			return dateMath(s[3:], time.Now().In(loc))
 		}
 		if i := strings.Index(s, "||"); i > 0 {
-			base, ok := dateOf(s[:i], format)
+			base, ok := dateIn(s[:i], format, loc)
 			if !ok {
 				return 0, false
 			}
-			return addMath(base, s[i+2:])
+			return dateMath(s[i+2:], time.UnixMilli(base).In(loc))
 		}
 		if !isoAllowed(format) {
 			return 0, false
 		}
 		for _, layout := range dateLayouts {
-			if d, err := time.Parse(layout, s); err == nil {
+			if d, err := time.ParseInLocation(layout, s, loc); err == nil {
 				return d.UnixMilli(), true
 			}
 		}
@@ -170,7 +173,7 @@ var namedFormats = map[string]bool{
 }
 
 // customDate parses s with the Joda patterns of format.
-func customDate(s, format string) (int64, bool) {
+func customDate(s, format string, loc *time.Location) (int64, bool) {
 	if format == "" {
 		return 0, false
 	}
@@ -178,15 +181,11 @@ func customDate(s, format string) (int64, bool) {
 		if f = strings.TrimSpace(f); f == "" || namedFormats[f] {
 			continue
 		}
-		if d, err := time.Parse(jodaLayout.Replace(f), s); err == nil {
+		if d, err := time.ParseInLocation(jodaLayout.Replace(f), s, loc); err == nil {
 			return d.UnixMilli(), true
 		}
 	}
 	return 0, false
-}
-
-func addMath(base int64, expr string) (int64, bool) {
-	return dateMath(expr, time.UnixMilli(base).UTC())
 }
 
 var dateMathStep = regexp.MustCompile(`^(?:([+-])(\d+)|/)([yMwdhHms])`)
@@ -230,25 +229,51 @@ func addUnit(t time.Time, unit string, n int) time.Time {
 	return t.Add(time.Duration(n) * time.Second)
 }
 
+// roundDown truncates t to the start of its unit, in t's location.
 func roundDown(t time.Time, unit string) time.Time {
 	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	loc := t.Location()
 	switch unit {
 	case "y":
-		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+		return time.Date(y, 1, 1, 0, 0, 0, 0, loc)
 	case "M":
-		return time.Date(y, mo, 1, 0, 0, 0, 0, time.UTC)
+		return time.Date(y, mo, 1, 0, 0, 0, 0, loc)
+	case "q":
+		return time.Date(y, mo-(mo-1)%3, 1, 0, 0, 0, 0, loc)
 	case "w":
-		day := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+		day := time.Date(y, mo, d, 0, 0, 0, 0, loc)
 		return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
 	case "d":
-		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+		return time.Date(y, mo, d, 0, 0, 0, 0, loc)
 	case "h", "H":
-		return t.Truncate(time.Hour)
+		return time.Date(y, mo, d, h, 0, 0, 0, loc)
 	case "m":
-		return t.Truncate(time.Minute)
+		return time.Date(y, mo, d, h, mi, 0, 0, loc)
 	}
-	return t.Truncate(time.Second)
+	return time.Date(y, mo, d, h, mi, sec, 0, loc)
 }
+
+// parseZone reads a time_zone: "UTC", "Z", an offset ("+01:00",
+// "-0530") or an IANA name.
+func parseZone(s string) (*time.Location, error) {
+	switch s {
+	case "", "UTC", "Z", "utc":
+		return time.UTC, nil
+	}
+	if m := zoneOffset.FindStringSubmatch(s); m != nil {
+		h, _ := strconv.Atoi(m[2])
+		mi, _ := strconv.Atoi(m[3])
+		off := (h*60 + mi) * 60
+		if m[1] == "-" {
+			off = -off
+		}
+		return time.FixedZone(s, off), nil
+	}
+	return time.LoadLocation(s)
+}
+
+var zoneOffset = regexp.MustCompile(`^([+-])(\d{2}):?(\d{2})$`)
 
 // compileWildcard turns a wildcard pattern (* and ?, \ escaping) into an
 // anchored regexp and its literal prefix.

@@ -100,6 +100,8 @@ func TestAggregate(t *testing.T) {
 			`{"h":{"buckets":[{"doc_count":2,"key":1577836800000,"key_as_string":"2020-01-01"},{"doc_count":0,"key":1577923200000,"key_as_string":"2020-01-02"},{"doc_count":1,"key":1578009600000,"key_as_string":"2020-01-03"}]}}`},
 		{`{"h":{"date_histogram":{"field":"born","fixed_interval":"12h","min_doc_count":1},"aggs":{"m":{"max":{"field":"n"}}}}}`,
 			`{"h":{"buckets":[{"doc_count":1,"key":1577836800000,"key_as_string":"2020-01-01T00:00:00.000Z","m":{"value":1}},{"doc_count":1,"key":1577880000000,"key_as_string":"2020-01-01T12:00:00.000Z","m":{"value":5}},{"doc_count":1,"key":1578009600000,"key_as_string":"2020-01-03T00:00:00.000Z","m":{"value":10}}]}}`},
+		{`{"h":{"date_histogram":{"field":"born","calendar_interval":"1d","time_zone":"+10:00","min_doc_count":1}}}`,
+			`{"h":{"buckets":[{"doc_count":2,"key":1577800800000,"key_as_string":"2020-01-01T00:00:00.000+10:00"},{"doc_count":1,"key":1577973600000,"key_as_string":"2020-01-03T00:00:00.000+10:00"}]}}`},
 		{`{"d":{"min":{"field":"born"}}}`, `{"d":{"value":1577872800000,"value_as_string":"2020-01-01T10:00:00.000Z"}}`},
 	}
 	for _, tc := range cases {
