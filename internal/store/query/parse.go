@@ -2,9 +2,7 @@ package query
 
 import (
 	"fmt"
-	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -93,34 +91,50 @@ func (p *parser) query(v any, path string) (Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	parse, ok := p.clauses()[key]
-	if !ok {
+	parse := p.clause(key)
+	if parse == nil {
 		return nil, unknownKeyword(key, "")
 	}
 	return parse(body, key)
 }
 
-func (p *parser) clauses() map[string]func(any, string) (Node, error) {
-	return map[string]func(any, string) (Node, error){
-		"match_all":        p.matchAll,
-		"match_none":       p.matchNone,
-		"match":            p.match,
-		"match_phrase":     p.match,
-		"multi_match":      p.multiMatch,
-		"term":             p.term,
-		"terms":            p.terms,
-		"ids":              p.ids,
-		"range":            p.rangeQuery,
-		"exists":           p.exists,
-		"prefix":           p.prefix,
-		"wildcard":         p.pattern,
-		"regexp":           p.pattern,
-		"bool":             p.boolQuery,
-		"constant_score":   p.constantScore,
-		"geo_distance":     p.geoDistance,
-		"geo_bounding_box": p.geoBox,
-		"geo_polygon":      p.geoPolygon,
+// clause returns the parser of a query type, nil for an unknown one.
+func (p *parser) clause(key string) func(any, string) (Node, error) {
+	switch key {
+	case "match_all":
+		return p.matchAll
+	case "match_none":
+		return p.matchNone
+	case "match", "match_phrase":
+		return p.match
+	case "multi_match":
+		return p.multiMatch
+	case "term":
+		return p.term
+	case "terms":
+		return p.terms
+	case "ids":
+		return p.ids
+	case "range":
+		return p.rangeQuery
+	case "exists":
+		return p.exists
+	case "prefix":
+		return p.prefix
+	case "wildcard", "regexp":
+		return p.pattern
+	case "bool":
+		return p.boolQuery
+	case "constant_score":
+		return p.constantScore
+	case "geo_distance":
+		return p.geoDistance
+	case "geo_bounding_box":
+		return p.geoBox
+	case "geo_polygon":
+		return p.geoPolygon
 	}
+	return nil
 }
 
 // options checks an object's keys against the allowed ones.
@@ -497,101 +511,6 @@ func (p *parser) pattern(v any, path string) (Node, error) {
 		return nil, invalid(path+"."+name, fmt.Sprintf("a supported regular expression (%v)", err))
 	}
 	return pt, nil
-}
-
-func (p *parser) constantScore(v any, path string) (Node, error) {
-	obj, ok := v.(map[string]any)
-	if !ok || obj["filter"] == nil {
-		return nil, invalid(path, "an object with a filter")
-	}
-	if err := options(obj, path, "filter", "boost", "_name"); err != nil {
-		return nil, err
-	}
-	return p.query(obj["filter"], path+".filter")
-}
-
-func (p *parser) boolQuery(v any, path string) (Node, error) {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, invalid(path, "an object")
-	}
-	if err := options(obj, path, "must", "filter", "should", "must_not", "minimum_should_match", "boost", "_name"); err != nil {
-		return nil, err
-	}
-	b := &Bool{}
-	for _, part := range []struct {
-		key string
-		dst *[]Node
-	}{{"must", &b.Must}, {"filter", &b.Filter}, {"should", &b.Should}, {"must_not", &b.MustNot}} {
-		list, err := p.clauseList(obj[part.key], path+"."+part.key)
-		if err != nil {
-			return nil, err
-		}
-		*part.dst = list
-	}
-	min, err := minimumShouldMatch(obj["minimum_should_match"], len(b.Should), len(b.Must)+len(b.Filter) > 0)
-	if err != nil {
-		return nil, invalid(path+".minimum_should_match", "an integer or a percentage")
-	}
-	b.MinShould = min
-	return b, nil
-}
-
-// clauseList parses a bool part: one clause or an array of clauses.
-func (p *parser) clauseList(v any, path string) ([]Node, error) {
-	if v == nil {
-		return nil, nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		list = []any{v}
-	}
-	nodes := make([]Node, 0, len(list))
-	for _, item := range list {
-		n, err := p.query(item, path)
-		if err != nil {
-			return nil, err
-		}
-		nodes = append(nodes, n)
-	}
-	return nodes, nil
-}
-
-// minimumShouldMatch resolves minimum_should_match to a count of should
-// clauses: an integer, a negative integer (all but), a percentage
-// (rounded down) or a negative one; absent: 1 without must and filter
-// clauses, else 0.
-func minimumShouldMatch(v any, should int, scoped bool) (int, error) {
-	if should == 0 {
-		return 0, nil
-	}
-	var n float64
-	switch t := v.(type) {
-	case nil:
-		if scoped {
-			return 0, nil
-		}
-		return 1, nil
-	case float64:
-		n = t
-	case string:
-		s := strings.TrimSpace(t)
-		pct := strings.HasSuffix(s, "%")
-		f, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-		if err != nil {
-			return 0, err
-		}
-		n = f
-		if pct {
-			n = math.Trunc(f * float64(should) / 100)
-		}
-	default:
-		return 0, fmt.Errorf("not a count")
-	}
-	if n < 0 {
-		n += float64(should)
-	}
-	return int(math.Max(0, n)), nil
 }
 
 // sortedKeys returns an object's keys in order, for deterministic errors.
