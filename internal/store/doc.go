@@ -11,5 +11,6 @@
 // Internal indexes (Kuzzle's names starting with "%") are stored like any
 // other: refusing them to users is the controllers' job, not the store's.
 //
-// store imports internal/jsonx, internal/kerror and internal/store/query only.
+// store imports internal/jsonx, internal/kerror, internal/store/mapping and
+// internal/store/query only.
 package store

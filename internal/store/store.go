@@ -197,6 +197,9 @@ type SearchResult struct {
 	Aggregations map[string]any
 	// ScrollID names the scroll to continue with, "" without scroll.
 	ScrollID string
+	// Remaining is, for a page of Scroll, how many matched documents are
+	// left to fetch; the scroll is closed once it is 0.
+	Remaining int
 }
 
 // Stats is index:stats's answer.

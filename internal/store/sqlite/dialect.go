@@ -3,11 +3,19 @@ package sqlite
 import (
 	"strings"
 
+	"github.com/starlingmq/starling/internal/store/query"
 	"github.com/starlingmq/starling/internal/store/sqlstore"
 )
 
-// Dialect writes SQLite's SQL. Documents are JSON text in column doc.
-type Dialect struct{}
+// Dialect writes SQLite's SQL. Documents are JSON text in column doc, their
+// _id in column id; search clauses come from query's SQLite dialect, whose
+// json_extract expressions the field indexes are built on.
+type Dialect struct {
+	*query.SQLiteDialect
+}
+
+// NewDialect returns the dialect of Starling's SQLite tables.
+func NewDialect() Dialect { return Dialect{query.NewSQLiteDialect("doc", "id")} }
 
 var _ sqlstore.Dialect = Dialect{}
 
@@ -33,8 +41,8 @@ func (Dialect) CreateTable(table string) []string {
 func (Dialect) DropTable(table string) string { return `DROP TABLE IF EXISTS ` + table }
 
 // CreateFieldIndex implements sqlstore.Dialect.
-func (d Dialect) CreateFieldIndex(table, index, path string) string {
-	return `CREATE INDEX IF NOT EXISTS ` + index + ` ON ` + table + ` (` + d.Path(path) + `)`
+func (d Dialect) CreateFieldIndex(table, index string, path []string) string {
+	return `CREATE INDEX IF NOT EXISTS ` + index + ` ON ` + table + ` (` + d.Expr(path) + `)`
 }
 
 // Insert implements sqlstore.Dialect.
@@ -68,17 +76,15 @@ func (Dialect) SelectIDs(table string, n int) string {
 // Truncate implements sqlstore.Dialect.
 func (Dialect) Truncate(table string) string { return `DELETE FROM ` + table }
 
+// InsertionOrder implements sqlstore.Dialect.
+func (Dialect) InsertionOrder() string { return "rowid" }
+
 // Placeholder implements sqlstore.Dialect.
 func (Dialect) Placeholder(int) string { return "?" }
+
 
 // TableSize implements sqlstore.Dialect: SQLite keeps no cheap per-table
 // size without the dbstat extension, so the document bytes are summed.
 func (Dialect) TableSize(table string) string {
 	return `SELECT coalesce(sum(length(doc)), 0) FROM ` + table
-}
-
-// Path returns the SQL expression of the JSON value at a dotted path of the
-// document.
-func (Dialect) Path(path string) string {
-	return `json_extract(doc, '$.` + strings.ReplaceAll(path, `'`, `''`) + `')`
 }

@@ -63,7 +63,7 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 	}
 	reader.SetMaxOpenConns(opts.Readers)
 	reader.SetMaxIdleConns(opts.Readers)
-	engine, err := sqlstore.New(ctx, sqlstore.Config{Dialect: Dialect{}, Writer: writer, Reader: reader, Logger: opts.Logger})
+	engine, err := sqlstore.New(ctx, sqlstore.Config{Dialect: NewDialect(), Writer: writer, Reader: reader, Logger: opts.Logger})
 	if err != nil {
 		writer.Close()
 		reader.Close()

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
@@ -51,9 +52,9 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 			return nil, fmt.Errorf("read the mappings of %s:%s: %w", index, name, err)
 		}
 		col := &collection{index: index, name: name, table: table, mappings: m, settings: jsonx.RawMessage(settings), indexed: map[string]struct{}{}}
-		m.Fields(func(path string, f *mapping.Field) {
-			if indexable(f) && len(col.indexed) < maxFieldIndexes {
-				col.indexed[path] = struct{}{}
+		leaves(m, func(path []string, f *mapping.Field) {
+			if indexable(f) && path[0] != mapping.KuzzleMetaField && len(col.indexed) < maxFieldIndexes {
+				col.indexed[strings.Join(path, ".")] = struct{}{}
 			}
 		})
 		cat.collections[key{index, name}] = col
@@ -223,24 +224,43 @@ func (w *txn) saveCollection(old *collection, m *mapping.Mappings, settings json
 }
 
 // indexFields creates the expression indexes col's mappings call for and
-// it lacks.
+// it lacks: one per mapped scalar field, Kuzzle's metadata aside (a write
+// pays for every index).
 func (w *txn) indexFields(col *collection) error {
 	var err error
-	col.mappings.Fields(func(path string, f *mapping.Field) {
-		if err != nil || !indexable(f) || len(col.indexed) >= maxFieldIndexes {
+	leaves(col.mappings, func(path []string, f *mapping.Field) {
+		dotted := strings.Join(path, ".")
+		if err != nil || !indexable(f) || path[0] == mapping.KuzzleMetaField || len(col.indexed) >= maxFieldIndexes {
 			return
 		}
-		if _, ok := col.indexed[path]; ok {
+		if _, ok := col.indexed[dotted]; ok {
 			return
 		}
-		stmt := w.e.d.CreateFieldIndex(col.table, fieldIndexName(col.table, path), path)
+		stmt := w.e.d.CreateFieldIndex(col.table, fieldIndexName(col.table, dotted), path)
 		if _, err = w.tx.ExecContext(w.ctx, stmt); err != nil {
-			err = fmt.Errorf("index %s of %s:%s: %w", path, col.index, col.name, err)
+			err = fmt.Errorf("index %s of %s:%s: %w", dotted, col.index, col.name, err)
 			return
 		}
-		col.indexed[path] = struct{}{}
+		col.indexed[dotted] = struct{}{}
 	})
 	return err
+}
+
+// leaves calls fn with the path of every mapped field that is no object,
+// multi-fields aside (they index the same JSON value).
+func leaves(m *mapping.Mappings, fn func(path []string, f *mapping.Field)) {
+	var walk func(prefix []string, props map[string]*mapping.Field)
+	walk = func(prefix []string, props map[string]*mapping.Field) {
+		for name, f := range props {
+			path := append(prefix[:len(prefix):len(prefix)], name)
+			if f.IsObject() {
+				walk(path, f.Properties)
+				continue
+			}
+			fn(path, f)
+		}
+	}
+	walk(nil, m.Properties)
 }
 
 // indexable reports whether a field gets an expression index: the scalar

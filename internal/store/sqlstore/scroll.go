@@ -125,8 +125,14 @@ func (e *Engine) Scroll(ctx context.Context, id string, ttl time.Duration) (*sto
 	if err != nil {
 		return nil, err
 	}
-	e.scroll.advance(id, sc.offset+len(res.Hits))
+	fetched := sc.offset + len(res.Hits)
 	res.ScrollID = id
+	res.Remaining = max(res.Total-fetched, 0)
+	if res.Remaining == 0 {
+		e.scroll.remove(id)
+	} else {
+		e.scroll.advance(id, fetched)
+	}
 	return res, nil
 }
 
