@@ -83,3 +83,13 @@ func TestIndexController(t *testing.T) {
 		t.Errorf("list: %s", r.Result)
 	}
 }
+
+func TestDocumentCreateGetAndNotify(t *testing.T) {
+	c := storageClient(t)
+	mustCall(t, c, "index", "create", `"index":"nyc"`)
+	// Without the collection controller yet, a document needs one made
+	// through the store: create it with the first write's mapping.
+	if r := call(t, c, "document", "create", `"index":"nyc","collection":"yellow","body":{"a":1}`); errorID(r) != "services.storage.unknown_collection" {
+		t.Fatalf("create in a missing collection: %s", r.raw)
+	}
+}

@@ -75,7 +75,7 @@ func Controllers(d Deps) []api.Controller {
 		d.Specifications = validation.NewRegistry()
 	}
 	c := &controllers{Deps: d}
-	return []api.Controller{c.index()}
+	return []api.Controller{c.index(), c.document()}
 }
 
 // controllers holds the dependencies every action shares.
@@ -138,4 +138,9 @@ func (c *controllers) notify(req *api.Request, index, collection string, changes
 		return
 	}
 	c.Notifier.NotifyDocuments(req, index, collection, changes)
+}
+
+// validationWrite describes a create or replace to the specifications.
+func validationWrite(id string, doc map[string]any) validation.Write {
+	return validation.Write{ID: id, Body: doc}
 }
