@@ -65,8 +65,13 @@ var importRules = map[string][]string{
 
 	// Outside the server: the load harness, the guest SDK and its examples
 	// (these two are built for wasip1 only).
-	"bench":                {"bench/internal/..."},
-	"bench/filters":        {"internal/jsonx", "internal/koncorde"},
+	"bench":         {"bench/internal/..."},
+	"bench/filters": {"internal/jsonx", "internal/koncorde"},
+	"bench/docstore": {
+		"bench/internal/docs", "bench/internal/hist", "bench/internal/proc", "internal/jsonx",
+		"internal/store", "internal/store/mapping", "internal/store/query", "internal/store/sqlite",
+	},
+	"bench/internal/docs":  nil,
 	"bench/internal/hist":  nil,
 	"bench/internal/mqttc": nil,
 	"bench/internal/proc":  nil,

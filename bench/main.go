@@ -4,7 +4,7 @@
 // stops everything it started and prints one table per scenario, with the
 // ratio Starling/peer under each peer.
 //
-//	go run ./bench [all|fanout|reqresp|idle|filters] [--quick] [--out DIR] [flags]
+//	go run ./bench [all|fanout|reqresp|idle|filters|documents] [--quick] [--out DIR] [flags]
 //
 // Server CPU time comes from /proc/<pid>/stat, peak memory from VmHWM. On a
 // machine with two CPUs or more the servers run on CPU 0 and the load
@@ -12,7 +12,9 @@
 // DIR/<scenario>.json and DIR/<scenario>.svg.
 //
 // bench imports its own bench/internal/* packages only: it runs Starling as a
-// program, as it runs the peers, and links none of the server's packages.
+// program, as it runs the peers, and links none of the server's packages
+// (the store alone, the documents scenario's ceiling, is the program
+// bench/docstore).
 package main
 
 import (
@@ -34,7 +36,7 @@ import (
 )
 
 // scenarios in the order `all` runs them.
-func scenarios() []string { return []string{"fanout", "reqresp", "idle", "filters"} }
+func scenarios() []string { return []string{"fanout", "reqresp", "idle", "filters", "documents"} }
 
 func main() {
 	if os.Getenv(roleEnv) != "" {
@@ -54,6 +56,7 @@ type Options struct {
 	ReqResp   ReqRespConfig
 	Idle      IdleConfig
 	Filters   FiltersConfig
+	Documents DocumentsConfig
 	Verbose   bool
 	// Timeout bounds the whole run.
 	Timeout time.Duration
@@ -78,7 +81,8 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	servers := fs.String("servers", "starling,mosquitto,aedes", "servers to compare (Starling first: its figures size the peers' payloads)")
 	fs.BoolVar(&o.Pin, "pin", runtime.NumCPU() >= 2, "pin servers to CPU 0 and the load generator to the other CPUs")
 	subs := fs.String("subscribers", "10,100,1000", "fan-out: subscriber counts")
-	repeat := fs.Int("repeat", 1, "fan-out: runs per case, servers interleaved; the median run is reported")
+	repeat := fs.Int("repeat", 1, "fan-out, documents: runs per case, servers interleaved; the median run is reported")
+	docs := fs.Int("docs", 0, "documents: documents preloaded (default 1000000; --quick 100000)")
 	filters := fs.Int("other-filters", 10000, "fan-out: filters registered besides the subscribers' one")
 	idle := fs.String("connections", "", "idle: connection counts (default 10000,50000; --quick 10000)")
 	fs.BoolVar(&o.Verbose, "v", false, "debug logs")
@@ -90,13 +94,18 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	switch which {
 	case "all":
 		o.Scenarios = scenarios()
-	case "fanout", "reqresp", "idle", "filters":
+	case "fanout", "reqresp", "idle", "filters", "documents":
 		o.Scenarios = []string{which}
 	default:
 		return o, fmt.Errorf("unknown scenario %q (want all, %s)", which, strings.Join(scenarios(), ", "))
 	}
 	o.Servers = strings.Split(*servers, ",")
 	o.Fanout, o.ReqResp, o.Idle, o.Filters = defaults(o.Quick)
+	o.Documents = documentsDefaults(o.Quick)
+	if *docs > 0 {
+		o.Documents.Docs = *docs
+	}
+	o.Documents.Repeat = *repeat
 	var err error
 	if o.Fanout.Subscribers, err = ints(*subs); err != nil {
 		return o, fmt.Errorf("--subscribers: %w", err)
@@ -123,6 +132,15 @@ func defaults(quick bool) (FanoutConfig, ReqRespConfig, IdleConfig, FiltersConfi
 		fl.Counts, fl.Families, fl.Quick = []int{10000}, []string{"equals", "range", "regexp", "bool"}, true
 	}
 	return f, r, i, fl
+}
+
+// documentsDefaults are the documents scenario's sizes.
+func documentsDefaults(quick bool) DocumentsConfig {
+	d := DocumentsConfig{Docs: 1_000_000, Duration: 10 * time.Second, Conns: 4, Window: 16, PreloadConns: 2, PreloadWindow: 4}
+	if quick {
+		d.Docs, d.Duration = 100_000, 3*time.Second
+	}
+	return d
 }
 
 func ints(s string) ([]int, error) {
@@ -218,6 +236,8 @@ func (h *Harness) Run(ctx context.Context, scenario string, o Options) (*Report,
 		return h.Idle(ctx, o.Idle), nil
 	case "filters":
 		return h.Filters(ctx, o.Filters)
+	case "documents":
+		return h.Documents(ctx, o.Documents), nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q", scenario)
 }

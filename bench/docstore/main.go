@@ -1,0 +1,104 @@
+// Command docstore measures the document store alone, with no server in
+// front of it: the ceiling of the documents scenario. It opens the SQLite
+// store (internal/store/sqlite, synchronous FULL, group commit) in a
+// directory, creates the workload's collection (bench/internal/docs), then
+// runs the scenario's phases in its own process and prints one JSON line
+// per phase:
+//
+//	preload  N documents, Write batches of docs.BatchSize from --writers goroutines
+//	create   Write of one document from --window goroutines, for --duration
+//	get      Get of one random preloaded id from --window goroutines
+//	search   Search of a random city term, size 10, from --window goroutines
+//
+// A Write returns once its commit is on disk, as Starling's document:create
+// answers. CPU time is the whole process's (the store and the goroutines
+// calling it). go run ./bench documents runs it on the servers' CPU.
+//
+//	go run ./bench/docstore --dir /tmp/x --docs 1000000 --duration 10s
+//
+// docstore imports bench/internal/docs, bench/internal/hist,
+// bench/internal/proc, internal/jsonx, internal/store,
+// internal/store/mapping, internal/store/query and internal/store/sqlite only.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/starlingmq/starling/bench/internal/docs"
+	"github.com/starlingmq/starling/internal/store/mapping"
+	"github.com/starlingmq/starling/internal/store/sqlite"
+)
+
+func main() {
+	var cfg Config
+	flag.StringVar(&cfg.Dir, "dir", "", "storage `directory` (required; the store is created in it)")
+	flag.IntVar(&cfg.Docs, "docs", 1_000_000, "documents to preload")
+	flag.IntVar(&cfg.Writers, "writers", 4, "preload: goroutines writing batches")
+	flag.IntVar(&cfg.Window, "window", 64, "create, get, search: goroutines, each with one operation at a time")
+	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "create, get, search: length of each phase")
+	flag.IntVar(&cfg.MaxOps, "max-ops", 5_000_000, "create, get, search: bound of the operations of a phase")
+	flag.Parse()
+	if cfg.Dir == "" {
+		fmt.Fprintln(os.Stderr, "docstore: --dir is required")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "docstore:", err)
+		os.Exit(1)
+	}
+}
+
+// Config is the command line.
+type Config struct {
+	Dir      string
+	Docs     int
+	Writers  int
+	Window   int
+	Duration time.Duration
+	MaxOps   int
+}
+
+func run(ctx context.Context, cfg Config) error {
+	st, err := sqlite.Open(ctx, cfg.Dir, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m, err := mapping.Parse([]byte(docs.Mappings))
+	if err != nil {
+		return fmt.Errorf("mappings: %w", err)
+	}
+	if err := st.CreateCollection(ctx, docs.Index, docs.Collection, m, nil); err != nil {
+		return fmt.Errorf("create the collection: %w", err)
+	}
+	b := &bench{st: st, cfg: cfg}
+	if m, err = st.Mapping(ctx, docs.Index, docs.Collection); err != nil {
+		return fmt.Errorf("mappings: %w", err)
+	}
+	b.mappings = m
+	out := json.NewEncoder(os.Stdout)
+	for _, phase := range []struct {
+		name string
+		run  func(context.Context) (Phase, error)
+	}{
+		{"preload", b.preload},
+		{"create", b.create},
+		{"get", b.get},
+		{"search", b.search},
+	} {
+		p, err := b.measure(ctx, phase.run)
+		if err != nil {
+			return fmt.Errorf("%s: %w", phase.name, err)
+		}
+		p.Name = phase.name
+		if err := out.Encode(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
