@@ -42,7 +42,7 @@ func (e *Engine) Count(ctx context.Context, index, name string, q query.Node) (i
 	if err != nil {
 		return 0, err
 	}
-	where, args, exact := query.Where(q, e.d, col.mappings)
+	where, args, exact := query.Where(q, e.dialect(col), col.mappings)
 	if exact {
 		var n int
 		err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&n)
@@ -67,7 +67,7 @@ func (e *Engine) search(ctx context.Context, col *collection, s *query.Search, f
 	if size < 0 {
 		size = 10
 	}
-	where, args, exact := query.Where(s.Query, e.d, col.mappings)
+	where, args, exact := query.Where(s.Query, e.dialect(col), col.mappings)
 	order, ordered := query.OrderBy(s.Sort, e.d)
 	if exact && ordered && len(s.Aggregations) == 0 && len(s.SearchAfter) == 0 {
 		return e.searchSQL(ctx, col, s, where, args, order, from, size)
