@@ -120,7 +120,6 @@ func (Dialect) InsertionOrder() string { return "rowid" }
 // Placeholder implements sqlstore.Dialect.
 func (Dialect) Placeholder(int) string { return "?" }
 
-
 // TableSize implements sqlstore.Dialect: SQLite keeps no cheap per-table
 // size without the dbstat extension, so the document bytes are summed.
 func (Dialect) TableSize(table string) string {
