@@ -111,7 +111,7 @@ func (e *Engine) searchSQL(ctx context.Context, col *collection, s *query.Search
 			offset = 0
 		}
 	}
-	q := "SELECT id, version, doc, " + seq + " FROM " + col.table + " WHERE " + where + " ORDER BY " + order +
+	q := "SELECT id, version, " + e.d.Document() + ", " + seq + " FROM " + col.table + " WHERE " + where + " ORDER BY " + order +
 		fmt.Sprintf(" LIMIT %d OFFSET %d", size, offset)
 	rows, err := e.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -250,7 +250,7 @@ func (b *bestHits) sorted() []matched { return b.hits }
 // scan decodes the documents of col matching where, in insertion order,
 // until fn returns false.
 func (e *Engine) scan(ctx context.Context, col *collection, where string, args []any, fn func(id string, version int64, src []byte, doc map[string]any) bool) error {
-	q := "SELECT id, version, doc FROM " + col.table + " WHERE " + where + " ORDER BY " + e.d.InsertionOrder()
+	q := "SELECT id, version, " + e.d.Document() + " FROM " + col.table + " WHERE " + where + " ORDER BY " + e.d.InsertionOrder()
 	rows, err := e.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return e.readError(col, err)

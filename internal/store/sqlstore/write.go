@@ -160,7 +160,7 @@ func conflict(id string, current, expected int64) error {
 func (ow *opWriter) create(op *store.Op, body map[string]any, now int64) store.Result {
 	id := op.ID
 	if id == "" {
-		id = newID()
+		id = ow.w.e.newID()
 	}
 	if err := ow.check(id, body); err != nil {
 		return store.Result{ID: id, Err: err}
