@@ -125,7 +125,11 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 	if err != nil {
 		return err
 	}
-	n.controllers = append([]api.Controller{n.serverController(), n.realtime.Controller()}, n.storageControllers(cfg)...)
+	storage, err := n.storageControllers(cfg)
+	if err != nil {
+		return err
+	}
+	n.controllers = append([]api.Controller{n.serverController(), n.realtime.Controller()}, storage...)
 	n.controllers = append(n.controllers, extra...)
 	root := n.system.Root
 	n.dispatcher, err = root.SpawnNamed(dispatcher.Props(dispatcher.Config{
