@@ -20,6 +20,10 @@ const acknowledged api.Compact = `{"acknowledged":true}`
 
 // collection is Kuzzle's collection controller.
 //
+// create makes the index too when it is missing, as Kuzzle 2 does (an
+// index exists while one of its collections does), and on an existing
+// collection updates its mappings and settings.
+//
 // Differences from Kuzzle: refresh is accepted and does nothing, documents
 // being searchable once their write is acknowledged; getSettings returns
 // the settings as given at creation or update (merged as Elasticsearch
