@@ -192,3 +192,14 @@ func mustDecode(t *testing.T, raw []byte, v any) {
 		t.Fatalf("decode %s: %v", raw, err)
 	}
 }
+
+func TestCollectionListRealtime(t *testing.T) {
+	c := storageClient(t)
+	mustCall(t, c, "collection", "create", `"index":"i","collection":"stored"`)
+	subscribe(t, c, `{}`, ``) // a room on i/c
+	runChecks(t, c, []check{
+		{"all", "collection", "list", `"index":"i"`, `{"collections":[{"name":"c","type":"realtime"},{"name":"stored","type":"stored"}],"type":"all"}`, ""},
+		{"realtime", "collection", "list", `"index":"i","type":"realtime"`, `{"collections":[{"name":"c","type":"realtime"}],"type":"realtime"}`, ""},
+		{"stored", "collection", "list", `"index":"i","type":"stored"`, `{"collections":[{"name":"stored","type":"stored"}],"type":"stored"}`, ""},
+	})
+}
