@@ -10,6 +10,8 @@ type Config struct {
 	Limits Limits
 	// Wasm holds the plugins.wasm.* keys.
 	Wasm Wasm
+	// Stats holds the stats.* keys.
+	Stats Stats
 	// Storage holds the storage.* keys (Starling's) and the
 	// services.storageEngine.* keys Starling reads.
 	Storage Storage
@@ -109,6 +111,17 @@ type Storage struct {
 	MaxScrollTTL time.Duration
 }
 
+// Stats configures the statistics frames of server:getStats.
+type Stats struct {
+	// Enabled is stats.enabled (default true).
+	Enabled bool
+	// TTL is stats.ttl, how long a frame is kept (3600 seconds).
+	TTL time.Duration
+	// Interval is stats.statsInterval, the time one frame covers (10
+	// seconds). Starling accepts fractions of a second.
+	Interval time.Duration
+}
+
 // Limits holds the limits.* keys Starling enforces.
 type Limits struct {
 	// DocumentsFetchCount caps the documents one request reads.
@@ -165,6 +178,11 @@ func defaults() map[string]any {
 		},
 		"storage": map[string]any{
 			"path": "./data",
+		},
+		"stats": map[string]any{
+			"enabled":       true,
+			"ttl":           3600.0,
+			"statsInterval": 10.0,
 		},
 		"server": map[string]any{
 			"maxRequestSize": "1MB",

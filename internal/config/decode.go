@@ -68,6 +68,16 @@ func (r *reader) integer(path string, min, max int) int {
 	return int(f)
 }
 
+// seconds reads a positive duration written as a number of seconds.
+func (r *reader) seconds(path string) time.Duration {
+	f, ok := r.value(path).(float64)
+	if !ok || f <= 0 || f > math.MaxInt32 {
+		r.fail(path, "a positive number of seconds", r.value(path))
+		return 0
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
 // millis reads a duration in milliseconds, as Kuzzle's delays are written.
 func (r *reader) millis(path string) time.Duration {
 	return time.Duration(r.integer(path, 0, math.MaxInt32)) * time.Millisecond
@@ -213,6 +223,11 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 			Path:         r.nonEmpty("storage.path"),
 			ScrollTTL:    r.duration("services.storageEngine.defaults.scrollTTL"),
 			MaxScrollTTL: r.duration("services.storageEngine.maxScrollDuration"),
+		},
+		Stats: Stats{
+			Enabled:  r.boolean("stats.enabled"),
+			TTL:      r.seconds("stats.ttl"),
+			Interval: r.seconds("stats.statsInterval"),
 		},
 		Limits: Limits{
 			DocumentsFetchCount:            r.integer("limits.documentsFetchCount", 1, math.MaxInt32),
