@@ -86,7 +86,7 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	cfg := opts.Config
-	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log})
+	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log, Normal: cfg.Storage.Synchronous == "normal"})
 	if err != nil {
 		return nil, err
 	}

@@ -104,6 +104,12 @@ type Storage struct {
 	// Path is storage.path, the directory of the embedded database
 	// (default "./data"), created at start. A Starling key.
 	Path string
+	// Synchronous is storage.synchronous: "full" (default) flushes every
+	// commit to disk before its writes are answered; "normal" answers once
+	// the commit is in the operating system's hands, which survives the
+	// server's crash (kill -9) but not a power cut or an OS crash. A
+	// Starling key.
+	Synchronous string
 	// ScrollTTL is services.storageEngine.defaults.scrollTTL, the life of
 	// a scroll when a search does not give one ("15s").
 	ScrollTTL time.Duration
@@ -177,7 +183,8 @@ func defaults() map[string]any {
 			},
 		},
 		"storage": map[string]any{
-			"path": "./data",
+			"path":        "./data",
+			"synchronous": "full",
 		},
 		"stats": map[string]any{
 			"enabled":       true,

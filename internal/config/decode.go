@@ -58,6 +58,18 @@ func (r *reader) nonEmpty(path string) string {
 	return s
 }
 
+// oneOf reads a string among choices.
+func (r *reader) oneOf(path string, choices ...string) string {
+	s := r.str(path)
+	for _, c := range choices {
+		if s == c {
+			return s
+		}
+	}
+	r.fail(path, "one of "+strings.Join(choices, ", "), s)
+	return choices[0]
+}
+
 // integer reads a whole number in [min, max].
 func (r *reader) integer(path string, min, max int) int {
 	f, ok := r.value(path).(float64)
@@ -221,6 +233,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 		},
 		Storage: Storage{
 			Path:         r.nonEmpty("storage.path"),
+			Synchronous:  r.oneOf("storage.synchronous", "full", "normal"),
 			ScrollTTL:    r.duration("services.storageEngine.defaults.scrollTTL"),
 			MaxScrollTTL: r.duration("services.storageEngine.maxScrollDuration"),
 		},
