@@ -42,7 +42,10 @@ func (e *Engine) Count(ctx context.Context, index, name string, q query.Node) (i
 	if err != nil {
 		return 0, err
 	}
-	where, args, exact := query.Where(q, e.d, col.mappings)
+	where, args, exact, err := e.where(ctx, col, q)
+	if err != nil {
+		return 0, err
+	}
 	if exact {
 		var n int
 		err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&n)
@@ -67,12 +70,33 @@ func (e *Engine) search(ctx context.Context, col *collection, s *query.Search, f
 	if size < 0 {
 		size = 10
 	}
-	where, args, exact := query.Where(s.Query, e.d, col.mappings)
-	order, ordered := query.OrderBy(s.Sort, e.d)
-	if exact && ordered && len(s.Aggregations) == 0 && len(s.SearchAfter) == 0 {
-		return e.searchSQL(ctx, col, s, where, args, order, from, size)
+	where, args, exact, err := e.where(ctx, col, s.Query)
+	if err != nil {
+		return nil, err
 	}
-	return e.searchScan(ctx, col, s, where, args, exact, from, size)
+	order, ordered := query.OrderBy(s.Sort, e.d)
+	var res *store.SearchResult
+	if exact && ordered && len(s.Aggregations) == 0 && len(s.SearchAfter) == 0 {
+		res, err = e.searchSQL(ctx, col, s, where, args, order, from, size)
+	} else {
+		res, err = e.searchScan(ctx, col, s, where, args, exact, from, size)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Unscored = unscored(s.Sort)
+	return res, nil
+}
+
+// unscored reports whether a sort leaves hits without a score, as
+// Elasticsearch does when it sorts on fields only.
+func unscored(sort []query.SortField) bool {
+	for _, sf := range sort {
+		if sf.Field.Name == "_score" {
+			return false
+		}
+	}
+	return len(sort) > 0
 }
 
 // searchSQL runs a search the database answers alone.
