@@ -150,10 +150,12 @@ type matched struct {
 func (e *Engine) searchScan(ctx context.Context, col *collection, s *query.Search, where string, args []any, exact bool, from, size int) (*store.SearchResult, error) {
 	var hits []matched
 	var docs []map[string]any
+	total := 0 // search_after leaves the total alone, as in Elasticsearch
 	err := e.scan(ctx, col, where, args, func(id string, version int64, src []byte, doc map[string]any) bool {
 		if !exact && !query.Matches(s.Query, doc, id) {
 			return true
 		}
+		total++
 		if len(s.Aggregations) > 0 {
 			docs = append(docs, doc)
 		}
@@ -170,7 +172,7 @@ func (e *Engine) searchScan(ctx context.Context, col *collection, s *query.Searc
 	if len(s.Sort) > 0 {
 		slices.SortStableFunc(hits, func(a, b matched) int { return query.Compare(a.sort, b.sort, s.Sort) })
 	}
-	res := &store.SearchResult{Hits: []store.Hit{}, Total: len(hits)}
+	res := &store.SearchResult{Hits: []store.Hit{}, Total: total}
 	if len(s.Aggregations) > 0 {
 		res.Aggregations = query.Aggregate(s.Aggregations, docs)
 	}
