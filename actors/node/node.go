@@ -83,10 +83,11 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	cfg := opts.Config
-	n.store, err = sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log})
+	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log})
 	if err != nil {
 		return nil, err
 	}
+	n.store = engine
 	if err := n.startActors(cfg, opts.Controllers); err != nil {
 		return nil, err
 	}

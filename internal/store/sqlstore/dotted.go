@@ -70,7 +70,7 @@ func (ow *opWriter) markDotted(id string, doc map[string]any, prev []byte) error
 // collection's documents with dotted keys when it has any (then not exact,
 // so that each row is tested with query.Matches).
 func (e *Engine) where(ctx context.Context, col *collection, q query.Node) (string, []any, bool, error) {
-	where, args, exact := query.Where(q, e.d, col.mappings)
+	where, args, exact := query.Where(q, e.dialect(col), col.mappings)
 	table := dottedTable(col.table)
 	var dotted int
 	err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+table+" LIMIT 1) AS d").Scan(&dotted)
