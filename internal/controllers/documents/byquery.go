@@ -3,9 +3,9 @@ package documents
 import (
 	"context"
 	"errors"
-	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
@@ -73,22 +73,44 @@ func (c *controllers) writeMatching(ctx context.Context, index, collection strin
 	}
 }
 
-// matching returns the documents q matches, in insertion order;
-// services.storage.write_limit_exceeded when they are more than limit (0
-// for no limit).
+// byQueryPage is how many documents a by-query write reads per page, as
+// Kuzzle's deleteByQuery and updateByQuery do.
+const byQueryPage = 1000
+
+// matching returns the documents q matches, in insertion order, read by
+// pages through a scroll; services.storage.write_limit_exceeded when they
+// are more than limit (0 for no limit).
 func (c *controllers) matching(ctx context.Context, index, collection string, q query.Node, limit int) ([]store.Hit, error) {
-	size := math.MaxInt32
-	if limit > 0 {
-		size = limit
+	ttl := c.ScrollTTL
+	if ttl <= 0 {
+		ttl = 5 * time.Second
 	}
-	res, err := c.Store.Search(ctx, index, collection, &query.Search{Query: q, Size: size})
+	res, err := c.Store.Search(ctx, index, collection, &query.Search{Query: q, Size: byQueryPage, Scroll: ttl})
 	if err != nil {
 		return nil, err
 	}
 	if limit > 0 && res.Total > limit {
+		_ = c.Store.ClearScroll(ctx, res.ScrollID)
 		return nil, kerror.New("services.storage.write_limit_exceeded")
 	}
-	return res.Hits, nil
+	hits := res.Hits
+	if len(hits) >= res.Total {
+		_ = c.Store.ClearScroll(ctx, res.ScrollID)
+		return hits, nil
+	}
+	for id := res.ScrollID; ; {
+		page, err := c.Store.Scroll(ctx, id, ttl)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, page.Hits...)
+		if page.Remaining == 0 || len(page.Hits) == 0 {
+			if page.Remaining > 0 {
+				_ = c.Store.ClearScroll(ctx, id)
+			}
+			return hits, nil
+		}
+	}
 }
 
 // isConflict reports whether err is the store's version conflict.
