@@ -80,7 +80,7 @@ func Controllers(d Deps) []api.Controller {
 		d.Specifications = validation.NewRegistry()
 	}
 	c := &controllers{Deps: d}
-	return []api.Controller{c.index(), c.collection(), c.document(), c.admin()}
+	return []api.Controller{c.index(), c.collection(), c.document(), c.bulk(), c.admin()}
 }
 
 // controllers holds the dependencies every action shares.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
@@ -240,7 +239,7 @@ func (c *controllers) searchSpecifications(ctx context.Context, req *api.Request
 	if kerr != nil {
 		return nil, kerr
 	}
-	ttl, err := c.scrollArg(req, 0)
+	ttl, _, err := c.scrollArg(req)
 	if err != nil {
 		return nil, err
 	}
@@ -282,46 +281,16 @@ func (c *controllers) scrollSpecifications(ctx context.Context, req *api.Request
 	if id == "" {
 		return nil, kerror.New("api.assert.missing_argument", "scrollId")
 	}
-	ttl, err := c.scrollArg(req, c.ScrollTTL)
+	ttl, _, err := c.scrollArg(req)
 	if err != nil {
 		return nil, err
+	}
+	if ttl == 0 {
+		ttl = c.ScrollTTL
 	}
 	res, err := c.Store.Scroll(ctx, id, ttl)
 	if err != nil {
 		return nil, err
 	}
 	return newSpecificationPage(res), nil
-}
-
-// scrollArg returns the scroll argument as a duration, def when absent;
-// services.storage.scroll_duration_too_great past MaxScrollTTL.
-func (c *controllers) scrollArg(req *api.Request, def time.Duration) (time.Duration, error) {
-	text, ok, kerr := req.String("scroll")
-	if kerr != nil {
-		return 0, kerr
-	}
-	if !ok || text == "" {
-		return def, nil
-	}
-	d, err := parseMS(text)
-	if err != nil {
-		return 0, kerror.New("api.assert.invalid_argument", "scroll", "a duration")
-	}
-	if c.MaxScrollTTL > 0 && d > c.MaxScrollTTL {
-		return 0, kerror.New("services.storage.scroll_duration_too_great", text)
-	}
-	return d, nil
-}
-
-// parseMS reads a duration as the ms package does for Elasticsearch's
-// time units: "500ms", "15s", "1m", "2h", "1d", or bare milliseconds.
-func parseMS(text string) (time.Duration, error) {
-	if n, err := time.ParseDuration(text + "ms"); err == nil {
-		return n, nil
-	}
-	if len(text) > 1 && text[len(text)-1] == 'd' {
-		d, err := time.ParseDuration(text[:len(text)-1] + "h")
-		return 24 * d, err
-	}
-	return time.ParseDuration(text)
 }

@@ -127,7 +127,7 @@ func (e *Engine) Scroll(ctx context.Context, id string, ttl time.Duration) (*sto
 		return nil, err
 	}
 	fetched := sc.offset + len(res.Hits)
-	res.ScrollID = id
+	res.ScrollID, res.Index, res.Collection = id, sc.index, sc.collection
 	res.Remaining = max(res.Total-fetched, 0)
 	if res.Remaining == 0 {
 		e.scroll.remove(id)

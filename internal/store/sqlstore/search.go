@@ -56,7 +56,10 @@ func (e *Engine) Count(ctx context.Context, index, name string, q query.Node) (i
 	if err != nil {
 		return 0, err
 	}
-	where, args, exact := query.Where(q, e.dialect(col), col.mappings)
+	where, args, exact, err := e.where(ctx, col, q)
+	if err != nil {
+		return 0, err
+	}
 	if exact {
 		var n int
 		err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&n)
@@ -83,13 +86,34 @@ func (e *Engine) search(ctx context.Context, col *collection, s *query.Search, p
 	if size < 0 {
 		size = 10
 	}
-	where, args, exact := query.Where(s.Query, e.dialect(col), col.mappings)
-	order, ordered := query.OrderBy(s.Sort, e.d)
-	if exact && ordered && len(s.Aggregations) == 0 && len(s.SearchAfter) == 0 {
-		return e.searchSQL(ctx, col, s, where, args, order, pg, size)
+	where, args, exact, err := e.where(ctx, col, s.Query)
+	if err != nil {
+		return nil, 0, err
 	}
-	res, err := e.searchScan(ctx, col, s, where, args, exact, pg.from, size)
-	return res, 0, err
+	order, ordered := query.OrderBy(s.Sort, e.d)
+	var res *store.SearchResult
+	var last int64
+	if exact && ordered && len(s.Aggregations) == 0 && len(s.SearchAfter) == 0 {
+		res, last, err = e.searchSQL(ctx, col, s, where, args, order, pg, size)
+	} else {
+		res, err = e.searchScan(ctx, col, s, where, args, exact, pg.from, size)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	res.Unscored = unscored(s.Sort)
+	return res, last, nil
+}
+
+// unscored reports whether a sort leaves hits without a score, as
+// Elasticsearch does when it sorts on fields only.
+func unscored(sort []query.SortField) bool {
+	for _, sf := range sort {
+		if sf.Field.Name == "_score" {
+			return false
+		}
+	}
+	return len(sort) > 0
 }
 
 // searchSQL runs a search the database answers alone.
@@ -167,6 +191,7 @@ func (e *Engine) searchScan(ctx context.Context, col *collection, s *query.Searc
 		if !exact && !query.Matches(s.Query, doc, id) {
 			return true
 		}
+		total++ // search_after leaves the total alone, as in Elasticsearch
 		var values []any
 		if len(s.Sort) > 0 || len(s.SearchAfter) > 0 {
 			values = query.SortValues(doc, id, 1, s.Sort)
@@ -174,7 +199,6 @@ func (e *Engine) searchScan(ctx context.Context, col *collection, s *query.Searc
 		if len(s.SearchAfter) > 0 && query.Compare(values, s.SearchAfter, s.Sort) <= 0 {
 			return true
 		}
-		total++
 		if len(s.Aggregations) > 0 {
 			if len(docs) == maxAggregated {
 				tooMany = true
