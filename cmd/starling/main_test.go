@@ -193,6 +193,7 @@ func TestStartupErrors(t *testing.T) {
 		{"missing file", nil, []string{"--config", "/nonexistent/kuzzlerc"}, 1, "/nonexistent/kuzzlerc"},
 		{"unknown flag", nil, []string{"--nope"}, 2, "flag provided but not defined"},
 		{"missing Wasm directory", []string{"kuzzle_plugins__wasm__dir=/nonexistent/wasm", "kuzzle_server__protocols__mqtt__server__port=0"}, nil, 1, "plugins.wasm.dir"},
+		{"unusable storage path", []string{"kuzzle_storage__path=/dev/null/data", "kuzzle_server__protocols__mqtt__server__port=0"}, nil, 1, `"/dev/null/data"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,8 +13,14 @@ import (
 // document is Kuzzle's document controller.
 func (c *controllers) document() api.Controller {
 	return api.Controller{Name: "document", Actions: map[string]api.Action{
-		"create": c.documentCreate,
-		"get":    c.documentGet,
+		"count":         c.documentCount,
+		"create":        c.documentCreate,
+		"deleteByQuery": c.documentDeleteByQuery,
+		"export":        c.documentExport,
+		"get":           c.documentGet,
+		"scroll":        c.documentScroll,
+		"search":        c.documentSearch,
+		"updateByQuery": c.documentUpdateByQuery,
 	}}
 }
 

@@ -31,6 +31,11 @@ type Dialect interface {
 	// strings at path (or under it) contain word, a lowercase ASCII word,
 	// ignoring ASCII case.
 	Contains(path []string, word string, bind func(any) string) string
+	// Token returns a condition selecting at least the documents whose
+	// analyzed text at path holds the token word (with prefix: a token
+	// starting with word), a lowercase ASCII word. A dialect with a
+	// full-text index answers it from there; Contains always does.
+	Token(path []string, word string, prefix bool, bind func(any) string) string
 	// Present returns a condition selecting at least the documents with a
 	// non-null value at path.
 	Present(path []string) string
@@ -254,7 +259,7 @@ func (w *where) token(f Field, q any) cond {
 		case !asciiWord(s):
 			return sqlTrue, false
 		}
-		return w.d.Contains(f.Path, s, w.bind), false
+		return w.d.Token(f.Path, s, false, w.bind), false
 	}
 }
 

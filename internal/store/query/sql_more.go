@@ -102,7 +102,7 @@ func (w *where) prefix(f Field, p string) (string, bool) {
 		case p != strings.ToLower(p):
 			// tokens are lowercase: none starts with p
 		case asciiWord(p):
-			alts = append(alts, w.d.Contains(f.Path, p, w.bind))
+			alts = append(alts, w.d.Token(f.Path, p, true, w.bind))
 		default:
 			alts = append(alts, sqlTrue)
 		}
@@ -159,7 +159,7 @@ func (w *where) words(f Field, m *Match) string {
 			}
 			return sqlTrue
 		}
-		parts = append(parts, w.d.Contains(f.Path, tok, w.bind))
+		parts = append(parts, w.d.Token(f.Path, tok, false, w.bind))
 	}
 	if m.And || m.Phrase {
 		return and(parts)

@@ -163,6 +163,12 @@ func (s *SQLiteDialect) Contains(path []string, word string, bind func(any) stri
 	return s.Expr(path[:1]) + " LIKE " + bind("%"+word+"%")
 }
 
+// Token implements Dialect with Contains: without a full-text index, a
+// token is looked for as a substring.
+func (s *SQLiteDialect) Token(path []string, word string, _ bool, bind func(any) string) string {
+	return s.Contains(path, word, bind)
+}
+
 // Present implements Dialect.
 func (s *SQLiteDialect) Present(path []string) string {
 	if _, ok := jsonPath(path); !ok {

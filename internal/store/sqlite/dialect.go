@@ -34,11 +34,49 @@ func (Dialect) Catalogue() []string {
 
 // CreateTable implements sqlstore.Dialect.
 func (Dialect) CreateTable(table string) []string {
-	return []string{`CREATE TABLE ` + table + ` (id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL)`}
+	return []string{`CREATE TABLE ` + table + ` (id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL, doc BLOB NOT NULL)`}
 }
 
 // DropTable implements sqlstore.Dialect.
-func (Dialect) DropTable(table string) string { return `DROP TABLE IF EXISTS ` + table }
+func (Dialect) DropTable(table string) []string {
+	return []string{`DROP TABLE IF EXISTS ` + table + `_fts`, `DROP TABLE IF EXISTS ` + table}
+}
+
+// texts is the text a document gives its full-text index: every string
+// in it, whatever its field (a superset of its text fields' words; the
+// search post-filters).
+func texts(doc string) string {
+	return `(SELECT group_concat(value, ' ') FROM json_tree(` + doc + `) WHERE type = 'text')`
+}
+
+// CreateTextIndex implements sqlstore.Dialect with an FTS5 table without
+// content (the documents hold it), maintained by triggers.
+func (Dialect) CreateTextIndex(table string) []string {
+	fts := table + `_fts`
+	return []string{
+		`CREATE VIRTUAL TABLE ` + fts + ` USING fts5(txt, content='', contentless_delete=1, tokenize='unicode61')`,
+		`CREATE TRIGGER ` + fts + `_ai AFTER INSERT ON ` + table + ` BEGIN INSERT INTO ` + fts +
+			`(rowid, txt) VALUES (new.rowid, ` + texts("new.doc") + `); END`,
+		`CREATE TRIGGER ` + fts + `_ad AFTER DELETE ON ` + table + ` BEGIN DELETE FROM ` + fts + ` WHERE rowid = old.rowid; END`,
+		`CREATE TRIGGER ` + fts + `_au AFTER UPDATE OF doc ON ` + table + ` BEGIN DELETE FROM ` + fts +
+			` WHERE rowid = old.rowid; INSERT INTO ` + fts + `(rowid, txt) VALUES (new.rowid, ` + texts("new.doc") + `); END`,
+		`INSERT INTO ` + fts + `(rowid, txt) SELECT rowid, ` + texts("doc") + ` FROM ` + table,
+	}
+}
+
+// TextMatch implements sqlstore.Dialect.
+func (Dialect) TextMatch(table, placeholder string) string {
+	return `rowid IN (SELECT rowid FROM ` + table + `_fts WHERE ` + table + `_fts MATCH ` + placeholder + `)`
+}
+
+// TextQuery implements sqlstore.Dialect: words are lowercase ASCII
+// letters and digits, quoted as FTS5 strings.
+func (Dialect) TextQuery(word string, prefix bool) string {
+	if prefix {
+		return `"` + word + `" *`
+	}
+	return `"` + word + `"`
+}
 
 // CreateFieldIndex implements sqlstore.Dialect.
 func (d Dialect) CreateFieldIndex(table, index string, path []string) string {
@@ -47,17 +85,17 @@ func (d Dialect) CreateFieldIndex(table, index string, path []string) string {
 
 // Insert implements sqlstore.Dialect.
 func (Dialect) Insert(table string) string {
-	return `INSERT INTO ` + table + ` (id, version, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	return `INSERT INTO ` + table + ` (id, version, doc) VALUES (?, ?, jsonb(?)) ON CONFLICT (id) DO NOTHING`
 }
 
 // Upsert implements sqlstore.Dialect.
 func (Dialect) Upsert(table string) string {
-	return `INSERT INTO ` + table + ` (id, version, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc`
+	return `INSERT INTO ` + table + ` (id, version, doc) VALUES (?, ?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc`
 }
 
 // Update implements sqlstore.Dialect.
 func (Dialect) Update(table string) string {
-	return `UPDATE ` + table + ` SET version = ?, doc = ? WHERE id = ?`
+	return `UPDATE ` + table + ` SET version = ?, doc = jsonb(?) WHERE id = ?`
 }
 
 // Delete implements sqlstore.Dialect.
@@ -65,23 +103,27 @@ func (Dialect) Delete(table string) string { return `DELETE FROM ` + table + ` W
 
 // Select implements sqlstore.Dialect.
 func (Dialect) Select(table string) string {
-	return `SELECT version, doc FROM ` + table + ` WHERE id = ?`
+	return `SELECT version, json(doc) FROM ` + table + ` WHERE id = ?`
 }
 
 // SelectIDs implements sqlstore.Dialect.
 func (Dialect) SelectIDs(table string, n int) string {
-	return `SELECT id, version, doc FROM ` + table + ` WHERE id IN (?` + strings.Repeat(`,?`, n-1) + `)`
+	return `SELECT id, version, json(doc) FROM ` + table + ` WHERE id IN (?` + strings.Repeat(`,?`, n-1) + `)`
 }
 
 // Truncate implements sqlstore.Dialect.
 func (Dialect) Truncate(table string) string { return `DELETE FROM ` + table }
+
+// Document implements sqlstore.Dialect: documents are stored as SQLite's
+// binary JSON, parsed once when written instead of once per expression
+// index and search, and rendered back to text when read.
+func (Dialect) Document() string { return "json(doc)" }
 
 // InsertionOrder implements sqlstore.Dialect.
 func (Dialect) InsertionOrder() string { return "rowid" }
 
 // Placeholder implements sqlstore.Dialect.
 func (Dialect) Placeholder(int) string { return "?" }
-
 
 // TableSize implements sqlstore.Dialect: SQLite keeps no cheap per-table
 // size without the dbstat extension, so the document bytes are summed.

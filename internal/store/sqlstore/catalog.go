@@ -5,6 +5,7 @@ import (
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/store/mapping"
+	"github.com/starlingmq/starling/internal/store/query"
 )
 
 // catalog is what the engine knows of indexes and collections. A published
@@ -24,6 +25,29 @@ type collection struct {
 	settings           jsonx.RawMessage
 	// indexed holds the dotted paths that have an expression index.
 	indexed map[string]struct{}
+	// text is true once the collection has a full-text index.
+	text bool
+}
+
+// dialect returns the search dialect of col's documents: matches of text
+// tokens go through its full-text index when it has one.
+func (e *Engine) dialect(col *collection) query.Dialect {
+	if !col.text {
+		return e.d
+	}
+	return textDialect{Dialect: e.d, table: col.table}
+}
+
+// textDialect is a Dialect answering token matches from a collection's
+// full-text index.
+type textDialect struct {
+	Dialect
+	table string
+}
+
+// Token implements query.Dialect.
+func (d textDialect) Token(_ []string, word string, prefix bool, bind func(any) string) string {
+	return d.TextMatch(d.table, bind(d.TextQuery(word, prefix)))
 }
 
 // clone returns a copy of c whose maps may be changed.

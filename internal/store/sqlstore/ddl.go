@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,9 +58,19 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 				col.indexed[strings.Join(path, ".")] = struct{}{}
 			}
 		})
+		col.text = hasText(m)
 		cat.collections[key{index, name}] = col
 	}
-	return cat, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the collections: %w", err)
+	}
+	rows.Close()
+	for _, col := range cat.collections {
+		if _, err := e.wdb.ExecContext(ctx, createDotted(col.table)); err != nil {
+			return nil, fmt.Errorf("create the dotted keys table of %s:%s: %w", col.index, col.name, err)
+		}
+	}
+	return cat, nil
 }
 
 // CreateIndex implements store.Indexes.
@@ -176,7 +187,7 @@ func (e *Engine) CreateCollection(ctx context.Context, index, name string, m *ma
 // addCollection creates a collection's table and records it.
 func (w *txn) addCollection(index, name string, m *mapping.Mappings, settings jsonx.RawMessage) error {
 	table := newTableName()
-	for _, stmt := range w.e.d.CreateTable(table) {
+	for _, stmt := range append(w.e.d.CreateTable(table), createDotted(table)) {
 		if _, err := w.tx.ExecContext(w.ctx, stmt); err != nil {
 			return fmt.Errorf("create the table of %s:%s: %w", index, name, err)
 		}
@@ -243,7 +254,24 @@ func (w *txn) indexFields(col *collection) error {
 		}
 		col.indexed[dotted] = struct{}{}
 	})
-	return err
+	if err != nil || col.text || !hasText(col.mappings) {
+		return err
+	}
+	for _, stmt := range w.e.d.CreateTextIndex(col.table) {
+		if _, err := w.tx.ExecContext(w.ctx, stmt); err != nil {
+			return fmt.Errorf("full-text index of %s:%s: %w", col.index, col.name, err)
+		}
+	}
+	col.text = true
+	return nil
+}
+
+// hasText reports whether m maps a text field, which calls for a
+// full-text index.
+func hasText(m *mapping.Mappings) bool {
+	found := false
+	leaves(m, func(_ []string, f *mapping.Field) { found = found || f.Type == "text" })
+	return found
 }
 
 // leaves calls fn with the path of every mapped field that is no object,
@@ -251,7 +279,8 @@ func (w *txn) indexFields(col *collection) error {
 func leaves(m *mapping.Mappings, fn func(path []string, f *mapping.Field)) {
 	var walk func(prefix []string, props map[string]*mapping.Field)
 	walk = func(prefix []string, props map[string]*mapping.Field) {
-		for name, f := range props {
+		for _, name := range slices.Sorted(maps.Keys(props)) {
+			f := props[name]
 			path := append(prefix[:len(prefix):len(prefix)], name)
 			if f.IsObject() {
 				walk(path, f.Properties)
@@ -353,8 +382,10 @@ func (e *Engine) DeleteCollection(ctx context.Context, index, name string) error
 
 // dropCollection drops a collection's table and forgets it.
 func (w *txn) dropCollection(col *collection) error {
-	if _, err := w.tx.ExecContext(w.ctx, w.e.d.DropTable(col.table)); err != nil {
-		return fmt.Errorf("drop %s:%s: %w", col.index, col.name, err)
+	for _, stmt := range append(w.e.d.DropTable(col.table), "DROP TABLE IF EXISTS "+dottedTable(col.table)) {
+		if _, err := w.tx.ExecContext(w.ctx, stmt); err != nil {
+			return fmt.Errorf("drop %s:%s: %w", col.index, col.name, err)
+		}
 	}
 	if _, err := w.exec("DELETE FROM starling_collections WHERE tbl = "+w.e.d.Placeholder(1), col.table); err != nil {
 		return fmt.Errorf("forget %s:%s: %w", col.index, col.name, err)
@@ -370,8 +401,10 @@ func (e *Engine) Truncate(ctx context.Context, index, name string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := w.tx.ExecContext(w.ctx, w.e.d.Truncate(col.table)); err != nil {
-			return fmt.Errorf("truncate %s:%s: %w", index, name, err)
+		for _, table := range []string{col.table, dottedTable(col.table)} {
+			if _, err := w.tx.ExecContext(w.ctx, w.e.d.Truncate(table)); err != nil {
+				return fmt.Errorf("truncate %s:%s: %w", index, name, err)
+			}
 		}
 		return nil
 	})

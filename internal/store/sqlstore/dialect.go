@@ -16,8 +16,19 @@ type Dialect interface {
 	// CreateTable returns the statements that create a collection's table
 	// (columns id, version, doc) and its indexes.
 	CreateTable(table string) []string
-	// DropTable returns the statement that drops a collection's table.
-	DropTable(table string) string
+	// DropTable returns the statements that drop a collection's table and
+	// its full-text index.
+	DropTable(table string) []string
+	// CreateTextIndex returns the statements that give table a full-text
+	// index of its documents' strings, kept up to date by the database,
+	// and fill it with the documents already there.
+	CreateTextIndex(table string) []string
+	// TextMatch returns a condition selecting the documents of table whose
+	// full-text index matches the query bound at placeholder.
+	TextMatch(table, placeholder string) string
+	// TextQuery returns the full-text query of one token (prefix: of the
+	// tokens starting with word).
+	TextQuery(word string, prefix bool) string
 	// CreateFieldIndex returns the statement that indexes the JSON value
 	// at path of table's documents, under the name index, with the
 	// expression the search clauses use.
@@ -38,6 +49,8 @@ type Dialect interface {
 	SelectIDs(table string, n int) string
 	// Truncate returns the statement that deletes every row of table.
 	Truncate(table string) string
+	// Document is the SELECT expression of a document as JSON text.
+	Document() string
 	// InsertionOrder is the ORDER BY clause that lists documents in the
 	// order they were first written.
 	InsertionOrder() string
