@@ -27,6 +27,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/starlingmq/starling/bench/internal/docs"
@@ -42,6 +45,8 @@ func main() {
 	flag.IntVar(&cfg.Window, "window", 64, "create, get, search: goroutines, each with one operation at a time")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "create, get, search: length of each phase")
 	flag.IntVar(&cfg.MaxOps, "max-ops", 5_000_000, "create, get, search: bound of the operations of a phase")
+	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of each phase named by --profile to `file`.<phase>")
+	flag.StringVar(&cfg.Profile, "profile", "create,get,search", "phases the CPU profile covers")
 	flag.Parse()
 	if cfg.Dir == "" {
 		fmt.Fprintln(os.Stderr, "docstore: --dir is required")
@@ -61,6 +66,9 @@ type Config struct {
 	Window   int
 	Duration time.Duration
 	MaxOps   int
+	// CPUProfile, when set, receives a CPU profile of the Profile phases.
+	CPUProfile string
+	Profile    string
 }
 
 func run(ctx context.Context, cfg Config) error {
@@ -91,7 +99,12 @@ func run(ctx context.Context, cfg Config) error {
 		{"get", b.get},
 		{"search", b.search},
 	} {
+		stop, err := startProfile(cfg, phase.name)
+		if err != nil {
+			return err
+		}
 		p, err := b.measure(ctx, phase.run)
+		stop()
 		if err != nil {
 			return fmt.Errorf("%s: %w", phase.name, err)
 		}
@@ -101,4 +114,21 @@ func run(ctx context.Context, cfg Config) error {
 		}
 	}
 	return nil
+}
+
+// startProfile starts a CPU profile of phase into CPUProfile.<phase>, if
+// asked.
+func startProfile(cfg Config, phase string) (stop func(), err error) {
+	if cfg.CPUProfile == "" || !slices.Contains(strings.Split(cfg.Profile, ","), phase) {
+		return func() {}, nil
+	}
+	f, err := os.Create(cfg.CPUProfile + "." + phase)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
