@@ -180,3 +180,57 @@ func TestParseArgs(t *testing.T) {
 		t.Fatal("unknown scenario accepted")
 	}
 }
+
+func TestDocumentsTiny(t *testing.T) {
+	h := newTestHarness(t)
+	cfg := DocumentsConfig{Docs: 2000, Duration: 300 * time.Millisecond, Conns: 2, Window: 8, PreloadConns: 1, PreloadWindow: 2}
+	rep := h.Documents(context.Background(), cfg)
+	var out bytes.Buffer
+	rep.Print(&out)
+	t.Log(out.String())
+	if len(rep.Rows) != 8 {
+		t.Fatalf("want 4 cases × (starling, driver), got %d rows", len(rep.Rows))
+	}
+	for _, r := range rep.Rows {
+		if r.Note != "" {
+			t.Errorf("%s, %s: failed: %s", r.Case, r.Server, r.Note)
+		}
+		if r.Values["rate"] <= 0 || r.Values["cpu"] <= 0 || r.Values["errors"] != 0 || r.Values["lost"] != 0 {
+			t.Errorf("%s, %s: figures %v", r.Case, r.Server, r.Values)
+		}
+		if !strings.HasPrefix(r.Case, "preload") && r.Values["p99"] <= 0 {
+			t.Errorf("%s, %s: no latency %v", r.Case, r.Server, r.Values)
+		}
+	}
+	for _, goal := range []string{"goal create ≥ 20,000/s", "goal create ≥ 50 %", "goal get ≥ 50,000/s", "goal search by term p99 ≤ 5 ms"} {
+		if !strings.Contains(out.String(), goal) {
+			t.Errorf("no %q note", goal)
+		}
+	}
+	checkOutput(t, rep)
+}
+
+func TestDocumentRequests(t *testing.T) {
+	tests := []struct {
+		name string
+		got  []byte
+		want string
+	}{
+		{"create with id", appendCreate(nil, "d1", 1, "s0"), `"action":"create"`},
+		{"create generated", appendCreate(nil, "", 1, "s1"), `"requestId":"s1","body":{"name":"user-1"`},
+		{"mCreate", appendMCreate(nil, 0, 2, "s2"), `"body":{"documents":[{"_id":"d0","body":{`},
+		{"get", appendGet(nil, "d7", "s3"), `"_id":"d7"}`},
+		{"search", appendSearch(nil, 5, "s4"), `"size":10,"body":{"query":{"term":{"city":"city-5"}}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v map[string]any
+			if err := json.Unmarshal(tt.got, &v); err != nil {
+				t.Fatalf("%s: %v", tt.got, err)
+			}
+			if !bytes.Contains(tt.got, []byte(tt.want)) {
+				t.Errorf("%s lacks %s", tt.got, tt.want)
+			}
+		})
+	}
+}
