@@ -234,3 +234,24 @@ func TestDocumentRequests(t *testing.T) {
 		})
 	}
 }
+
+func TestDocumentsArgs(t *testing.T) {
+	tests := []struct {
+		args []string
+		docs int
+		dur  time.Duration
+	}{
+		{[]string{"documents"}, 1_000_000, 10 * time.Second},
+		{[]string{"documents", "--quick"}, 100_000, 3 * time.Second},
+		{[]string{"documents", "--docs", "1001", "--repeat", "3"}, 1200, 10 * time.Second},
+	}
+	for _, tt := range tests {
+		o, err := parse(tt.args, io.Discard)
+		if err != nil || len(o.Scenarios) != 1 || o.Documents.Docs != tt.docs || o.Documents.Duration != tt.dur || o.Documents.Conns*o.Documents.Window != 64 {
+			t.Errorf("parse %v: %+v, %v", tt.args, o.Documents, err)
+		}
+	}
+	if o, _ := parse([]string{"documents", "--repeat", "3"}, io.Discard); o.Documents.Repeat != 3 {
+		t.Errorf("--repeat 3: %+v", o.Documents)
+	}
+}

@@ -33,6 +33,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/starlingmq/starling/bench/internal/docs"
 )
 
 // scenarios in the order `all` runs them.
@@ -82,7 +84,7 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	fs.BoolVar(&o.Pin, "pin", runtime.NumCPU() >= 2, "pin servers to CPU 0 and the load generator to the other CPUs")
 	subs := fs.String("subscribers", "10,100,1000", "fan-out: subscriber counts")
 	repeat := fs.Int("repeat", 1, "fan-out, documents: runs per case, servers interleaved; the median run is reported")
-	docs := fs.Int("docs", 0, "documents: documents preloaded (default 1000000; --quick 100000)")
+	ndocs := fs.Int("docs", 0, "documents: documents preloaded, rounded up to whole batches of 200 (default 1000000; --quick 100000)")
 	filters := fs.Int("other-filters", 10000, "fan-out: filters registered besides the subscribers' one")
 	idle := fs.String("connections", "", "idle: connection counts (default 10000,50000; --quick 10000)")
 	fs.BoolVar(&o.Verbose, "v", false, "debug logs")
@@ -102,8 +104,9 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	o.Servers = strings.Split(*servers, ",")
 	o.Fanout, o.ReqResp, o.Idle, o.Filters = defaults(o.Quick)
 	o.Documents = documentsDefaults(o.Quick)
-	if *docs > 0 {
-		o.Documents.Docs = *docs
+	if *ndocs > 0 {
+		// Whole preload batches, so that every request counts docs.BatchSize.
+		o.Documents.Docs = (*ndocs + docs.BatchSize - 1) / docs.BatchSize * docs.BatchSize
 	}
 	o.Documents.Repeat = *repeat
 	var err error

@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -52,7 +53,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "docstore: --dir is required")
 		os.Exit(2)
 	}
-	if err := run(context.Background(), cfg); err != nil {
+	if err := run(context.Background(), cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "docstore:", err)
 		os.Exit(1)
 	}
@@ -71,7 +72,9 @@ type Config struct {
 	Profile    string
 }
 
-func run(ctx context.Context, cfg Config) error {
+// run opens the store in cfg.Dir, runs the phases and writes their lines
+// to out.
+func run(ctx context.Context, cfg Config, out io.Writer) error {
 	st, err := sqlite.Open(ctx, cfg.Dir, sqlite.Options{})
 	if err != nil {
 		return err
@@ -89,7 +92,7 @@ func run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("mappings: %w", err)
 	}
 	b.mappings = m
-	out := json.NewEncoder(os.Stdout)
+	enc := json.NewEncoder(out)
 	for _, phase := range []struct {
 		name string
 		run  func(context.Context) (Phase, error)
@@ -109,7 +112,7 @@ func run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("%s: %w", phase.name, err)
 		}
 		p.Name = phase.name
-		if err := out.Encode(p); err != nil {
+		if err := enc.Encode(p); err != nil {
 			return err
 		}
 	}
