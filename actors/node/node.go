@@ -86,7 +86,9 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	cfg := opts.Config
-	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log, Normal: cfg.Storage.Synchronous == "normal"})
+	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{
+		Logger: log, Normal: cfg.Storage.Synchronous == "normal", MaxScrollTTL: cfg.Storage.MaxScrollTTL,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	_ "modernc.org/sqlite" // the driver: pure Go, no cgo
 
@@ -35,6 +36,8 @@ const FileName = "starling.db"
 type Options struct {
 	// Readers is the number of read connections (default 2×GOMAXPROCS).
 	Readers int
+	// MaxScrollTTL bounds a scroll's life (default one minute).
+	MaxScrollTTL time.Duration
 	// Normal relaxes durability to SQLite's synchronous=NORMAL: commits
 	// reach the operating system, not the disk, before they are answered.
 	Normal bool
@@ -68,7 +71,9 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 	}
 	reader.SetMaxOpenConns(opts.Readers)
 	reader.SetMaxIdleConns(opts.Readers)
-	engine, err := sqlstore.New(ctx, sqlstore.Config{Dialect: NewDialect(), Writer: writer, Reader: reader, Logger: opts.Logger})
+	engine, err := sqlstore.New(ctx, sqlstore.Config{
+		Dialect: NewDialect(), Writer: writer, Reader: reader, Logger: opts.Logger, MaxScrollTTL: opts.MaxScrollTTL,
+	})
 	if err != nil {
 		writer.Close()
 		reader.Close()
