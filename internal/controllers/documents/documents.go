@@ -75,7 +75,7 @@ func Controllers(d Deps) []api.Controller {
 		d.Specifications = validation.NewRegistry()
 	}
 	c := &controllers{Deps: d}
-	return []api.Controller{c.index(), c.document()}
+	return []api.Controller{c.index(), c.document(), c.bulk()}
 }
 
 // controllers holds the dependencies every action shares.
