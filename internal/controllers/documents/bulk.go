@@ -145,7 +145,7 @@ func (c *controllers) bulkImport(ctx context.Context, req *api.Request) (any, er
 	for i, res := range results {
 		a := &actions[i]
 		if res.Err != nil {
-			out.Errors = append(out.Errors, map[string]any{a.name: bulkFailure(a, res, versions[res.ID])})
+			out.Errors = append(out.Errors, map[string]any{a.name: bulkFailure(a, res, versions[i])})
 			continue
 		}
 		status := 200
@@ -200,27 +200,55 @@ func isKuzzleError(err error, id string) bool {
 	return ok && kerr.ID == id
 }
 
-// conflictVersions reads the versions of the documents a create found
-// already there, for Elasticsearch's conflict message.
-func (c *controllers) conflictVersions(ctx context.Context, index, collection string, results []store.Result) (map[string]int64, error) {
-	var ids []string
-	for _, res := range results {
-		if isKuzzleError(res.Err, "services.storage.document_already_exists") {
-			ids = append(ids, res.ID)
+// conflictVersions returns, by result index, the version each create
+// found already there, for Elasticsearch's conflict message: the version
+// the batch's earlier ops left, else the one its next op on the document
+// changed, else the stored one.
+func (c *controllers) conflictVersions(ctx context.Context, index, collection string, results []store.Result) (map[int]int64, error) {
+	versions := map[int]int64{}
+	var unknown []int
+	for i, res := range results {
+		if !isKuzzleError(res.Err, "services.storage.document_already_exists") {
+			continue
+		}
+		if v, ok := batchVersion(results, i); ok {
+			versions[i] = v
+		} else {
+			unknown = append(unknown, i)
 		}
 	}
-	versions := map[string]int64{}
-	if len(ids) == 0 {
+	if len(unknown) == 0 {
 		return versions, nil
+	}
+	ids := make([]string, len(unknown))
+	for j, i := range unknown {
+		ids[j] = results[i].ID
 	}
 	docs, err := c.Store.Get(ctx, index, collection, ids)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range docs {
-		versions[d.ID] = d.Version
+	for j, i := range unknown {
+		versions[i] = docs[j].Version
 	}
 	return versions, nil
+}
+
+// batchVersion is the version of results[i]'s document when its op ran,
+// as the other ops of the batch tell it.
+func batchVersion(results []store.Result, i int) (int64, bool) {
+	id := results[i].ID
+	for j := i - 1; j >= 0; j-- {
+		if results[j].ID == id && results[j].Err == nil {
+			return results[j].Version, true
+		}
+	}
+	for j := i + 1; j < len(results); j++ {
+		if results[j].ID == id && results[j].Err == nil {
+			return results[j].Version - 1, true
+		}
+	}
+	return 0, false
 }
 
 // parseBulk reads Elasticsearch's bulk lines: an action line, then (but
