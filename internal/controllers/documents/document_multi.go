@@ -324,6 +324,9 @@ func prepareM(opts mOptions, raw jsonx.RawMessage, user string, now int64) (d mD
 		if !isString {
 			return refuse("document _id must be a string")
 		}
+		if id == "" {
+			return mDoc{}, &itemError{Document: shown, Reason: "id is missing", Status: 400}, true
+		}
 		return prepareUpsert(doc, raw, user, now), nil, false
 	}
 	if !isBody {

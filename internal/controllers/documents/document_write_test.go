@@ -210,3 +210,25 @@ func TestNotifiedChanges(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyIDsAreRefused(t *testing.T) {
+	f := newFixture(t, "")
+	for _, action := range []string{"document:mUpsert", "document:mReplace", "document:mUpdate"} {
+		args := `"body":{"documents":[{"_id":"","body":{"a":1},"changes":{"a":1}}]}`
+		got, errID := f.run(t, action, args)
+		var res struct {
+			Errors []struct {
+				Reason string `json:"reason"`
+				Status int    `json:"status"`
+			} `json:"errors"`
+			Successes []any `json:"successes"`
+		}
+		if errID != "" || jsonx.Unmarshal([]byte(got), &res) != nil || len(res.Errors) != 1 ||
+			res.Errors[0].Reason != "id is missing" || res.Errors[0].Status != 400 || len(res.Successes) != 0 {
+			t.Errorf("%s with an empty _id: %s %s", action, got, errID)
+		}
+	}
+	if got, errID := f.run(t, "document:mGet", `"ids":[""]`); errID != "" || got != `{"errors":[""],"successes":[]}` {
+		t.Errorf("mGet of an empty _id: %s %s", got, errID)
+	}
+}
