@@ -40,7 +40,7 @@ var importRules = map[string][]string{
 	// Libraries: no actor, no sandbox, no program.
 	"internal/api":                {"internal/jsonx", "internal/kerror"},
 	"internal/config":             {"internal/jsonx"},
-	"internal/controllers/server": {"internal/api"},
+	"internal/controllers/server": {"internal/api", "internal/jsonx", "internal/kerror"},
 	"internal/controllers/documents": {
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query", "internal/validation",

@@ -67,6 +67,9 @@ type dispatcher struct {
 	draining bool
 	drainers []*actor.PID
 
+	// counts feeds server:getStats: requests by protocol.
+	counts counts
+
 	// buffers holds the buffers answers are encoded in before a Responder
 	// copies them into its packet.
 	buffers sync.Pool
@@ -123,6 +126,7 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 	case Unregister:
 		delete(d.routes, msg.Name)
 	case finished:
+		d.counts.finish(msg.protocol, msg.failed)
 		d.running--
 		d.startQueued()
 		d.checkDrained(ctx)
@@ -135,7 +139,7 @@ func (d *dispatcher) Receive(ctx actor.Context) {
 	case Routes:
 		ctx.Respond(d.routeList())
 	case Stats:
-		ctx.Respond(StatsResult{Running: d.running, Pending: len(d.queue)})
+		ctx.Respond(d.counts.result(StatsResult{Running: d.running, Pending: len(d.queue)}))
 	case *actor.Stopping:
 		d.cancel()
 		close(d.jobs)
@@ -222,6 +226,7 @@ func (d *dispatcher) routeList() map[string][]string {
 // growing a fresh stack each time.
 func (d *dispatcher) start(j job) {
 	d.running++
+	d.counts.begin(j.req.Connection.Protocol)
 	if d.workers < d.running {
 		d.workers++
 		go d.work()
@@ -264,18 +269,21 @@ func (d *dispatcher) checkDrained(ctx actor.Context) {
 // run executes one action on a worker, then reports back. Workers are the
 // only code of this package that runs outside Receive.
 func (d *dispatcher) run(j job) {
-	defer d.root.Send(d.self, finished{})
-	d.execute(j)
+	ok := false
+	defer func() { d.root.Send(d.self, finished{protocol: j.req.Connection.Protocol, failed: !ok}) }()
+	ok = d.execute(j)
 }
 
-// execute runs an action and sends its answer.
-func (d *dispatcher) execute(j job) {
+// execute runs an action and sends its answer; it reports whether the
+// action succeeded.
+func (d *dispatcher) execute(j job) bool {
 	result, err := d.call(j)
 	if err != nil {
 		d.send(j.reply, api.Failure(j.req, err, d.cfg.Node))
-		return
+		return false
 	}
 	d.send(j.reply, api.Success(j.req, result, d.cfg.Node))
+	return true
 }
 
 // call runs the action, turning panics and foreign errors into Kuzzle errors.
@@ -299,6 +307,9 @@ func (d *dispatcher) call(j job) (result any, kerr *kerror.Error) {
 
 // fail answers a request with an error from inside Receive.
 func (d *dispatcher) fail(to reply, req *api.Request, err *kerror.Error) {
+	if req != nil {
+		d.counts.refused(req.Connection.Protocol)
+	}
 	d.send(to, api.Failure(req, err, d.cfg.Node))
 }
 

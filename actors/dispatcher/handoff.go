@@ -42,6 +42,7 @@ func (d *dispatcher) handBack(h *Handoff, j job) bool {
 	h.job, h.d = j, d
 	d.running++
 	if h.state.CompareAndSwap(handoffPending, handoffReady) {
+		d.counts.begin(j.req.Connection.Protocol)
 		return true
 	}
 	d.running--

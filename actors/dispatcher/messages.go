@@ -73,11 +73,20 @@ type StatsResult struct {
 	Running int
 	// Pending is the number of requests waiting for a slot.
 	Pending int
+	// Ongoing counts the running actions by protocol.
+	Ongoing map[string]int64
+	// Completed and Failed count, by protocol, the requests answered with
+	// a success or an error since the dispatcher started.
+	Completed, Failed map[string]int64
 }
 
 // Routes asks for every controller and its sorted actions; the answer is a
 // map[string][]string.
 type Routes struct{}
 
-// finished reports that one action completed.
-type finished struct{}
+// finished reports that one action completed, with its request's protocol
+// and whether it failed.
+type finished struct {
+	protocol string
+	failed   bool
+}

@@ -7,17 +7,53 @@ import (
 	"github.com/starlingmq/starling/actors/connection"
 	"github.com/starlingmq/starling/actors/dispatcher"
 	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/server"
 )
 
-// serverController builds the server controller on this node's counters.
-func (n *Node) serverController() api.Controller {
+// serverController builds the server controller on this node's counters,
+// with the statistics frames when stats.enabled.
+func (n *Node) serverController(cfg *config.Config) api.Controller {
+	if cfg.Stats.Enabled {
+		n.stats = server.NewStatistics(server.StatsConfig{Interval: cfg.Stats.Interval, TTL: cfg.Stats.TTL}, n.statsCounters)
+	}
 	return server.Controller(server.Node{
 		Started:     n.started,
 		Version:     Version,
 		Controllers: n.controllerNames,
 		Metrics:     n.metrics,
+		Stats:       n.stats,
 	})
+}
+
+// startStats writes statistics frames until the node stops.
+func (n *Node) startStats() {
+	if n.stats == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.stopStats = cancel
+	go n.stats.Run(ctx)
+}
+
+// statsCounters asks the dispatcher and the connection registry for the
+// counters of a statistics frame.
+func (n *Node) statsCounters(ctx context.Context) (server.Counters, error) {
+	stats, err := n.ask(ctx, n.dispatcher, dispatcher.Stats{})
+	if err != nil {
+		return server.Counters{}, fmt.Errorf("dispatcher stats: %w", err)
+	}
+	count, err := n.ask(ctx, n.registry, connection.Count{})
+	if err != nil {
+		return server.Counters{}, fmt.Errorf("connection count: %w", err)
+	}
+	s := stats.(dispatcher.StatsResult)
+	return server.Counters{
+		Ongoing:     s.Ongoing,
+		Completed:   s.Completed,
+		Failed:      s.Failed,
+		Connections: map[string]int{"mqtt": count.(int)},
+	}, nil
 }
 
 // controllerNames asks the dispatcher for every controller's actions.

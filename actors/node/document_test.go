@@ -46,16 +46,6 @@ func documentServer(t *testing.T, mappings string, mutate func(*config.Config)) 
 	return srv, c
 }
 
-// responseClient connects another client subscribed to its responses.
-func responseClient(t *testing.T, srv *testServer) client {
-	t.Helper()
-	c := connect3(t, srv.addr)
-	if code := c.subscribe("Kuzzle/response"); code != 0 {
-		t.Fatalf("subscribe to the response topic: code %#x", code)
-	}
-	return c
-}
-
 // onDoc is call on the document controller and the collection i:c.
 func onDoc(t *testing.T, c client, action, extra string) response {
 	t.Helper()

@@ -20,6 +20,7 @@ import (
 	"github.com/starlingmq/starling/actors/realtime"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/controllers/server"
 	"github.com/starlingmq/starling/internal/koncorde"
 	"github.com/starlingmq/starling/internal/mqtt"
 	"github.com/starlingmq/starling/internal/store"
@@ -56,6 +57,8 @@ type Node struct {
 	wasm       *wasmhost.Host
 	mailboxes  *pool.Pool
 	stopWasm   context.CancelFunc
+	stats      *server.Statistics
+	stopStats  context.CancelFunc // nil until the frames are written
 	started    time.Time
 	stopOnce   sync.Once
 	stopErr    error
@@ -83,7 +86,7 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	cfg := opts.Config
-	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log})
+	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log, Normal: cfg.Storage.Synchronous == "normal"})
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +129,11 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 	if err != nil {
 		return err
 	}
-	n.controllers = append([]api.Controller{n.serverController(), n.realtime.Controller()}, n.storageControllers(cfg)...)
+	storage, err := n.storageControllers(cfg)
+	if err != nil {
+		return err
+	}
+	n.controllers = append([]api.Controller{n.serverController(cfg), n.realtime.Controller()}, storage...)
 	n.controllers = append(n.controllers, extra...)
 	root := n.system.Root
 	n.dispatcher, err = root.SpawnNamed(dispatcher.Props(dispatcher.Config{
@@ -145,6 +152,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 	if err != nil {
 		return fmt.Errorf("spawn connection registry: %w", err)
 	}
+	n.startStats()
 	return nil
 }
 
@@ -200,6 +208,9 @@ func mqttConfig(cfg *config.Config, node string) mqtt.Config {
 func (n *Node) abort() {
 	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
 	defer cancel()
+	if n.stopStats != nil {
+		n.stopStats()
+	}
 	if n.mqtt != nil {
 		_ = n.mqtt.Close(ctx)
 	}
@@ -259,6 +270,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 
 func (n *Node) shutdown(ctx context.Context) error {
 	var errs []error
+	if n.stopStats != nil {
+		n.stopStats()
+	}
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.StopAccepting())
 	}

@@ -1,23 +1,53 @@
 package node
 
 import (
+	"context"
+	"fmt"
+	"slices"
+
 	"github.com/starlingmq/starling/actors/realtime"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/documents"
+	"github.com/starlingmq/starling/internal/validation"
 )
 
 // storageControllers builds the index, collection, document, bulk and
-// admin controllers on the node's store, notifying through realtime.
-func (n *Node) storageControllers(cfg *config.Config) []api.Controller {
+// admin controllers on the node's store, notifying through realtime, with
+// the specifications stored by earlier runs.
+func (n *Node) storageControllers(cfg *config.Config) ([]api.Controller, error) {
+	specs := validation.NewRegistry()
+	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
+	defer cancel()
+	if err := documents.LoadSpecifications(ctx, n.store, specs); err != nil {
+		return nil, fmt.Errorf("start the storage controllers: %w", err)
+	}
 	return documents.Controllers(documents.Deps{
-		Store:        n.store,
-		Notifier:     notifier{n.realtime},
-		Limits:       documents.Limits{FetchCount: cfg.Limits.DocumentsFetchCount, WriteCount: cfg.Limits.DocumentsWriteCount},
-		ScrollTTL:    cfg.Storage.ScrollTTL,
-		MaxScrollTTL: cfg.Storage.MaxScrollTTL,
-		Logger:       n.log,
-	})
+		Store:               n.store,
+		Specifications:      specs,
+		Notifier:            notifier{n.realtime},
+		Limits:              documents.Limits{FetchCount: cfg.Limits.DocumentsFetchCount, WriteCount: cfg.Limits.DocumentsWriteCount},
+		ScrollTTL:           cfg.Storage.ScrollTTL,
+		MaxScrollTTL:        cfg.Storage.MaxScrollTTL,
+		Logger:              n.log,
+		RealtimeCollections: n.realtimeCollections,
+	}), nil
+}
+
+// realtimeCollections lists the collections of index with subscriptions,
+// from realtime:list.
+func (n *Node) realtimeCollections(ctx context.Context, index string) ([]string, error) {
+	answer, err := n.realtime.Controller().Actions["list"](ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	rooms, _ := answer.(map[string]map[string]map[string]int)
+	var names []string
+	for collection := range rooms[index] {
+		names = append(names, collection)
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // notifier hands the storage controllers' changes to realtime.

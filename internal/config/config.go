@@ -10,6 +10,8 @@ type Config struct {
 	Limits Limits
 	// Wasm holds the plugins.wasm.* keys.
 	Wasm Wasm
+	// Stats holds the stats.* keys.
+	Stats Stats
 	// Storage holds the storage.* keys (Starling's) and the
 	// services.storageEngine.* keys Starling reads.
 	Storage Storage
@@ -102,11 +104,28 @@ type Storage struct {
 	// Path is storage.path, the directory of the embedded database
 	// (default "./data"), created at start. A Starling key.
 	Path string
+	// Synchronous is storage.synchronous: "full" (default) flushes every
+	// commit to disk before its writes are answered; "normal" answers once
+	// the commit is in the operating system's hands, which survives the
+	// server's crash (kill -9) but not a power cut or an OS crash. A
+	// Starling key.
+	Synchronous string
 	// ScrollTTL is services.storageEngine.defaults.scrollTTL, the life of
 	// a scroll when a search does not give one ("15s").
 	ScrollTTL time.Duration
 	// MaxScrollTTL is services.storageEngine.maxScrollDuration ("1m").
 	MaxScrollTTL time.Duration
+}
+
+// Stats configures the statistics frames of server:getStats.
+type Stats struct {
+	// Enabled is stats.enabled (default true).
+	Enabled bool
+	// TTL is stats.ttl, how long a frame is kept (3600 seconds).
+	TTL time.Duration
+	// Interval is stats.statsInterval, the time one frame covers (10
+	// seconds). Starling accepts fractions of a second.
+	Interval time.Duration
 }
 
 // Limits holds the limits.* keys Starling enforces.
@@ -164,7 +183,13 @@ func defaults() map[string]any {
 			},
 		},
 		"storage": map[string]any{
-			"path": "./data",
+			"path":        "./data",
+			"synchronous": "full",
+		},
+		"stats": map[string]any{
+			"enabled":       true,
+			"ttl":           3600.0,
+			"statsInterval": 10.0,
 		},
 		"server": map[string]any{
 			"maxRequestSize": "1MB",

@@ -73,6 +73,23 @@ func TestSubscriptionLimits(t *testing.T) {
 	}
 }
 
+func TestStats(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := cfg.Stats; !s.Enabled || s.TTL != time.Hour || s.Interval != 10*time.Second {
+		t.Fatalf("defaults: %+v", s)
+	}
+	cfg, err = Load(Sources{Env: []string{"kuzzle_stats__statsInterval=0.5", "kuzzle_stats__enabled=false"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := cfg.Stats; s.Enabled || s.Interval != 500*time.Millisecond {
+		t.Fatalf("environment: %+v", s)
+	}
+}
+
 func TestPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "starling.json", `{
@@ -157,6 +174,8 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{"empty topic", "kuzzle_server__protocols__mqtt__responseTopic=", "", "server.protocols.mqtt.responseTopic"},
 		{"bad json", "kuzzle_limits=*json:{", "", "limits"},
 		{"zero concurrency", "kuzzle_limits__concurrentRequests=0", "", "limits.concurrentRequests"},
+		{"zero stats interval", "kuzzle_stats__statsInterval=0", "", "stats.statsInterval"},
+		{"string stats ttl", "", `{"stats": {"ttl": "1h"}}`, "stats.ttl"},
 		{"number for topic in file", "", `{"server": {"protocols": {"mqtt": {"requestTopic": 5}}}}`, "server.protocols.mqtt.requestTopic"},
 		{"file not JSON", "", `{oops`, "starling.json"},
 	}

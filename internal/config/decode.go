@@ -58,6 +58,18 @@ func (r *reader) nonEmpty(path string) string {
 	return s
 }
 
+// oneOf reads a string among choices.
+func (r *reader) oneOf(path string, choices ...string) string {
+	s := r.str(path)
+	for _, c := range choices {
+		if s == c {
+			return s
+		}
+	}
+	r.fail(path, "one of "+strings.Join(choices, ", "), s)
+	return choices[0]
+}
+
 // integer reads a whole number in [min, max].
 func (r *reader) integer(path string, min, max int) int {
 	f, ok := r.value(path).(float64)
@@ -66,6 +78,16 @@ func (r *reader) integer(path string, min, max int) int {
 		return 0
 	}
 	return int(f)
+}
+
+// seconds reads a positive duration written as a number of seconds.
+func (r *reader) seconds(path string) time.Duration {
+	f, ok := r.value(path).(float64)
+	if !ok || f <= 0 || f > math.MaxInt32 {
+		r.fail(path, "a positive number of seconds", r.value(path))
+		return 0
+	}
+	return time.Duration(f * float64(time.Second))
 }
 
 // millis reads a duration in milliseconds, as Kuzzle's delays are written.
@@ -211,8 +233,14 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 		},
 		Storage: Storage{
 			Path:         r.nonEmpty("storage.path"),
+			Synchronous:  r.oneOf("storage.synchronous", "full", "normal"),
 			ScrollTTL:    r.duration("services.storageEngine.defaults.scrollTTL"),
 			MaxScrollTTL: r.duration("services.storageEngine.maxScrollDuration"),
+		},
+		Stats: Stats{
+			Enabled:  r.boolean("stats.enabled"),
+			TTL:      r.seconds("stats.ttl"),
+			Interval: r.seconds("stats.statsInterval"),
 		},
 		Limits: Limits{
 			DocumentsFetchCount:            r.integer("limits.documentsFetchCount", 1, math.MaxInt32),

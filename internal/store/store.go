@@ -204,6 +204,12 @@ type SearchResult struct {
 	// Remaining is, for a page of Scroll, how many matched documents are
 	// left to fetch; the scroll is closed once it is 0.
 	Remaining int
+	// Index and Collection name, for a page of Scroll, the collection the
+	// scrolled search runs on.
+	Index, Collection string
+	// Unscored is true when the search sorts on fields and not on _score:
+	// Elasticsearch computes no score then, and returns a null _score.
+	Unscored bool
 }
 
 // Stats is index:stats's answer.

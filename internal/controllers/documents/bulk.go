@@ -10,14 +10,17 @@ import (
 	"github.com/starlingmq/starling/internal/store"
 )
 
-// bulk is Kuzzle's bulk controller: import (Elasticsearch's bulk format),
-// and write and mWrite, which write documents as given, without metadata
-// nor validation, and notify only when asked.
+// bulk is Kuzzle's bulk controller: import (Elasticsearch's bulk format);
+// write and mWrite, which write documents as given, without metadata nor
+// validation, and notify only when asked; and the by-query actions
+// (bulk_byquery.go).
 func (c *controllers) bulk() api.Controller {
 	return api.Controller{Name: "bulk", Actions: map[string]api.Action{
-		"import": c.bulkImport,
-		"mWrite": c.bulkMWrite,
-		"write":  c.bulkWrite,
+		"deleteByQuery": c.bulkDeleteByQuery,
+		"import":        c.bulkImport,
+		"mWrite":        c.bulkMWrite,
+		"updateByQuery": c.bulkUpdateByQuery,
+		"write":         c.bulkWrite,
 	}}
 }
 
@@ -54,7 +57,7 @@ func (c *controllers) bulkWrite(ctx context.Context, req *api.Request) (any, err
 		return nil, err
 	}
 	if notify {
-		result := mustJSON(written{ID: res.ID, Source: res.Source, Version: res.Version, Created: &res.Created})
+		result := mustJSON(docAnswer{ID: res.ID, Source: res.Source, Version: res.Version, Created: &res.Created})
 		c.announce(req, index, collection, []Change{writeChange(res, result)})
 	}
 	return jsonx.RawMessage(appendDocument(nil, res.ID, res.Source, res.Version)), nil
@@ -103,8 +106,8 @@ func (c *controllers) bulkMWrite(ctx context.Context, req *api.Request) (any, er
 	return res, nil
 }
 
-// bulkAction is one action of a bulk import.
-type bulkAction struct {
+// importAction is one action of a bulk import.
+type importAction struct {
 	name string // index, create, update or delete
 	op   store.Op
 	// shown is the payload as errors show it, without metadata; nil for
@@ -175,7 +178,7 @@ type esError struct {
 }
 
 // bulkFailure is a failed import action, as Elasticsearch reports it.
-func bulkFailure(a *bulkAction, res store.Result, version int64) bulkStatus {
+func bulkFailure(a *importAction, res store.Result, version int64) bulkStatus {
 	out := bulkStatus{ID: res.ID, Source: a.shown}
 	switch {
 	case a.name == "delete" && isKuzzleError(res.Err, "services.storage.not_found"):
@@ -253,23 +256,23 @@ func batchVersion(results []store.Result, i int) (int64, bool) {
 
 // parseBulk reads Elasticsearch's bulk lines: an action line, then (but
 // for delete) its document; Kuzzle adds its metadata to every document.
-func parseBulk(lines []jsonx.RawMessage, user string, now int64) ([]bulkAction, error) {
+func parseBulk(lines []jsonx.RawMessage, user string, now int64) ([]importAction, error) {
 	if err := scriptCheck(lines); err != nil {
 		return nil, err
 	}
-	var actions []bulkAction
+	var actions []importAction
 	for i := 0; i < len(lines); i++ {
-		keys, values := objectEntries(lines[i])
-		if len(keys) == 0 {
+		ms := members(lines[i])
+		if len(ms) == 0 {
 			return nil, malformed(i, "")
 		}
 		var meta struct {
 			ID string `json:"_id"`
 		}
-		if jsonx.Unmarshal(values[0], &meta) != nil {
-			return nil, malformed(i, keys[0])
+		if jsonx.Unmarshal(ms[0].value, &meta) != nil {
+			return nil, malformed(i, ms[0].key)
 		}
-		a := bulkAction{name: keys[0], op: store.Op{ID: meta.ID, NoMeta: true}}
+		a := importAction{name: ms[0].key, op: store.Op{ID: meta.ID, NoMeta: true}}
 		if a.name == "delete" {
 			if meta.ID == "" {
 				return nil, kerror.New("services.storage.unexpected_bad_request", "Validation Failed: 1: id is missing;")
@@ -302,7 +305,7 @@ func malformed(line int, found string) error {
 
 // payload sets the op of an index, create or update action from its
 // document line.
-func (a *bulkAction) payload(doc map[string]any, user string, now int64) error {
+func (a *importAction) payload(doc map[string]any, user string, now int64) error {
 	if a.name != "update" {
 		a.shown = withoutInfo(doc)
 		a.op.Kind, a.op.Body = store.OpCreateOrReplace, mustJSON(withInfo(doc, createdInfo(user, now)))

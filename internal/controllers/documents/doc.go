@@ -14,7 +14,12 @@
 // import's Elasticsearch items), and never stops the others.
 //
 // Internal indexes (Kuzzle's names starting with "%") do not exist for
-// these controllers: they are refused as unknown or invalid names.
+// these controllers: they are refused as unknown or invalid names. The
+// only one, "%kuzzle", keeps the specifications in its "validations"
+// collection, one document "<index>#<collection>" each, as Kuzzle does;
+// LoadSpecifications reads them back at start. Deleting a collection or an
+// index deletes its specifications (Kuzzle keeps them in storage, where
+// they would apply again to a collection created under the same name).
 //
 // documents imports internal/api, internal/jsonx, internal/kerror,
 // internal/store, internal/store/mapping, internal/store/query and

@@ -15,11 +15,14 @@ import (
 // document is Kuzzle's document controller.
 func (c *controllers) document() api.Controller {
 	return api.Controller{Name: "document", Actions: map[string]api.Action{
+		"count":            c.documentCount,
 		"create":           c.documentCreate,
 		"createOrReplace":  c.documentCreateOrReplace,
 		"delete":           c.documentDelete,
+		"deleteByQuery":    c.documentDeleteByQuery,
 		"deleteFields":     c.documentDeleteFields,
 		"exists":           c.documentExists,
+		"export":           c.documentExport,
 		"get":              c.documentGet,
 		"mCreate":          c.documentMCreate,
 		"mCreateOrReplace": c.documentMCreateOrReplace,
@@ -30,7 +33,10 @@ func (c *controllers) document() api.Controller {
 		"mUpdate":          c.documentMUpdate,
 		"mUpsert":          c.documentMUpsert,
 		"replace":          c.documentReplace,
+		"scroll":           c.documentScroll,
+		"search":           c.documentSearch,
 		"update":           c.documentUpdate,
+		"updateByQuery":    c.documentUpdateByQuery,
 		"upsert":           c.documentUpsert,
 		"validate":         c.documentValidate,
 	}}
@@ -168,8 +174,7 @@ func hasKeys(raw jsonx.RawMessage) bool {
 	case raw[0] == '[':
 		return len(bytes.TrimSpace(raw[1:len(raw)-1])) > 0
 	case raw[0] == '{':
-		keys, _ := objectEntries(raw)
-		return len(keys) > 0
+		return len(members(raw)) > 0
 	case raw[0] == '"':
 		return textOf(raw) != ""
 	}

@@ -127,7 +127,7 @@ func (c *controllers) mChanges(ctx context.Context, req *api.Request, method str
 		var d struct {
 			Source any `json:"_source"`
 		}
-		if jsonx.Unmarshal(raw, &d) == nil && truthy(d.Source) {
+		if jsonx.Unmarshal(raw, &d) == nil && jsTruthy(d.Source) {
 			return nil, kerror.New("api.assert.unexpected_argument",
 				fmt.Sprintf("documents[%d]._source", i), fmt.Sprintf("documents[%d].body", i))
 		}
@@ -225,7 +225,7 @@ func mItem(opts mOptions, d *mDoc, res store.Result) item {
 		it.Source = nil
 	}
 	if (opts.method == "mUpdate" || opts.method == "mUpsert") && !created && !opts.silent {
-		it.UpdatedFields = updatedFields(d.changes)
+		it.UpdatedFields = updatedFieldsJSON(d.changes)
 	}
 	return it
 }
@@ -318,7 +318,7 @@ func prepareM(opts mOptions, raw jsonx.RawMessage, user string, now int64) (d mD
 		if _, ok := doc["changes"].(map[string]any); !ok {
 			return refuse("document changes must be an object")
 		}
-		if _, ok := doc["default"].(map[string]any); truthy(doc["default"]) && !ok {
+		if _, ok := doc["default"].(map[string]any); jsTruthy(doc["default"]) && !ok {
 			return refuse("document default must be an object")
 		}
 		if !isString {
@@ -336,7 +336,7 @@ func prepareM(opts mOptions, raw jsonx.RawMessage, user string, now int64) (d mD
 		return refuse("document _id must be a string")
 	}
 	d = mDoc{body: body, sent: body, changes: fieldOf(raw, "body")}
-	if truthy(doc["_id"]) {
+	if jsTruthy(doc["_id"]) {
 		d.rawID = mustJSON(doc["_id"])
 	}
 	if opts.method == "mUpdate" && !isString {
@@ -388,18 +388,6 @@ func prepareUpsert(doc map[string]any, raw jsonx.RawMessage, user string, now in
 		sent:    map[string]any{"changes": sent, "default": created},
 		changes: fieldOf(raw, "changes"),
 	}
-}
-
-// fieldOf returns the raw value of one key of a JSON object, nil when
-// absent.
-func fieldOf(raw jsonx.RawMessage, name string) jsonx.RawMessage {
-	keys, values := objectEntries(raw)
-	for i := len(keys) - 1; i >= 0; i-- {
-		if keys[i] == name {
-			return values[i]
-		}
-	}
-	return nil
 }
 
 // idError is one refused id of mDelete.

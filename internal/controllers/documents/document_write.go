@@ -14,9 +14,9 @@ import (
 // The single-document writes of the document controller, as Kuzzle 2.56's
 // documentController.js and its Elasticsearch client do them.
 
-// written is the answer of a document write: {_id, _source, _version} with
+// docAnswer is the answer of a document write: {_id, _source, _version} with
 // created when the action reports it.
-type written struct {
+type docAnswer struct {
 	ID      string           `json:"_id"`
 	Source  jsonx.RawMessage `json:"_source,omitempty"`
 	Version int64            `json:"_version"`
@@ -63,14 +63,14 @@ func decodeBody(raw jsonx.RawMessage, name string) (map[string]any, error) {
 
 // noRouting refuses a body with _routing, as Kuzzle's storage client does.
 func noRouting(body map[string]any) error {
-	if truthy(body["_routing"]) {
+	if jsTruthy(body["_routing"]) {
 		return kerror.New("services.storage.no_routing")
 	}
 	return nil
 }
 
-// truthy is JavaScript's truthiness of a decoded JSON value.
-func truthy(v any) bool {
+// jsTruthy is JavaScript's truthiness of a decoded JSON value.
+func jsTruthy(v any) bool {
 	switch v := v.(type) {
 	case nil:
 		return false
@@ -198,7 +198,7 @@ func (c *controllers) documentCreateOrReplace(ctx context.Context, req *api.Requ
 	if err != nil {
 		return nil, err
 	}
-	result := mustJSON(written{ID: res.ID, Source: res.Source, Version: res.Version, Created: &res.Created})
+	result := mustJSON(docAnswer{ID: res.ID, Source: res.Source, Version: res.Version, Created: &res.Created})
 	c.notify(req, d.index, d.collection, []Change{writeChange(res, result)})
 	return result, nil
 }
@@ -232,13 +232,13 @@ func (c *controllers) documentReplace(ctx context.Context, req *api.Request) (an
 	notified := mustJSON(body)
 	c.notify(req, d.index, d.collection, []Change{{
 		Action: "replace", ID: d.id, Source: notified, Previous: res.Previous,
-		Result: mustJSON(written{ID: d.id, Source: notified}.withoutVersion()),
+		Result: mustJSON(docAnswer{ID: d.id, Source: notified}.withoutVersion()),
 	}})
 	return jsonx.RawMessage(appendDocument(nil, res.ID, res.Source, res.Version)), nil
 }
 
 // withoutVersion is w as {_id, _source}.
-func (w written) withoutVersion() any {
+func (w docAnswer) withoutVersion() any {
 	return struct {
 		ID     string           `json:"_id"`
 		Source jsonx.RawMessage `json:"_source"`
@@ -265,7 +265,7 @@ func (c *controllers) documentUpdate(ctx context.Context, req *api.Request) (any
 	}
 	c.notify(req, d.index, d.collection, []Change{{
 		Action: "update", ID: d.id, Source: res.Source, Previous: res.Previous,
-		Result: mustJSON(updated{ID: d.id, Source: res.Source, UpdatedFields: updatedFields(d.raw)}),
+		Result: mustJSON(updated{ID: d.id, Source: res.Source, UpdatedFields: updatedFieldsJSON(d.raw)}),
 	}})
 	if source {
 		return jsonx.RawMessage(appendDocument(nil, res.ID, res.Source, res.Version)), nil
@@ -276,7 +276,7 @@ func (c *controllers) documentUpdate(ctx context.Context, req *api.Request) (any
 	_ = jsonx.Unmarshal(res.Source, &stored)
 	answer := withInfo(changes, nil)
 	answer["_kuzzle_info"] = stored.Info
-	return written{ID: d.id, Source: mustJSON(answer), Version: res.Version}, nil
+	return docAnswer{ID: d.id, Source: mustJSON(answer), Version: res.Version}, nil
 }
 
 func (c *controllers) documentUpsert(ctx context.Context, req *api.Request) (any, error) {
@@ -288,11 +288,11 @@ func (c *controllers) documentUpsert(ctx context.Context, req *api.Request) (any
 	if kerr != nil {
 		return nil, kerr
 	}
-	changesRaw, changes, err := bodyObject(req, "changes", true)
+	changesRaw, changes, err := bodyMap(req, "changes", true)
 	if err != nil {
 		return nil, err
 	}
-	_, defaults, err := bodyObject(req, "default", false)
+	_, defaults, err := bodyMap(req, "default", false)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func (c *controllers) documentUpsert(ctx context.Context, req *api.Request) (any
 	}
 	c.notify(req, index, collection, []Change{upsertChange(res, changesRaw)})
 	if source {
-		return written{ID: res.ID, Source: res.Source, Version: res.Version, Created: &res.Created}, nil
+		return docAnswer{ID: res.ID, Source: res.Source, Version: res.Version, Created: &res.Created}, nil
 	}
 	return struct {
 		ID      string `json:"_id"`
@@ -335,13 +335,13 @@ func upsertChange(res store.Result, changes jsonx.RawMessage) Change {
 	}
 	return Change{
 		Action: "update", ID: res.ID, Source: res.Source, Previous: res.Previous,
-		Result: mustJSON(updated{ID: res.ID, Source: res.Source, UpdatedFields: updatedFields(changes)}),
+		Result: mustJSON(updated{ID: res.ID, Source: res.Source, UpdatedFields: updatedFieldsJSON(changes)}),
 	}
 }
 
-// bodyObject reads the object body field name: required, or {} when
+// bodyMap reads the object body field name: required, or {} when
 // absent.
-func bodyObject(req *api.Request, name string, required bool) (jsonx.RawMessage, map[string]any, error) {
+func bodyMap(req *api.Request, name string, required bool) (jsonx.RawMessage, map[string]any, error) {
 	if req.Body == nil {
 		return nil, nil, kerror.New("api.assert.body_required")
 	}

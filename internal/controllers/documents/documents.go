@@ -1,8 +1,10 @@
 package documents
 
 import (
+	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/starlingmq/starling/internal/api"
@@ -64,6 +66,9 @@ type Deps struct {
 	ScrollTTL, MaxScrollTTL time.Duration
 	// Logger receives the controllers' logs.
 	Logger *slog.Logger
+	// RealtimeCollections lists the collections of an index that have
+	// realtime subscriptions, for collection:list; nil lists none.
+	RealtimeCollections func(ctx context.Context, index string) ([]string, error)
 }
 
 // Controllers returns the storage controllers on d.
@@ -81,12 +86,14 @@ func Controllers(d Deps) []api.Controller {
 		d.Specifications = validation.NewRegistry()
 	}
 	c := &controllers{Deps: d}
-	return []api.Controller{c.index(), c.document(), c.bulk()}
+	return []api.Controller{c.index(), c.collection(), c.document(), c.bulk(), c.admin()}
 }
 
 // controllers holds the dependencies every action shares.
 type controllers struct {
 	Deps
+	// resetting is set while admin:resetDatabase runs.
+	resetting atomic.Bool
 }
 
 // anonymous is the kuid of requests without a user.

@@ -49,7 +49,9 @@ func (c *controllers) indexDelete(ctx context.Context, req *api.Request) (any, e
 	if _, err := c.Store.DeleteIndexes(ctx, []string{index}); err != nil {
 		return nil, err
 	}
-	c.Specifications.DeleteIndex(index)
+	if err := c.dropIndexSpecifications(ctx, index); err != nil {
+		return nil, err
+	}
 	return api.Compact(`{"acknowledged":true}`), nil
 }
 
@@ -121,7 +123,9 @@ func (c *controllers) indexMDelete(ctx context.Context, req *api.Request) (any, 
 		return nil, err
 	}
 	for _, index := range deleted {
-		c.Specifications.DeleteIndex(index)
+		if err := c.dropIndexSpecifications(ctx, index); err != nil {
+			return nil, err
+		}
 	}
 	if deleted == nil {
 		deleted = []string{}

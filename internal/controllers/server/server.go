@@ -27,6 +27,10 @@ type Node struct {
 	// Metrics returns the live counters: requests running and pending,
 	// connections by protocol.
 	Metrics func(ctx context.Context) (Metrics, error)
+	// Stats keeps the statistics frames of getStats, getLastStats and
+	// getAllStats; nil when stats.enabled is false
+	// (services.statistics.not_available).
+	Stats *Statistics
 }
 
 // Metrics are the counters server:metrics reports.
@@ -53,11 +57,14 @@ type Metrics struct {
 // Controller returns the server controller reporting on node.
 func Controller(node Node) api.Controller {
 	return api.Controller{Name: "server", Actions: map[string]api.Action{
-		"now":         now,
-		"info":        node.info,
-		"healthCheck": healthCheck,
-		"publicApi":   node.publicAPI,
-		"metrics":     node.metrics,
+		"now":          now,
+		"info":         node.info,
+		"healthCheck":  healthCheck,
+		"publicApi":    node.publicAPI,
+		"metrics":      node.metrics,
+		"getStats":     node.getStats,
+		"getLastStats": node.getLastStats,
+		"getAllStats":  node.getAllStats,
 	}, Immediate: immediate}
 }
 

@@ -34,7 +34,7 @@ func (Dialect) Catalogue() []string {
 
 // CreateTable implements sqlstore.Dialect.
 func (Dialect) CreateTable(table string) []string {
-	return []string{`CREATE TABLE ` + table + ` (id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL)`}
+	return []string{`CREATE TABLE ` + table + ` (id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL, doc BLOB NOT NULL)`}
 }
 
 // DropTable implements sqlstore.Dialect.
@@ -85,17 +85,17 @@ func (d Dialect) CreateFieldIndex(table, index string, path []string) string {
 
 // Insert implements sqlstore.Dialect.
 func (Dialect) Insert(table string) string {
-	return `INSERT INTO ` + table + ` (id, version, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	return `INSERT INTO ` + table + ` (id, version, doc) VALUES (?, ?, jsonb(?)) ON CONFLICT (id) DO NOTHING`
 }
 
 // Upsert implements sqlstore.Dialect.
 func (Dialect) Upsert(table string) string {
-	return `INSERT INTO ` + table + ` (id, version, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc`
+	return `INSERT INTO ` + table + ` (id, version, doc) VALUES (?, ?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc`
 }
 
 // Update implements sqlstore.Dialect.
 func (Dialect) Update(table string) string {
-	return `UPDATE ` + table + ` SET version = ?, doc = ? WHERE id = ?`
+	return `UPDATE ` + table + ` SET version = ?, doc = jsonb(?) WHERE id = ?`
 }
 
 // Delete implements sqlstore.Dialect.
@@ -103,16 +103,21 @@ func (Dialect) Delete(table string) string { return `DELETE FROM ` + table + ` W
 
 // Select implements sqlstore.Dialect.
 func (Dialect) Select(table string) string {
-	return `SELECT version, doc FROM ` + table + ` WHERE id = ?`
+	return `SELECT version, json(doc) FROM ` + table + ` WHERE id = ?`
 }
 
 // SelectIDs implements sqlstore.Dialect.
 func (Dialect) SelectIDs(table string, n int) string {
-	return `SELECT id, version, doc FROM ` + table + ` WHERE id IN (?` + strings.Repeat(`,?`, n-1) + `)`
+	return `SELECT id, version, json(doc) FROM ` + table + ` WHERE id IN (?` + strings.Repeat(`,?`, n-1) + `)`
 }
 
 // Truncate implements sqlstore.Dialect.
 func (Dialect) Truncate(table string) string { return `DELETE FROM ` + table }
+
+// Document implements sqlstore.Dialect: documents are stored as SQLite's
+// binary JSON, parsed once when written instead of once per expression
+// index and search, and rendered back to text when read.
+func (Dialect) Document() string { return "json(doc)" }
 
 // InsertionOrder implements sqlstore.Dialect.
 func (Dialect) InsertionOrder() string { return "rowid" }

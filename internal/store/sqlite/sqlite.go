@@ -4,7 +4,9 @@
 //
 // The database runs in WAL mode with synchronous=FULL: a write is on disk
 // when its commit returns, and the engine's group commit shares that flush
-// between concurrent writers. Readers have their own connections and never
+// between concurrent writers. Options.Normal trades that for
+// synchronous=NORMAL: a commit is in the operating system's hands, which
+// survives the server's crash but not a power cut. Readers have their own connections and never
 // wait for the writer.
 //
 // sqlite imports internal/store, internal/store/query and
@@ -33,6 +35,9 @@ const FileName = "starling.db"
 type Options struct {
 	// Readers is the number of read connections (default 2×GOMAXPROCS).
 	Readers int
+	// Normal relaxes durability to SQLite's synchronous=NORMAL: commits
+	// reach the operating system, not the disk, before they are answered.
+	Normal bool
 	// Logger receives the store's logs.
 	Logger *slog.Logger
 }
@@ -43,7 +48,7 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 		return nil, fmt.Errorf("create the storage directory %q: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	writer, err := openDB(path, false)
+	writer, err := openDB(path, false, opts.Normal)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +58,7 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 		writer.Close()
 		return nil, fmt.Errorf("open the store %q: %w", path, err)
 	}
-	reader, err := openDB(path, true)
+	reader, err := openDB(path, true, opts.Normal)
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -73,10 +78,14 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 }
 
 // openDB opens a handle on path with the store's pragmas.
-func openDB(path string, readOnly bool) (*sql.DB, error) {
+func openDB(path string, readOnly, normal bool) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "synchronous(FULL)")
+	if normal {
+		q.Add("_pragma", "synchronous(NORMAL)")
+	} else {
+		q.Add("_pragma", "synchronous(FULL)")
+	}
 	q.Add("_pragma", "foreign_keys(off)")
 	if readOnly {
 		q.Add("_pragma", "query_only(true)")

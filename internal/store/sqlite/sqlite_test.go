@@ -13,7 +13,7 @@ import (
 	"github.com/starlingmq/starling/internal/store/sqlstore"
 )
 
-func open(t *testing.T, dir string) *sqlstore.Engine {
+func open(t testing.TB, dir string) *sqlstore.Engine {
 	t.Helper()
 	e, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
 	if err != nil {

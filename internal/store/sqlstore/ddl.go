@@ -61,7 +61,16 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 		col.text = hasText(m)
 		cat.collections[key{index, name}] = col
 	}
-	return cat, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the collections: %w", err)
+	}
+	rows.Close()
+	for _, col := range cat.collections {
+		if _, err := e.wdb.ExecContext(ctx, createDotted(col.table)); err != nil {
+			return nil, fmt.Errorf("create the dotted keys table of %s:%s: %w", col.index, col.name, err)
+		}
+	}
+	return cat, nil
 }
 
 // CreateIndex implements store.Indexes.
@@ -178,7 +187,7 @@ func (e *Engine) CreateCollection(ctx context.Context, index, name string, m *ma
 // addCollection creates a collection's table and records it.
 func (w *txn) addCollection(index, name string, m *mapping.Mappings, settings jsonx.RawMessage) error {
 	table := newTableName()
-	for _, stmt := range w.e.d.CreateTable(table) {
+	for _, stmt := range append(w.e.d.CreateTable(table), createDotted(table)) {
 		if _, err := w.tx.ExecContext(w.ctx, stmt); err != nil {
 			return fmt.Errorf("create the table of %s:%s: %w", index, name, err)
 		}
@@ -373,7 +382,7 @@ func (e *Engine) DeleteCollection(ctx context.Context, index, name string) error
 
 // dropCollection drops a collection's table and forgets it.
 func (w *txn) dropCollection(col *collection) error {
-	for _, stmt := range w.e.d.DropTable(col.table) {
+	for _, stmt := range append(w.e.d.DropTable(col.table), "DROP TABLE IF EXISTS "+dottedTable(col.table)) {
 		if _, err := w.tx.ExecContext(w.ctx, stmt); err != nil {
 			return fmt.Errorf("drop %s:%s: %w", col.index, col.name, err)
 		}
@@ -392,8 +401,10 @@ func (e *Engine) Truncate(ctx context.Context, index, name string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := w.tx.ExecContext(w.ctx, w.e.d.Truncate(col.table)); err != nil {
-			return fmt.Errorf("truncate %s:%s: %w", index, name, err)
+		for _, table := range []string{col.table, dottedTable(col.table)} {
+			if _, err := w.tx.ExecContext(w.ctx, w.e.d.Truncate(table)); err != nil {
+				return fmt.Errorf("truncate %s:%s: %w", index, name, err)
+			}
 		}
 		return nil
 	})

@@ -49,6 +49,8 @@ type Dialect interface {
 	SelectIDs(table string, n int) string
 	// Truncate returns the statement that deletes every row of table.
 	Truncate(table string) string
+	// Document is the SELECT expression of a document as JSON text.
+	Document() string
 	// InsertionOrder is the ORDER BY clause that lists documents in the
 	// order they were first written.
 	InsertionOrder() string

@@ -11,6 +11,11 @@
 // writers share one disk flush. Reads use their own connections and see
 // committed data only.
 //
+// Documents holding keys with dots ({"a.b": 1}), which Elasticsearch
+// searches as nested objects, are listed in a side table per collection;
+// while a collection has any, its searches test those documents in Go, so
+// that the SQL translation, which follows JSON paths, never misses them.
+//
 // sqlstore imports internal/jsonx, internal/kerror, internal/store,
 // internal/store/mapping and internal/store/query only.
 package sqlstore

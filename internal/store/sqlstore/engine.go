@@ -47,6 +47,11 @@ type Engine struct {
 	once   sync.Once
 	max    int
 	scroll *scrolls
+	// lastID is the time part of the last generated document id.
+	lastID atomic.Uint64
+	// commits and committed count the groups committed and the jobs in
+	// them.
+	commits, committed atomic.Int64
 	// closing guards jobs against sends after Close.
 	closing sync.RWMutex
 	closed  bool

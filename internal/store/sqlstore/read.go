@@ -48,9 +48,11 @@ func (e *Engine) getChunk(ctx context.Context, col *collection, ids []string, fo
 	defer rows.Close()
 	for rows.Next() {
 		var d store.Document
-		if err := rows.Scan(&d.ID, &d.Version, &d.Source); err != nil {
+		var src []byte
+		if err := rows.Scan(&d.ID, &d.Version, &src); err != nil {
 			return fmt.Errorf("read %s:%s: %w", col.index, col.name, err)
 		}
+		d.Source = src
 		d.Found = true
 		found[d.ID] = d
 	}

@@ -18,6 +18,7 @@ type scroll struct {
 	index, collection string
 	search            *query.Search
 	offset            int
+	after             int64
 	ttl               time.Duration
 	expires           time.Time
 }
@@ -85,10 +86,10 @@ func (s *scrolls) take(id string, ttl time.Duration) (*scroll, error) {
 }
 
 // advance moves a scroll's next page start.
-func (s *scrolls) advance(id string, offset int) {
+func (s *scrolls) advance(id string, offset int, after int64) {
 	s.mu.Lock()
 	if sc, ok := s.open[id]; ok {
-		sc.offset = offset
+		sc.offset, sc.after = offset, after
 	}
 	s.mu.Unlock()
 }
@@ -121,17 +122,17 @@ func (e *Engine) Scroll(ctx context.Context, id string, ttl time.Duration) (*sto
 	if err != nil {
 		return nil, err
 	}
-	res, err := e.search(ctx, col, sc.search, sc.offset)
+	res, last, err := e.search(ctx, col, sc.search, page{from: sc.offset, after: sc.after})
 	if err != nil {
 		return nil, err
 	}
 	fetched := sc.offset + len(res.Hits)
-	res.ScrollID = id
+	res.ScrollID, res.Index, res.Collection = id, sc.index, sc.collection
 	res.Remaining = max(res.Total-fetched, 0)
 	if res.Remaining == 0 {
 		e.scroll.remove(id)
 	} else {
-		e.scroll.advance(id, fetched)
+		e.scroll.advance(id, fetched, last)
 	}
 	return res, nil
 }

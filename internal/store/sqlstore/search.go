@@ -7,13 +7,14 @@ import (
 	"strings"
 
 	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/query"
 )
 
-// maxScan bounds the documents a search that cannot run in SQL alone
-// decodes and keeps (post-filtering, sorting in Go, aggregations).
-const maxScan = 1_000_000
+// maxResultWindow bounds from+size of a search, as Elasticsearch's
+// index.max_result_window does: deeper pages are read with a scroll.
+const maxResultWindow = 10000
 
 // Search implements store.Documents.
 func (e *Engine) Search(ctx context.Context, index, name string, s *query.Search) (*store.SearchResult, error) {
@@ -21,13 +22,18 @@ func (e *Engine) Search(ctx context.Context, index, name string, s *query.Search
 	if err != nil {
 		return nil, err
 	}
-	res, err := e.search(ctx, col, s, s.From)
+	if window := s.From + max(s.Size, 0); s.Scroll == 0 && window > maxResultWindow {
+		return nil, kerror.New("services.storage.unexpected_bad_request", fmt.Sprintf(
+			"Result window is too large, from + size must be less than or equal to: [%d] but was [%d]. See the scroll api for a more efficient way to request large data sets.",
+			maxResultWindow, window))
+	}
+	res, last, err := e.search(ctx, col, s, page{from: s.From})
 	if err != nil {
 		return nil, err
 	}
 	if s.Scroll > 0 {
 		fetched := s.From + len(res.Hits)
-		id, err := e.scroll.add(&scroll{index: index, collection: name, search: s, offset: fetched, ttl: s.Scroll})
+		id, err := e.scroll.add(&scroll{index: index, collection: name, search: s, offset: fetched, after: last, ttl: s.Scroll})
 		if err != nil {
 			return nil, err
 		}
@@ -36,13 +42,24 @@ func (e *Engine) Search(ctx context.Context, index, name string, s *query.Search
 	return res, nil
 }
 
+// page says where a page of hits starts: after from hits, or, when after
+// is set, after the document of that insertion sequence (a scroll of an
+// unsorted search continues from its last hit instead of counting again).
+type page struct {
+	from  int
+	after int64
+}
+
 // Count implements store.Documents.
 func (e *Engine) Count(ctx context.Context, index, name string, q query.Node) (int, error) {
 	col, err := lookup(e.current(), index, name)
 	if err != nil {
 		return 0, err
 	}
-	where, args, exact := query.Where(q, e.dialect(col), col.mappings)
+	where, args, exact, err := e.where(ctx, col, q)
+	if err != nil {
+		return 0, err
+	}
 	if exact {
 		var n int
 		err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&n)
@@ -61,44 +78,76 @@ func (e *Engine) Count(ctx context.Context, index, name string, q query.Node) (i
 	return n, err
 }
 
-// search runs s, returning size hits from offset from.
-func (e *Engine) search(ctx context.Context, col *collection, s *query.Search, from int) (*store.SearchResult, error) {
+// search runs s, returning size hits of the page pg, and the insertion
+// sequence of the last hit when the database ordered them by insertion (0
+// otherwise).
+func (e *Engine) search(ctx context.Context, col *collection, s *query.Search, pg page) (*store.SearchResult, int64, error) {
 	size := s.Size
 	if size < 0 {
 		size = 10
 	}
-	where, args, exact := query.Where(s.Query, e.dialect(col), col.mappings)
-	order, ordered := query.OrderBy(s.Sort, e.d)
-	if exact && ordered && len(s.Aggregations) == 0 && len(s.SearchAfter) == 0 {
-		return e.searchSQL(ctx, col, s, where, args, order, from, size)
+	where, args, exact, err := e.where(ctx, col, s.Query)
+	if err != nil {
+		return nil, 0, err
 	}
-	return e.searchScan(ctx, col, s, where, args, exact, from, size)
+	order, ordered := query.OrderBy(s.Sort, e.d)
+	var res *store.SearchResult
+	var last int64
+	if exact && ordered && len(s.Aggregations) == 0 && len(s.SearchAfter) == 0 {
+		res, last, err = e.searchSQL(ctx, col, s, where, args, order, pg, size)
+	} else {
+		res, err = e.searchScan(ctx, col, s, where, args, exact, pg.from, size)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	res.Unscored = unscored(s.Sort)
+	return res, last, nil
+}
+
+// unscored reports whether a sort leaves hits without a score, as
+// Elasticsearch does when it sorts on fields only.
+func unscored(sort []query.SortField) bool {
+	for _, sf := range sort {
+		if sf.Field.Name == "_score" {
+			return false
+		}
+	}
+	return len(sort) > 0
 }
 
 // searchSQL runs a search the database answers alone.
-func (e *Engine) searchSQL(ctx context.Context, col *collection, s *query.Search, where string, args []any, order string, from, size int) (*store.SearchResult, error) {
+func (e *Engine) searchSQL(ctx context.Context, col *collection, s *query.Search, where string, args []any, order string, pg page, size int) (*store.SearchResult, int64, error) {
 	res := &store.SearchResult{Hits: []store.Hit{}}
 	if err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&res.Total); err != nil {
-		return nil, e.readError(col, err)
+		return nil, 0, e.readError(col, err)
 	}
-	if size == 0 || from >= res.Total {
-		return res, nil
+	if size == 0 || pg.from >= res.Total {
+		return res, 0, nil
 	}
+	seq := e.d.InsertionOrder()
+	offset := pg.from
 	if order == "" {
-		order = e.d.InsertionOrder()
+		order = seq
+		if pg.after > 0 {
+			where = "(" + where + ") AND " + seq + " > " + e.d.Placeholder(len(args)+1)
+			args = append(args[:len(args):len(args)], pg.after)
+			offset = 0
+		}
 	}
-	q := "SELECT id, version, doc FROM " + col.table + " WHERE " + where + " ORDER BY " + order +
-		fmt.Sprintf(" LIMIT %d OFFSET %d", size, from)
+	q := "SELECT id, version, " + e.d.Document() + ", " + seq + " FROM " + col.table + " WHERE " + where + " ORDER BY " + order +
+		fmt.Sprintf(" LIMIT %d OFFSET %d", size, offset)
 	rows, err := e.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, e.readError(col, err)
+		return nil, 0, e.readError(col, err)
 	}
 	defer rows.Close()
+	var last int64
 	for rows.Next() {
 		var h store.Hit
 		var src []byte
-		if err := rows.Scan(&h.ID, &h.Version, &src); err != nil {
-			return nil, fmt.Errorf("search %s:%s: %w", col.index, col.name, err)
+		if err := rows.Scan(&h.ID, &h.Version, &src, &last); err != nil {
+			return nil, 0, fmt.Errorf("search %s:%s: %w", col.index, col.name, err)
 		}
 		h.Score = 1
 		h.Source = query.FilterSource(src, s.Source)
@@ -109,7 +158,10 @@ func (e *Engine) searchSQL(ctx context.Context, col *collection, s *query.Search
 		}
 		res.Hits = append(res.Hits, h)
 	}
-	return res, rows.Err()
+	if order != seq {
+		last = 0
+	}
+	return res, last, rows.Err()
 }
 
 // matched is a document a scanned search keeps.
@@ -117,40 +169,59 @@ type matched struct {
 	id      string
 	version int64
 	src     []byte
-	doc     map[string]any
 	sort    []any
 }
 
+// maxAggregated bounds the documents one search's aggregations read: they
+// are computed in memory.
+const maxAggregated = 200_000
+
 // searchScan runs a search whose filtering, ordering or aggregations end
-// in Go: the database narrows the candidates, Go does the rest.
+// in Go: the database narrows the candidates, Go does the rest. It keeps
+// at most from+size hits (the best ones when sorted), so its memory does
+// not grow with the collection; aggregations keep up to maxAggregated
+// documents.
 func (e *Engine) searchScan(ctx context.Context, col *collection, s *query.Search, where string, args []any, exact bool, from, size int) (*store.SearchResult, error) {
-	var hits []matched
+	keep := from + size
+	top := &bestHits{sort: s.Sort, max: keep}
 	var docs []map[string]any
+	total := 0
+	var tooMany bool
 	err := e.scan(ctx, col, where, args, func(id string, version int64, src []byte, doc map[string]any) bool {
 		if !exact && !query.Matches(s.Query, doc, id) {
 			return true
 		}
-		if len(s.Aggregations) > 0 {
-			docs = append(docs, doc)
+		total++ // search_after leaves the total alone, as in Elasticsearch
+		var values []any
+		if len(s.Sort) > 0 || len(s.SearchAfter) > 0 {
+			values = query.SortValues(doc, id, 1, s.Sort)
 		}
-		m := matched{id: id, version: version, src: src, doc: doc, sort: query.SortValues(doc, id, 1, s.Sort)}
-		if len(s.SearchAfter) > 0 && query.Compare(m.sort, s.SearchAfter, s.Sort) <= 0 {
+		if len(s.SearchAfter) > 0 && query.Compare(values, s.SearchAfter, s.Sort) <= 0 {
 			return true
 		}
-		hits = append(hits, m)
-		return len(hits) < maxScan
+		if len(s.Aggregations) > 0 {
+			if len(docs) == maxAggregated {
+				tooMany = true
+				return false
+			}
+			docs = append(docs, doc)
+		}
+		top.add(matched{id: id, version: version, src: src, sort: values})
+		return true
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Sort) > 0 {
-		slices.SortStableFunc(hits, func(a, b matched) int { return query.Compare(a.sort, b.sort, s.Sort) })
+	if tooMany {
+		return nil, kerror.New("services.storage.unexpected_bad_request",
+			fmt.Sprintf("aggregations read at most %d documents: narrow the query", maxAggregated))
 	}
-	res := &store.SearchResult{Hits: []store.Hit{}, Total: len(hits)}
+	res := &store.SearchResult{Hits: []store.Hit{}, Total: total}
 	if len(s.Aggregations) > 0 {
 		res.Aggregations = query.Aggregate(s.Aggregations, docs)
 	}
-	for i := from; i < len(hits) && i < from+size; i++ {
+	hits := top.sorted()
+	for i := from; i < len(hits) && i < keep; i++ {
 		h := hits[i]
 		hit := store.Hit{ID: h.id, Version: h.version, Score: 1, Source: query.FilterSource(h.src, s.Source)}
 		if len(s.Sort) > 0 {
@@ -161,10 +232,49 @@ func (e *Engine) searchScan(ctx context.Context, col *collection, s *query.Searc
 	return res, nil
 }
 
+// bestHits keeps the first max hits in sort order (in scan order when
+// unsorted).
+type bestHits struct {
+	sort []query.SortField
+	max  int
+	hits []matched
+}
+
+// add offers a hit.
+func (b *bestHits) add(m matched) {
+	if b.max <= 0 {
+		return
+	}
+	if len(b.sort) == 0 {
+		if len(b.hits) < b.max {
+			b.hits = append(b.hits, m)
+		}
+		return
+	}
+	// A sorted insert: max is at most the fetch limit, and most hits
+	// fall after the last kept one.
+	if len(b.hits) == b.max && query.Compare(m.sort, b.hits[len(b.hits)-1].sort, b.sort) >= 0 {
+		return
+	}
+	at, _ := slices.BinarySearchFunc(b.hits, m, func(a, m matched) int {
+		if c := query.Compare(a.sort, m.sort, b.sort); c != 0 {
+			return c
+		}
+		return -1 // equal values keep scan order
+	})
+	b.hits = slices.Insert(b.hits, at, m)
+	if len(b.hits) > b.max {
+		b.hits = b.hits[:b.max]
+	}
+}
+
+// sorted returns the kept hits.
+func (b *bestHits) sorted() []matched { return b.hits }
+
 // scan decodes the documents of col matching where, in insertion order,
 // until fn returns false.
 func (e *Engine) scan(ctx context.Context, col *collection, where string, args []any, fn func(id string, version int64, src []byte, doc map[string]any) bool) error {
-	q := "SELECT id, version, doc FROM " + col.table + " WHERE " + where + " ORDER BY " + e.d.InsertionOrder()
+	q := "SELECT id, version, " + e.d.Document() + " FROM " + col.table + " WHERE " + where + " ORDER BY " + e.d.InsertionOrder()
 	rows, err := e.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return e.readError(col, err)

@@ -165,7 +165,7 @@ func conflict(id string, current, expected int64) error {
 func (ow *opWriter) create(op *store.Op, body map[string]any, now int64) store.Result {
 	id := op.ID
 	if id == "" {
-		id = newID()
+		id = ow.w.e.newID()
 	}
 	if err := ow.check(id, body); err != nil {
 		return store.Result{ID: id, Err: err}
@@ -183,6 +183,9 @@ func (ow *opWriter) create(op *store.Op, body map[string]any, now int64) store.R
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.Result{ID: id, Err: kerror.New("services.storage.document_already_exists")}
+	}
+	if err := ow.markDotted(id, body, nil); err != nil {
+		return store.Result{ID: id, Err: err}
 	}
 	return store.Result{ID: id, Version: 1, Source: src, Created: true}
 }
@@ -264,6 +267,9 @@ func (ow *opWriter) put(id string, doc map[string]any, prev *stored) store.Resul
 	if _, err := ow.w.exec(ow.w.e.d.Upsert(ow.col.table), id, version, src); err != nil {
 		return store.Result{ID: id, Err: fmt.Errorf("write %s in %s:%s: %w", id, ow.col.index, ow.col.name, err)}
 	}
+	if err := ow.markDotted(id, doc, previous); err != nil {
+		return store.Result{ID: id, Err: err}
+	}
 	return store.Result{ID: id, Version: version, Source: src, Previous: previous, Created: prev == nil}
 }
 
@@ -271,6 +277,9 @@ func (ow *opWriter) put(id string, doc map[string]any, prev *stored) store.Resul
 func (ow *opWriter) remove(op *store.Op, prev *stored) store.Result {
 	if _, err := ow.w.exec(ow.w.e.d.Delete(ow.col.table), op.ID); err != nil {
 		return store.Result{ID: op.ID, Err: fmt.Errorf("delete %s in %s:%s: %w", op.ID, ow.col.index, ow.col.name, err)}
+	}
+	if err := ow.markDotted(op.ID, nil, prev.doc); err != nil {
+		return store.Result{ID: op.ID, Err: err}
 	}
 	return store.Result{ID: op.ID, Version: prev.version + 1, Source: prev.doc, Previous: prev.doc}
 }

@@ -111,6 +111,8 @@ func (e *Engine) commitGroup(first *job) {
 		if w.dirty {
 			e.cat.Store(w.cat)
 		}
+		e.commits.Add(1)
+		e.committed.Add(int64(len(ran)))
 		for _, j := range ran {
 			close(j.done)
 		}
@@ -164,4 +166,10 @@ func answer(jobs []*job, err error) {
 		j.err = err
 		close(j.done)
 	}
+}
+
+// WriterStats returns how many commits the writer made and how many writes
+// they held.
+func (e *Engine) WriterStats() (commits, writes int64) {
+	return e.commits.Load(), e.committed.Load()
 }
