@@ -273,3 +273,28 @@ func generatedIDs(t *testing.T, raw []byte, given ...string) []byte {
 	}
 	return []byte(out)
 }
+
+func TestDocumentWritesValidated(t *testing.T) {
+	_, c := documentServer(t, "", nil)
+	const ic = `"index":"i","collection":"c"`
+	runChecks(t, c, []check{
+		{"specifications", "collection", "updateSpecifications", ic + `,"body":{"fields":{"n":{"type":"integer","defaultValue":5},"k":{"type":"string"}}}`, "*", ""},
+		{"create", "document", "create", ic + `,"_id":"a","body":{"k":"x"}`, "*", ""},
+		{"create refused", "document", "create", ic + `,"body":{"k":1}`, "", "validation.check.failed_field"},
+		{"createOrReplace refused", "document", "createOrReplace", ic + `,"_id":"a","body":{"n":"x"}`, "", "validation.check.failed_field"},
+		{"replace refused", "document", "replace", ic + `,"_id":"a","body":{"k":[1]}`, "", "validation.check.failed_field"},
+		{"update refused", "document", "update", ic + `,"_id":"a","body":{"k":2}`, "", "validation.check.failed_field"},
+		{"update of a missing document", "document", "update", ic + `,"_id":"b","body":{"k":"y"}`, "", "services.storage.not_found"},
+		{"update", "document", "update", ic + `,"_id":"a","body":{"n":null}`, "*", ""},
+		{"default on update", "document", "get", ic + `,"_id":"a"`, "*", ""},
+		{"validate", "document", "validate", ic + `,"body":{"k":1,"n":"x"}`,
+			`{"errorMessages":{"fieldScope":{"children":{"n":{"messages":["The field must be a number."]},"k":{"messages":["The field must be a string."]}}}},"valid":false}`, ""},
+		{"validate ok", "document", "validate", ic + `,"body":{"k":"x"}`, `{"errorMessages":{},"valid":true}`, ""},
+		// Kuzzle 2.56 validates neither upsert nor the m* writes.
+		{"upsert", "document", "upsert", ic + `,"_id":"a","body":{"changes":{"k":3}}`, "*", ""},
+		{"mCreate", "document", "mCreate", ic + `,"body":{"documents":[{"body":{"k":3}}]}`, "*", ""},
+	})
+	r := mustCall(t, c, "document", "get", `"index":"i","collection":"c","_id":"a"`)
+	sameJSON(t, "validated writes", r.Result, `{"_id":"a","_source":{"k":3,"n":5,"_kuzzle_info":`+
+		`{"author":"-1","createdAt":"T","updatedAt":"T","updater":"-1"}},"_version":3}`)
+}
