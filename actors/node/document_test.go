@@ -117,6 +117,7 @@ func TestDocumentSingleWrites(t *testing.T) {
 			`{"_id":"a","_source":{"n":2,"_kuzzle_info":` + written + `},"_version":2,"created":false}`, ""},
 		{"createOrReplace", `"body":{"n":2}`, "", "api.assert.missing_argument"},
 		{"createOrReplace", `"_id":"a","body":{"_routing":"x"}`, "", "services.storage.no_routing"},
+		{"create", `"body":{"_routing":"x"}`, "", "services.storage.no_routing"},
 		{"createOrReplace", `"_id":"a","body":{"n":2},"refresh":"now"`, "", "services.storage.invalid_argument"},
 		{"replace", `"_id":"a","body":{"m":{"x":1,"y":2}}`,
 			`{"_id":"a","_source":{"m":{"x":1,"y":2},"_kuzzle_info":` + written + `},"_version":3}`, ""},

@@ -83,6 +83,12 @@ func (c *controllers) documentCreate(ctx context.Context, req *api.Request) (any
 	if err != nil {
 		return nil, err
 	}
+	var routed struct {
+		Routing any `json:"_routing"`
+	}
+	if jsonx.Unmarshal(body, &routed) == nil && jsTruthy(routed.Routing) {
+		return nil, kerror.New("services.storage.no_routing")
+	}
 	res, err := c.writeOne(ctx, index, collection, store.Op{Kind: store.OpCreate, ID: id, Body: body, User: kuid(req)})
 	if err != nil {
 		return nil, err
