@@ -175,6 +175,11 @@ func (c *controllers) mWrite(ctx context.Context, req *api.Request, index, colle
 			rejected = append(rejected, *refusal)
 		}
 	}
+	todo, refused, err := c.validateM(ctx, index, collection, opts, todo)
+	if err != nil {
+		return multiResult{}, nil, err
+	}
+	rejected = append(rejected, refused...)
 	ops := make([]store.Op, len(todo))
 	for i := range todo {
 		ops[i] = todo[i].op

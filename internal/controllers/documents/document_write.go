@@ -149,7 +149,10 @@ func (c *controllers) checkUpdate(ctx context.Context, index, collection, id str
 	if err != nil {
 		return nil, err
 	}
-	return c.checkWrite(index, collection, validation.Write{ID: id, Body: changes, Update: true, Stored: stored})
+	// Kuzzle checks the changes over the whole stored document, its
+	// metadata included, so that a strict specification refuses every
+	// update; Starling leaves the metadata out.
+	return c.checkWrite(index, collection, validation.Write{ID: id, Body: changes, Update: true, Stored: withoutInfo(stored)})
 }
 
 // docRequest is what the single-document writes read first.

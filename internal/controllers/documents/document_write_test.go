@@ -122,10 +122,14 @@ func TestWritesAreValidated(t *testing.T) {
 		{"document:update", `"_id":"a","body":{"k":"z"}`, "", "a", map[string]any{"k": "z", "n": 5.0}},
 		{"document:update", `"_id":"a","body":{"k":3}`, "validation.check.failed_field", "a", map[string]any{"k": "z", "n": 5.0}},
 		{"document:update", `"_id":"nope","body":{"k":"z"}`, "services.storage.not_found", "", nil},
-		// As in Kuzzle 2.56, upsert, the m* actions and bulk writes are not
-		// validated.
+		// Starling validates the m* writes too (Kuzzle 2.56 does not):
+		// refused documents are error items, the others get defaults.
+		{"document:mCreate", `"body":{"documents":[{"_id":"m","body":{"zz":1}},{"_id":"bad","body":{"k":1}}]}`, "", "m", map[string]any{"zz": 1.0, "n": 5.0}},
+		{"document:mUpdate", `"body":{"documents":[{"_id":"m","body":{"k":"v"}}]}`, "", "m", map[string]any{"zz": 1.0, "n": 5.0, "k": "v"}},
+		{"document:mUpdate", `"body":{"documents":[{"_id":"m","body":{"k":9}}]}`, "", "m", map[string]any{"zz": 1.0, "n": 5.0, "k": "v"}},
+		{"document:mReplace", `"body":{"documents":[{"_id":"m","body":{"o":{}}}]}`, "", "m", map[string]any{"n": 5.0, "o": map[string]any{"p": 7.0}}},
+		// As in Kuzzle 2.56, upsert and the bulk writes are not validated.
 		{"document:upsert", `"_id":"a","body":{"changes":{"k":4}}`, "", "a", map[string]any{"k": 4.0, "n": 5.0}},
-		{"document:mCreate", `"body":{"documents":[{"_id":"m","body":{"zz":1}}]}`, "", "m", map[string]any{"zz": 1.0}},
 		{"bulk:write", `"_id":"w","body":{"zz":1}`, "", "w", map[string]any{"zz": 1.0}},
 	}
 	for _, s := range steps {
@@ -140,15 +144,17 @@ func TestWritesAreValidated(t *testing.T) {
 	}
 }
 
-func TestStrictSpecificationRefusesUpdates(t *testing.T) {
+func TestStrictSpecificationAndUpdates(t *testing.T) {
 	// Kuzzle validates an update's changes merged over the stored
 	// document, _kuzzle_info included, which a strict specification does
-	// not know.
+	// not know: it refuses every update. Starling leaves the metadata out.
 	f := newFixture(t, `{"strict":true,"fields":{"k":{"type":"string"}}}`)
 	for _, s := range []struct{ action, args, errorID string }{
 		{"document:create", `"_id":"a","body":{"k":"x"}`, ""},
 		{"document:create", `"_id":"b","body":{"zz":1}`, "validation.check.failed_document"},
-		{"document:update", `"_id":"a","body":{"k":"y"}`, "validation.check.failed_document"},
+		{"document:update", `"_id":"a","body":{"k":"y"}`, ""},
+		{"document:update", `"_id":"a","body":{"zz":1}`, "validation.check.failed_document"},
+		{"document:mUpdate", `"body":{"documents":[{"_id":"a","body":{"k":"z"}}],"strict":true}`, ""},
 	} {
 		if _, errID := f.run(t, s.action, s.args); errID != s.errorID {
 			t.Errorf("%s %s: error %q, want %q", s.action, s.args, errID, s.errorID)
