@@ -203,3 +203,27 @@ func TestCollectionListRealtime(t *testing.T) {
 		{"stored", "collection", "list", `"index":"i","type":"stored"`, `{"collections":[{"name":"stored","type":"stored"}],"type":"stored"}`, ""},
 	})
 }
+
+// TestPublishIsValidated checks that realtime:publish applies the
+// collection's specifications, as Kuzzle does: a refused message is an
+// error, an accepted one is notified with its default values.
+func TestPublishIsValidated(t *testing.T) {
+	srv := startServer(t, nil)
+	c, listener := connect3(t, srv.addr), connect3(t, srv.addr)
+	for _, cl := range []client{c, listener} {
+		if code := cl.subscribe("Kuzzle/response"); code != 0 {
+			t.Fatalf("subscribe to the response topic: code %#x", code)
+		}
+	}
+	mustCall(t, c, "collection", "create", `"index":"i","collection":"c"`)
+	mustCall(t, c, "collection", "updateSpecifications", `"index":"i","collection":"c","body":{"fields":{"n":{"type":"integer","defaultValue":5}}}`)
+	s := subscribe(t, listener, `{}`, ``)
+	if r := call(t, c, "realtime", "publish", `"index":"i","collection":"c","body":{"n":"five"}`); errorID(r) != "validation.check.failed_field" {
+		t.Fatalf("an invalid message was published: %s", r.raw)
+	}
+	publish(t, c, `{"k":1}`, ``)
+	n := nextNotification(t, listener, s.Channel)
+	if src := n.Result.Source; src["n"] != 5.0 || src["k"] != 1.0 {
+		t.Errorf("the published message lacks its default value: %s", n.raw)
+	}
+}

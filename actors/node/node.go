@@ -25,6 +25,7 @@ import (
 	"github.com/starlingmq/starling/internal/mqtt"
 	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/validation"
 	"github.com/starlingmq/starling/wasmhost"
 )
 
@@ -54,6 +55,7 @@ type Node struct {
 	mqtt       *mqtt.Server
 	realtime   *realtime.Realtime
 	store      store.Store
+	specs      *validation.Registry
 	wasm       *wasmhost.Host
 	mailboxes  *pool.Pool
 	stopWasm   context.CancelFunc
@@ -86,11 +88,14 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	cfg := opts.Config
-	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{Logger: log, Normal: cfg.Storage.Synchronous == "normal"})
+	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{
+		Logger: log, Normal: cfg.Storage.Synchronous == "normal", MaxScrollTTL: cfg.Storage.MaxScrollTTL,
+	})
 	if err != nil {
 		return nil, err
 	}
 	n.store = engine
+	n.specs = validation.NewRegistry()
 	if err := n.startActors(cfg, opts.Controllers); err != nil {
 		return nil, err
 	}
@@ -123,6 +128,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		MaxRooms: cfg.Limits.SubscriptionRooms,
 		Encode:   mqtt.AppendPublish,
 		Logger:   n.log,
+		Validate: n.validatePublished,
 
 		MaxRoomsPerConnection: cfg.Limits.SubscriptionRoomsPerConnection,
 	})

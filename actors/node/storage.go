@@ -9,6 +9,8 @@ import (
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/documents"
+	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/validation"
 )
 
@@ -16,7 +18,7 @@ import (
 // admin controllers on the node's store, notifying through realtime, with
 // the specifications stored by earlier runs.
 func (n *Node) storageControllers(cfg *config.Config) ([]api.Controller, error) {
-	specs := validation.NewRegistry()
+	specs := n.specs
 	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
 	defer cancel()
 	if err := documents.LoadSpecifications(ctx, n.store, specs); err != nil {
@@ -60,4 +62,26 @@ func (nf notifier) NotifyDocuments(req *api.Request, index, collection string, c
 			Action: c.Action, ID: c.ID, Source: c.Source, Previous: c.Previous, Result: c.Result,
 		})
 	}
+}
+
+// validatePublished applies the collection's specifications to a
+// realtime:publish message, as Kuzzle does.
+func (n *Node) validatePublished(index, collection, id string, body []byte) ([]byte, error) {
+	spec := n.specs.Get(index, collection)
+	if spec == nil {
+		return body, nil
+	}
+	var doc map[string]any
+	if err := jsonx.Unmarshal(body, &doc); err != nil || doc == nil {
+		return nil, kerror.New("api.assert.invalid_type", "body", "object")
+	}
+	checked, err := spec.Check(validation.Write{ID: id, Body: doc})
+	if err != nil {
+		return nil, err
+	}
+	out, err := jsonx.Marshal(checked)
+	if err != nil {
+		return nil, fmt.Errorf("encode a validated message: %w", err)
+	}
+	return out, nil
 }

@@ -152,9 +152,16 @@ func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
 	}
 	// The notification is written first: the document tested is its
 	// _source, Kuzzle's metadata included, and is not copied again.
-	now := time.Now().UnixMilli()
-	payload, source := rt.appendDocumentNotification(nil, req, index, collection, now)
 	id, _, _ := req.String("_id")
+	body := []byte(req.Body)
+	if rt.validate != nil {
+		var err error
+		if body, err = rt.validate(index, collection, id, body); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now().UnixMilli()
+	payload, source := rt.appendDocumentNotification(nil, req, body, index, collection, now)
 	roomIDs, perr := rt.engine.TestJSONWithID(index, collection, source, id)
 	if perr != nil {
 		return nil, kerror.New("api.assert.invalid_argument", "body", "a JSON object")

@@ -35,6 +35,11 @@ type Config struct {
 	Mailboxes actor.Dispatcher
 	// Logger receives the subsystem's logs.
 	Logger *slog.Logger
+	// Validate applies the collection's specifications to a published
+	// message, as Kuzzle's realtime:publish does: it returns the body with
+	// their default values, or the error refusing it. Nil publishes
+	// unchecked.
+	Validate func(index, collection, id string, body []byte) ([]byte, error)
 }
 
 // Realtime is the running realtime subsystem. Its methods are safe for
@@ -46,6 +51,8 @@ type Realtime struct {
 	node   string
 	views  *sync.Map
 	log    *slog.Logger
+	// validate is Config.Validate.
+	validate func(index, collection, id string, body []byte) ([]byte, error)
 }
 
 // Start spawns the rooms actor.
@@ -65,7 +72,9 @@ func Start(system *actor.ActorSystem, cfg Config) (*Realtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spawn the realtime rooms actor: %w", err)
 	}
-	return &Realtime{system: system, rooms: pid, engine: cfg.Engine, node: cfg.Node, views: views, log: cfg.Logger}, nil
+	return &Realtime{
+		system: system, rooms: pid, engine: cfg.Engine, node: cfg.Node, views: views, log: cfg.Logger, validate: cfg.Validate,
+	}, nil
 }
 
 // Rooms returns the rooms actor, which connection actors tell when they end.

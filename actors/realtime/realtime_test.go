@@ -105,7 +105,7 @@ func TestDocumentNotificationEncoding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, gotSource := rt.appendDocumentNotification(nil, req, "i\tx", "c", 7)
+			got, gotSource := rt.appendDocumentNotification(nil, req, req.Body, "i\tx", "c", 7)
 			if string(got) != string(want) {
 				t.Errorf("got  %s\nwant %s", got, want)
 			}
@@ -117,7 +117,7 @@ func TestDocumentNotificationEncoding(t *testing.T) {
 	// The document goes out as it came in, not HTML-escaped: JSON.stringify
 	// leaves <, > and & alone.
 	req, _ := api.Parse([]byte(`{"body":{"html":"<a href='x?a=1&b=2'>"}}`), api.Connection{})
-	if got, _ := rt.appendDocumentNotification(nil, req, "i", "c", 7); !strings.Contains(string(got), `"_source":{"html":"<a href='x?a=1&b=2'>",`) {
+	if got, _ := rt.appendDocumentNotification(nil, req, req.Body, "i", "c", 7); !strings.Contains(string(got), `"_source":{"html":"<a href='x?a=1&b=2'>",`) {
 		t.Errorf("source rewritten: %s", got)
 	}
 }

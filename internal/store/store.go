@@ -123,7 +123,7 @@ const (
 	// otherwise.
 	OpUpdate
 	// OpUpsert updates a document, or creates it from Default merged with
-	// Body.
+	// Body (from Upsert alone when it is set).
 	OpUpsert
 	// OpDelete removes a document; services.storage.not_found if missing.
 	OpDelete
@@ -143,6 +143,10 @@ type Op struct {
 	// Default is an upsert's default values (a JSON object or nil), used
 	// only when the document is created.
 	Default jsonx.RawMessage
+	// Upsert, when not nil, is the whole document an OpUpsert creates
+	// (Elasticsearch's upsert document), instead of Default merged with
+	// Body: Kuzzle's upsert actions compute it themselves.
+	Upsert jsonx.RawMessage
 	// Fields are the dotted paths OpDeleteFields removes.
 	Fields []string
 	// User is the kuid written in _kuzzle_info (author, updater); "" writes

@@ -10,14 +10,6 @@ import (
 	"github.com/starlingmq/starling/internal/store"
 )
 
-// bulk is Kuzzle's bulk controller.
-func (c *controllers) bulk() api.Controller {
-	return api.Controller{Name: "bulk", Actions: map[string]api.Action{
-		"deleteByQuery": c.bulkDeleteByQuery,
-		"updateByQuery": c.bulkUpdateByQuery,
-	}}
-}
-
 // bulkQuery reads the collection and the required body.query of the bulk
 // by-query actions (Elasticsearch's language only) and parses the query.
 func (c *controllers) bulkQuery(ctx context.Context, req *api.Request) (string, string, jsonx.RawMessage, error) {

@@ -42,10 +42,10 @@ type Change struct {
 // Limits are Kuzzle's limits.documents* keys.
 type Limits struct {
 	// FetchCount is limits.documentsFetchCount: the documents one request
-	// may read.
+	// may read (0: Kuzzle's default, 10000).
 	FetchCount int
 	// WriteCount is limits.documentsWriteCount: the documents one request
-	// may write.
+	// may write (0: Kuzzle's default, 200).
 	WriteCount int
 }
 
@@ -75,6 +75,12 @@ type Deps struct {
 func Controllers(d Deps) []api.Controller {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Limits.FetchCount == 0 {
+		d.Limits.FetchCount = 10000 // Kuzzle's default limits.documentsFetchCount
+	}
+	if d.Limits.WriteCount == 0 {
+		d.Limits.WriteCount = 200 // Kuzzle's default limits.documentsWriteCount
 	}
 	if d.Specifications == nil {
 		d.Specifications = validation.NewRegistry()

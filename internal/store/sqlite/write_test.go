@@ -97,6 +97,17 @@ func TestWriteKinds(t *testing.T) {
 		t.Errorf("upsert updating: %+v %s", r, r.Source)
 	}
 
+	// Upsert is the whole created document: neither Default nor Body is
+	// merged into it, and an update ignores it.
+	r = one(store.Op{Kind: store.OpUpsert, ID: "whole", Body: []byte(`{"n":1,"b":1}`), Upsert: []byte(`{"n":0,"_kuzzle_info":{"x":1}}`), Default: []byte(`{"m":1}`), NoMeta: true})
+	if r.Err != nil || !r.Created || string(r.Source) != `{"_kuzzle_info":{"x":1},"n":0}` {
+		t.Errorf("upsert creating from Upsert: %+v %s", r, r.Source)
+	}
+	r = one(store.Op{Kind: store.OpUpsert, ID: "whole", Body: []byte(`{"n":2}`), Upsert: []byte(`{"n":9}`), NoMeta: true})
+	if r.Err != nil || r.Created || string(r.Source) != `{"_kuzzle_info":{"x":1},"n":2}` {
+		t.Errorf("upsert updating despite Upsert: %+v %s", r, r.Source)
+	}
+
 	r = one(store.Op{Kind: store.OpDelete, ID: "up"})
 	if r.Err != nil || r.Source == nil {
 		t.Errorf("delete: %+v", r)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/store"
 )
 
@@ -60,12 +61,15 @@ func (e *Engine) getChunk(ctx context.Context, col *collection, ids []string, fo
 }
 
 // readError turns a failed read into the error clients get: a collection
-// dropped while the read ran is reported as unknown.
+// dropped while the read ran is reported as unknown (its table is gone
+// before the catalogue says so: the writer publishes the catalogue once
+// the drop is committed).
 func (e *Engine) readError(col *collection, err error) error {
 	if strings.Contains(err.Error(), "no such table") || strings.Contains(err.Error(), "does not exist") {
 		if _, lerr := lookup(e.current(), col.index, col.name); lerr != nil {
 			return lerr
 		}
+		return kerror.New("services.storage.unknown_collection", col.index, col.name)
 	}
 	return fmt.Errorf("read %s:%s: %w", col.index, col.name, err)
 }

@@ -48,6 +48,7 @@ func (e *Engine) Write(ctx context.Context, index, name string, ops []store.Op) 
 type prepared struct {
 	body     map[string]any
 	defaults map[string]any
+	upsert   map[string]any
 	err      error
 }
 
@@ -60,7 +61,11 @@ func prepare(op *store.Op) prepared {
 	if p.body, p.err = decodeObject(op.Body, "body"); p.err != nil {
 		return p
 	}
-	if op.Kind == store.OpUpsert && len(op.Default) > 0 {
+	switch {
+	case op.Kind != store.OpUpsert:
+	case op.Upsert != nil:
+		p.upsert, p.err = decodeObject(op.Upsert, "upsert")
+	case len(op.Default) > 0:
 		p.defaults, p.err = decodeObject(op.Default, "default")
 	}
 	return p
@@ -214,12 +219,15 @@ func (ow *opWriter) update(op *store.Op, changes map[string]any, prev *stored, n
 
 // upsertNew creates an upserted document from its defaults and changes.
 func (ow *opWriter) upsertNew(op *store.Op, p *prepared, now int64) store.Result {
-	doc := p.defaults
+	doc := p.upsert
 	if doc == nil {
-		doc = map[string]any{}
-	}
-	for k, v := range p.body {
-		doc[k] = v
+		doc = p.defaults
+		if doc == nil {
+			doc = map[string]any{}
+		}
+		for k, v := range p.body {
+			doc[k] = v
+		}
 	}
 	if err := ow.check(op.ID, doc); err != nil {
 		return store.Result{ID: op.ID, Err: err}
