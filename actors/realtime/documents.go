@@ -31,6 +31,9 @@ type DocumentChange struct {
 // previous version matched and it no longer does are told "out". It runs on
 // the caller's goroutine and never blocks.
 func (rt *Realtime) NotifyDocument(req *api.Request, index, collection string, c DocumentChange) {
+	if !rt.engine.HasFilters(index, collection) {
+		return // nobody listens: the document need not be read
+	}
 	now, err := rt.engine.TestJSONWithID(index, collection, c.Source, c.ID)
 	if err != nil {
 		rt.log.Warn("a stored document could not be tested against the filters", "index", index, "collection", collection, "_id", c.ID, "error", err)

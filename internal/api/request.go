@@ -25,6 +25,9 @@ type Request struct {
 	Connection Connection
 
 	hasController, hasAction bool
+	// hasArgs is false when the payload has no action argument: Arg then
+	// answers without decoding it.
+	hasArgs bool
 	// index and collection are kept raw, as the response echoes them; _id
 	// too, asked by most actions.
 	index, collection, id jsonx.RawMessage
@@ -54,6 +57,9 @@ type wire struct {
 	Index      jsonx.RawMessage `json:"index"`
 	Collection jsonx.RawMessage `json:"collection"`
 	ID         jsonx.RawMessage `json:"_id"`
+	// other is true when the payload has a key of none of the fields
+	// above: an action argument.
+	other bool
 }
 
 // set stores the raw value of a top-level key, if it is a field of wire.
@@ -77,6 +83,8 @@ func (w *wire) set(key, value []byte) {
 		w.Collection = value
 	case "_id":
 		w.ID = value
+	default:
+		w.other = true
 	}
 }
 
@@ -113,8 +121,9 @@ func Parse(payload []byte, conn Connection) (*Request, *kerror.Error) {
 			return req, mqttError(err.Error())
 		}
 		w = slow
+		w.other = true // not told: arguments are decoded when asked
 	}
-	req.payload = payload
+	req.payload, req.hasArgs = payload, w.other
 	id, err := optionalString("requestId", w.RequestID)
 	if err != nil || id == "" {
 		id = NewID()
@@ -182,6 +191,11 @@ func (r *Request) Arg(name string) jsonx.RawMessage {
 		return r.collection
 	case "_id":
 		return r.id
+	case "requestId":
+	default:
+		if !r.hasArgs {
+			return nil
+		}
 	}
 	return r.Args()[name]
 }

@@ -197,6 +197,14 @@ func (e *Engine) Has(id string) bool {
 	return ok
 }
 
+// HasFilters reports whether a filter is stored for an index and
+// collection: when not, no document of theirs can match.
+func (e *Engine) HasFilters(index, collection string) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.scopes[index+"/"+collection] != nil
+}
+
 // IDs lists the filter ids stored for an index and collection, sorted.
 func (e *Engine) IDs(index, collection string) []string {
 	e.mu.RLock()

@@ -71,11 +71,40 @@ func TestWhereNeverMisses(t *testing.T) {
 		seeds = 1
 	}
 	for seed := int64(1); seed <= int64(seeds); seed++ {
-		whereNeverMisses(t, seed)
+		whereNeverMisses(t, seed, false)
+		whereNeverMisses(t, seed, true)
 	}
 }
 
-func whereNeverMisses(t *testing.T, seed int64) {
+// arrayPaths lists the paths at which docs hold arrays, as the engine
+// records them for WithArrays.
+func arrayPaths(docs []map[string]any) map[string]bool {
+	paths := map[string]bool{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, sub := range t {
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, sub)
+			}
+		case []any:
+			paths[prefix] = true
+			for _, sub := range t {
+				walk(prefix, sub)
+			}
+		}
+	}
+	for _, d := range docs {
+		walk("", d)
+	}
+	return paths
+}
+
+func whereNeverMisses(t *testing.T, seed int64, knownArrays bool) {
 	g := gen{rand.New(rand.NewSource(seed))}
 	docs := make([]map[string]any, 200)
 	for i := range docs {
@@ -83,6 +112,10 @@ func whereNeverMisses(t *testing.T, seed int64) {
 	}
 	db := openDocs(t, docs)
 	d := NewSQLiteDialect("doc", "id")
+	if knownArrays {
+		paths := arrayPaths(docs)
+		d = d.WithArrays(func(path []string) bool { return paths[strings.Join(path, ".")] })
+	}
 	m := testMappings()
 	iterations := 1000
 	parsed := 0

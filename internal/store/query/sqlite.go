@@ -11,8 +11,28 @@ import (
 // the value, OR'ed with the range of JSON arrays' text ('[' to '\'), so
 // both sides are index range scans; dotted paths add a test for arrays on
 // the way (json_type), which an index on that expression serves too.
+//
+// With WithArrays, the dialect knows which paths of the collection ever
+// held an array: conditions on the others are a plain comparison of the
+// indexed value, which SQLite answers from the index alone.
 type SQLiteDialect struct {
 	column, id string
+	// arrays reports whether a path may hold an array; nil: any may.
+	arrays func(path []string) bool
+}
+
+// WithArrays returns a copy of s that consults arrays, which reports
+// whether a path may hold an array (in some document), to leave out the
+// array branches of the paths that never do.
+func (s *SQLiteDialect) WithArrays(arrays func(path []string) bool) *SQLiteDialect {
+	cp := *s
+	cp.arrays = arrays
+	return &cp
+}
+
+// mayHoldArray reports whether documents may hold an array at path.
+func (s *SQLiteDialect) mayHoldArray(path []string) bool {
+	return s.arrays == nil || s.arrays(path)
 }
 
 // NewSQLiteDialect returns the dialect of documents stored as JSON text in
@@ -57,6 +77,9 @@ func (s *SQLiteDialect) Value(path []string) string { return s.Expr(path) }
 func (s *SQLiteDialect) arraysOnTheWay(path []string) []string {
 	var out []string
 	for i := 1; i < len(path); i++ {
+		if !s.mayHoldArray(path[:i]) {
+			continue
+		}
 		p, _ := jsonPath(path[:i])
 		out = append(out, "json_type("+s.column+", "+p+") = 'array'")
 	}
@@ -67,7 +90,14 @@ func (s *SQLiteDialect) arraysOnTheWay(path []string) []string {
 // holding an array there or on the way.
 func (s *SQLiteDialect) withArrays(path []string, scalar string) string {
 	e := s.Expr(path)
-	alts := append([]string{scalar, e + " >= '[' AND " + e + " < '\\'"}, s.arraysOnTheWay(path)...)
+	alts := []string{scalar}
+	if s.mayHoldArray(path) {
+		alts = append(alts, e+" >= '[' AND "+e+" < '\\'")
+	}
+	alts = append(alts, s.arraysOnTheWay(path)...)
+	if len(alts) == 1 {
+		return scalar
+	}
 	return "(" + strings.Join(alts, ") OR (") + ")"
 }
 
@@ -99,18 +129,58 @@ func (s *SQLiteDialect) Compare(path []string, conds []Cond, bind func(any) stri
 		for i, c := range conds {
 			parts[i] = expr + " " + c.Op + " " + bind(args[i])
 		}
-		if types != "" {
+		if types != "" && typ != "" {
 			parts = append(parts, typ+" IN ("+types+")")
 		}
 		return strings.Join(parts, " AND ")
 	}
-	scalar := compare(e, "json_type("+s.column+", "+p+")")
-	// json_tree names the root as the path was written: $."a"
-	root := 1 + 3*len(path) + len(strings.Join(path, ""))
-	elements := e + " >= '[' AND " + e + " < '\\' AND EXISTS (SELECT 1 FROM json_tree(" + s.column + ", " + p +
-		") AS t WHERE substr(t.fullkey, " + strconv.Itoa(root+1) + ") NOT GLOB '*.*' AND " + compare("t.atom", "t.type") + ")"
-	alts := append([]string{scalar, elements}, s.arraysOnTheWay(path)...)
-	return "(" + strings.Join(alts, ") OR (") + ")", exact && len(path) == 1
+	typ := "json_type(" + s.column + ", " + p + ")"
+	if valueTyped(conds) {
+		// json_extract gives strings as text, numbers as numbers, and
+		// arrays and objects as their JSON text, which never equals a
+		// string that does not start as one: the value is its own type
+		// check, and the index answers alone.
+		typ = ""
+	}
+	scalar := compare(e, typ)
+	on := s.arraysOnTheWay(path)
+	alts := []string{scalar}
+	if s.mayHoldArray(path) {
+		// json_tree names the root as the path was written: $."a"
+		root := 1 + 3*len(path) + len(strings.Join(path, ""))
+		alts = append(alts, e+" >= '[' AND "+e+" < '\\' AND EXISTS (SELECT 1 FROM json_tree("+s.column+", "+p+
+			") AS t WHERE substr(t.fullkey, "+strconv.Itoa(root+1)+") NOT GLOB '*.*' AND "+compare("t.atom", "t.type")+")")
+	}
+	alts = append(alts, on...)
+	if len(alts) == 1 {
+		return scalar, exact && (len(path) == 1 || s.arrays != nil)
+	}
+	return "(" + strings.Join(alts, ") OR (") + ")", exact && (len(path) == 1 || s.arrays != nil && len(on) == 0)
+}
+
+// valueTyped reports whether comparing json_extract's value with conds
+// needs no JSON type check: equalities with strings that do not start
+// like JSON arrays or objects, and with numbers other than 0 and 1 (which
+// json_extract also gives for false and true).
+func valueTyped(conds []Cond) bool {
+	for _, c := range conds {
+		if c.Op != "=" {
+			return false
+		}
+		switch v := c.Value.(type) {
+		case string:
+			if v != "" && (v[0] == '[' || v[0] == '{') {
+				return false
+			}
+		case float64:
+			if v == 0 || v == 1 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // jsonTypes lists the JSON types (as json_type names them) of the

@@ -46,3 +46,37 @@ func BenchmarkCreate(b *testing.B) {
 }
 
 func testingProcs() int { return runtime.GOMAXPROCS(0) }
+
+// BenchmarkGet reads one document by id from parallel goroutines, out of
+// 10,000.
+func BenchmarkGet(b *testing.B) {
+	ctx := context.Background()
+	e := open(b, b.TempDir())
+	defer e.Close()
+	if err := e.CreateCollection(ctx, "i", "c", nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	const n = 10000
+	for start := 0; start < n; start += 500 {
+		ops := make([]store.Op, 500)
+		for i := range ops {
+			ops[i] = store.Op{Kind: store.OpCreate, ID: fmt.Sprintf("d%d", start+i), Body: []byte(`{"name":"x","age":1}`)}
+		}
+		if _, err := e.Write(ctx, "i", "c", ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var i atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprintf("d%d", i.Add(7919)%n)
+			docs, err := e.Get(ctx, "i", "c", []string{id})
+			if err != nil || !docs[0].Found {
+				b.Errorf("get %s: %v", id, err)
+				return
+			}
+		}
+	})
+}

@@ -28,7 +28,8 @@ func (Dialect) Catalogue() []string {
 		`CREATE TABLE IF NOT EXISTS starling_indexes (name TEXT PRIMARY KEY) WITHOUT ROWID`,
 		`CREATE TABLE IF NOT EXISTS starling_collections (
 			idx TEXT NOT NULL, name TEXT NOT NULL, tbl TEXT NOT NULL UNIQUE,
-			mappings TEXT NOT NULL, settings TEXT NOT NULL, PRIMARY KEY (idx, name))`,
+			mappings TEXT NOT NULL, settings TEXT NOT NULL, arrays TEXT NOT NULL DEFAULT '[]',
+			PRIMARY KEY (idx, name))`,
 	}
 }
 
@@ -118,6 +119,11 @@ func (Dialect) Truncate(table string) string { return `DELETE FROM ` + table }
 // binary JSON, parsed once when written instead of once per expression
 // index and search, and rendered back to text when read.
 func (Dialect) Document() string { return "json(doc)" }
+
+// ForArrays implements sqlstore.Dialect.
+func (d Dialect) ForArrays(arrays func(path []string) bool) query.Dialect {
+	return d.SQLiteDialect.WithArrays(arrays)
+}
 
 // InsertionOrder implements sqlstore.Dialect.
 func (Dialect) InsertionOrder() string { return "rowid" }

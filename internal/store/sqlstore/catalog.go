@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/store/mapping"
@@ -27,27 +28,37 @@ type collection struct {
 	indexed map[string]struct{}
 	// text is true once the collection has a full-text index.
 	text bool
+	// arrays holds the dotted paths where a document of the collection
+	// ever held an array; searches on the others need no array branch.
+	arrays map[string]struct{}
 }
 
-// dialect returns the search dialect of col's documents: matches of text
-// tokens go through its full-text index when it has one.
+// dialect returns the search dialect of col's documents: it knows the
+// paths where they ever held arrays, and matches of text tokens go through
+// the collection's full-text index when it has one.
 func (e *Engine) dialect(col *collection) query.Dialect {
+	arrays := col.arrays
+	d := e.d.ForArrays(func(path []string) bool {
+		_, ok := arrays[strings.Join(path, ".")]
+		return ok
+	})
 	if !col.text {
-		return e.d
+		return d
 	}
-	return textDialect{Dialect: e.d, table: col.table}
+	return textDialect{Dialect: d, text: e.d, table: col.table}
 }
 
 // textDialect is a Dialect answering token matches from a collection's
 // full-text index.
 type textDialect struct {
-	Dialect
+	query.Dialect
+	text  Dialect
 	table string
 }
 
 // Token implements query.Dialect.
 func (d textDialect) Token(_ []string, word string, prefix bool, bind func(any) string) string {
-	return d.TextMatch(d.table, bind(d.TextQuery(word, prefix)))
+	return d.text.TextMatch(d.table, bind(d.text.TextQuery(word, prefix)))
 }
 
 // clone returns a copy of c whose maps may be changed.
@@ -64,5 +75,6 @@ func (c *catalog) collection(index, name string) *collection {
 func (col *collection) clone() *collection {
 	cp := *col
 	cp.indexed = maps.Clone(col.indexed)
+	cp.arrays = maps.Clone(col.arrays)
 	return &cp
 }

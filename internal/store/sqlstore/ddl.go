@@ -37,16 +37,20 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 		cat.indexes[name] = struct{}{}
 	}
 	rows.Close()
-	rows, err = e.wdb.QueryContext(ctx, "SELECT idx, name, tbl, mappings, settings FROM starling_collections")
+	rows, err = e.wdb.QueryContext(ctx, "SELECT idx, name, tbl, mappings, settings, arrays FROM starling_collections")
 	if err != nil {
 		return nil, fmt.Errorf("read the collections: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var index, name, table, settings string
-		var raw []byte
-		if err := rows.Scan(&index, &name, &table, &raw, &settings); err != nil {
+		var raw, arrays []byte
+		if err := rows.Scan(&index, &name, &table, &raw, &settings, &arrays); err != nil {
 			return nil, fmt.Errorf("read the collections: %w", err)
+		}
+		var paths []string
+		if err := jsonx.Unmarshal(arrays, &paths); err != nil {
+			return nil, fmt.Errorf("read the array paths of %s:%s: %w", index, name, err)
 		}
 		m, err := mapping.Parse(raw)
 		if err != nil {
@@ -59,6 +63,10 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 			}
 		})
 		col.text = hasText(m)
+		col.arrays = make(map[string]struct{}, len(paths))
+		for _, p := range paths {
+			col.arrays[p] = struct{}{}
+		}
 		cat.collections[key{index, name}] = col
 	}
 	if err := rows.Err(); err != nil {
@@ -202,7 +210,10 @@ func (w *txn) addCollection(index, name string, m *mapping.Mappings, settings js
 	if err != nil {
 		return fmt.Errorf("record %s:%s: %w", index, name, err)
 	}
-	col := &collection{index: index, name: name, table: table, mappings: m, settings: settings, indexed: map[string]struct{}{}}
+	col := &collection{
+		index: index, name: name, table: table, mappings: m, settings: settings,
+		indexed: map[string]struct{}{}, arrays: map[string]struct{}{},
+	}
 	if err := w.indexFields(col); err != nil {
 		return err
 	}

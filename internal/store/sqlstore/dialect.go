@@ -49,6 +49,9 @@ type Dialect interface {
 	SelectIDs(table string, n int) string
 	// Truncate returns the statement that deletes every row of table.
 	Truncate(table string) string
+	// ForArrays returns the search dialect of a collection whose documents
+	// hold arrays only at the paths arrays accepts.
+	ForArrays(arrays func(path []string) bool) query.Dialect
 	// Document is the SELECT expression of a document as JSON text.
 	Document() string
 	// InsertionOrder is the ORDER BY clause that lists documents in the

@@ -73,7 +73,7 @@ func (e *Engine) where(ctx context.Context, col *collection, q query.Node) (stri
 	where, args, exact := query.Where(q, e.dialect(col), col.mappings)
 	table := dottedTable(col.table)
 	var dotted int
-	err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+table+" LIMIT 1) AS d").Scan(&dotted)
+	err := e.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+table+" LIMIT 1) AS d").Scan(&dotted)
 	if err != nil {
 		return "", nil, false, e.readError(col, err)
 	}

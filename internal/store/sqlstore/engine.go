@@ -62,6 +62,7 @@ type Engine struct {
 	once   sync.Once
 	max    int
 	scroll *scrolls
+	reads  *readStatements
 	// flush is Config.Flush; flushes carries committed groups to
 	// flushLoop, which closes flushed when it ends.
 	flush   Flusher
@@ -98,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, log: cfg.Logger,
 		jobs: make(chan *job, cfg.MaxBatch), stop: make(chan struct{}), done: make(chan struct{}),
 		max: cfg.MaxBatch, scroll: newScrolls(cfg.MaxScrolls, cfg.MaxScrollTTL),
+		reads: &readStatements{db: cfg.Reader, m: map[string]*sql.Stmt{}},
 	}
 	for _, stmt := range e.d.Catalogue() {
 		if _, err := e.wdb.ExecContext(ctx, stmt); err != nil {
@@ -128,6 +130,7 @@ func (e *Engine) Close() error {
 		close(e.stop)
 		<-e.done
 	})
+	e.reads.close()
 	err := e.wdb.Close()
 	if e.flush != nil {
 		err = errors.Join(err, e.flush.Close())

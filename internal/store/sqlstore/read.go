@@ -10,7 +10,7 @@ import (
 )
 
 // maxIDsPerQuery bounds the placeholders of one SELECT by ids.
-const maxIDsPerQuery = 500
+const maxIDsPerQuery = 512
 
 // Get implements store.Documents.
 func (e *Engine) Get(ctx context.Context, index, name string, ids []string) ([]store.Document, error) {
@@ -38,11 +38,17 @@ func (e *Engine) Get(ctx context.Context, index, name string, ids []string) ([]s
 
 // getChunk reads the documents of ids into found.
 func (e *Engine) getChunk(ctx context.Context, col *collection, ids []string, found map[string]store.Document) error {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	// A power of two of placeholders (the last id repeated), so that the
+	// statements of every count stay few and prepared.
+	n := 1
+	for n < len(ids) {
+		n *= 2
 	}
-	rows, err := e.rdb.QueryContext(ctx, e.d.SelectIDs(col.table, len(ids)), args...)
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	rows, err := e.query(ctx, e.d.SelectIDs(col.table, n), args...)
 	if err != nil {
 		return e.readError(col, err)
 	}

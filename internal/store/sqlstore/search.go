@@ -62,7 +62,7 @@ func (e *Engine) Count(ctx context.Context, index, name string, q query.Node) (i
 	}
 	if exact {
 		var n int
-		err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&n)
+		err := e.queryRow(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&n)
 		if err != nil {
 			return 0, e.readError(col, err)
 		}
@@ -119,7 +119,7 @@ func unscored(sort []query.SortField) bool {
 // searchSQL runs a search the database answers alone.
 func (e *Engine) searchSQL(ctx context.Context, col *collection, s *query.Search, where string, args []any, order string, pg page, size int) (*store.SearchResult, int64, error) {
 	res := &store.SearchResult{Hits: []store.Hit{}}
-	if err := e.rdb.QueryRowContext(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&res.Total); err != nil {
+	if err := e.queryRow(ctx, "SELECT count(*) FROM "+col.table+" WHERE "+where, args...).Scan(&res.Total); err != nil {
 		return nil, 0, e.readError(col, err)
 	}
 	if size == 0 || pg.from >= res.Total {
@@ -137,7 +137,7 @@ func (e *Engine) searchSQL(ctx context.Context, col *collection, s *query.Search
 	}
 	q := "SELECT id, version, " + e.d.Document() + ", " + seq + " FROM " + col.table + " WHERE " + where + " ORDER BY " + order +
 		fmt.Sprintf(" LIMIT %d OFFSET %d", size, offset)
-	rows, err := e.rdb.QueryContext(ctx, q, args...)
+	rows, err := e.query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, e.readError(col, err)
 	}
@@ -275,7 +275,7 @@ func (b *bestHits) sorted() []matched { return b.hits }
 // until fn returns false.
 func (e *Engine) scan(ctx context.Context, col *collection, where string, args []any, fn func(id string, version int64, src []byte, doc map[string]any) bool) error {
 	q := "SELECT id, version, " + e.d.Document() + " FROM " + col.table + " WHERE " + where + " ORDER BY " + e.d.InsertionOrder()
-	rows, err := e.rdb.QueryContext(ctx, q, args...)
+	rows, err := e.query(ctx, q, args...)
 	if err != nil {
 		return e.readError(col, err)
 	}

@@ -36,7 +36,10 @@ func (e *Engine) Write(ctx context.Context, index, name string, ops []store.Op) 
 				return results[i].Err
 			}
 		}
-		return ow.saveMappings()
+		if err := ow.saveMappings(); err != nil {
+			return err
+		}
+		return ow.saveArrays()
 	})
 	if err != nil {
 		return nil, err
@@ -49,7 +52,9 @@ type prepared struct {
 	body     map[string]any
 	defaults map[string]any
 	upsert   map[string]any
-	err      error
+	// arrays are the paths where the op writes arrays.
+	arrays []string
+	err    error
 }
 
 // prepare decodes an op's body and default values.
@@ -67,6 +72,9 @@ func prepare(op *store.Op) prepared {
 		p.upsert, p.err = decodeObject(op.Upsert, "upsert")
 	case len(op.Default) > 0:
 		p.defaults, p.err = decodeObject(op.Default, "default")
+	}
+	for _, doc := range []map[string]any{p.body, p.defaults, p.upsert} {
+		p.arrays = appendArrayPaths(p.arrays, "", doc)
 	}
 	return p
 }
@@ -94,6 +102,8 @@ type opWriter struct {
 	col *collection
 	// added gathers the fields dynamic mapping added, saved at the end.
 	added *mapping.Mappings
+	// arrays gathers the array paths the collection did not know.
+	arrays map[string]struct{}
 }
 
 // stored is a document as read in the transaction.
@@ -120,6 +130,7 @@ func (ow *opWriter) apply(op *store.Op, p *prepared) store.Result {
 	if p.err != nil {
 		return store.Result{ID: op.ID, Err: p.err}
 	}
+	ow.noteArrays(p.arrays)
 	now := op.Now
 	if now == 0 {
 		now = nowMillis()
