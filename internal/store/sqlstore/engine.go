@@ -63,6 +63,10 @@ type Engine struct {
 	max    int
 	scroll *scrolls
 	reads  *readStatements
+	// conn is the writer's connection and prepared its statements, by
+	// SQL; only the writer goroutine uses them.
+	conn     *sql.Conn
+	prepared map[string]*sql.Stmt
 	// flush is Config.Flush; flushes carries committed groups to
 	// flushLoop, which closes flushed when it ends.
 	flush   Flusher
@@ -110,6 +114,10 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.conn, err = e.wdb.Conn(ctx); err != nil {
+		return nil, fmt.Errorf("open the writer's connection: %w", err)
+	}
+	e.prepared = map[string]*sql.Stmt{}
 	e.cat.Store(cat)
 	if cfg.Flusher != nil {
 		e.flush, e.flushes, e.flushed = cfg.Flusher, make(chan []*job, 1), make(chan struct{})
@@ -131,6 +139,10 @@ func (e *Engine) Close() error {
 		<-e.done
 	})
 	e.reads.close()
+	for _, s := range e.prepared {
+		_ = s.Close()
+	}
+	_ = e.conn.Close()
 	err := e.wdb.Close()
 	if e.flush != nil {
 		err = errors.Join(err, e.flush.Close())

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"runtime"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -53,17 +54,23 @@ func (w *txn) queryRow(query string, args ...any) *sql.Row {
 	return s.QueryRowContext(w.ctx, args...)
 }
 
-// stmt returns query prepared in the transaction, once per group. (A
-// statement prepared on the database handle would need a second
-// connection, and the writer has exactly one.)
+// stmt returns query prepared once on the writer's connection, bound to
+// the transaction (a statement of the same connection is not prepared
+// again). Statements naming a dropped table are prepared no more and stay
+// until Close: tables have fresh names, so they are few.
 func (w *txn) stmt(query string) (*sql.Stmt, error) {
 	if s, ok := w.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := w.tx.PrepareContext(w.ctx, query)
-	if err != nil {
-		return nil, err
+	prepared, ok := w.e.prepared[query]
+	if !ok {
+		var err error
+		if prepared, err = w.e.conn.PrepareContext(w.ctx, query); err != nil {
+			return nil, err
+		}
+		w.e.prepared[query] = prepared
 	}
+	s := w.tx.StmtContext(w.ctx, prepared)
 	w.stmts[query] = s
 	return s, nil
 }
@@ -80,6 +87,10 @@ func (e *Engine) writeLoop() {
 	for {
 		select {
 		case first := <-e.jobs:
+			// The writes readied with first run before the group is
+			// taken: with one P (GOMAXPROCS=1, a process pinned to one
+			// CPU), the writer would otherwise commit them one by one.
+			runtime.Gosched()
 			e.commitGroup(first)
 		case <-e.stop:
 			for {
@@ -191,7 +202,7 @@ func (e *Engine) runJobs(w *txn, pending []*job) (ran, rest []*job, failed *job)
 // begin opens the group's transaction.
 func (e *Engine) begin() (*txn, error) {
 	ctx := context.Background()
-	tx, err := e.wdb.BeginTx(ctx, nil)
+	tx, err := e.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
