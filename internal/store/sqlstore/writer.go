@@ -2,10 +2,10 @@ package sqlstore
 
 import (
 	"context"
-	"runtime"
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/starlingmq/starling/internal/kerror"
 )
