@@ -39,7 +39,15 @@ func (c *controllers) document() api.Controller {
 		"updateByQuery":    c.documentUpdateByQuery,
 		"upsert":           c.documentUpsert,
 		"validate":         c.documentValidate,
-	}}
+	}, Immediate: readsOneDocument}
+}
+
+// readsOneDocument reports whether a document action only reads one
+// document by id: an indexed read of the store, which never waits for
+// writers and takes microseconds, so it runs on the goroutine that
+// dispatched its request instead of being handed to a worker.
+func readsOneDocument(action string) bool {
+	return action == "get" || action == "exists"
 }
 
 // appendDocument appends {"_id","_source","_version"}, the shape Kuzzle
