@@ -2,12 +2,10 @@
 // through the pure-Go driver modernc.org/sqlite, served by
 // internal/store/sqlstore with this package's Dialect.
 //
-// The database runs in WAL mode. A write is answered once it is on disk:
-// SQLite commits in synchronous=NORMAL mode (its write-ahead log is written
-// but not flushed) and the engine flushes the log once per group of
-// commits, overlapping that flush with the next group's work; SQLite
-// flushes the log itself before every checkpoint. Options.Normal skips the
-// engine's flush: a commit is then in the operating system's hands, which
+// The database runs in WAL mode with synchronous=FULL: a write is on disk
+// when its commit returns, and the engine's group commit shares that flush
+// between concurrent writers. Options.Normal trades that for
+// synchronous=NORMAL: a commit is in the operating system's hands, which
 // survives the server's crash but not a power cut. Readers have their own connections and never
 // wait for the writer.
 //
@@ -53,10 +51,7 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 		return nil, fmt.Errorf("create the storage directory %q: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	// The commits themselves never wait for the disk: unless Normal, the
-	// engine flushes the write-ahead log once per group of commits, while
-	// the next group runs.
-	writer, err := openDB(path, false)
+	writer, err := openDB(path, false, opts.Normal)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +61,7 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 		writer.Close()
 		return nil, fmt.Errorf("open the store %q: %w", path, err)
 	}
-	reader, err := openDB(path, true)
+	reader, err := openDB(path, true, opts.Normal)
 	if err != nil {
 		writer.Close()
 		return nil, err
@@ -79,9 +74,6 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 	cfg := sqlstore.Config{
 		Dialect: NewDialect(), Writer: writer, Reader: reader, Logger: opts.Logger, MaxScrollTTL: opts.MaxScrollTTL,
 	}
-	if !opts.Normal {
-		cfg.Flusher = &walFlusher{path: path + "-wal"}
-	}
 	engine, err := sqlstore.New(ctx, cfg)
 	if err != nil {
 		writer.Close()
@@ -92,10 +84,14 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 }
 
 // openDB opens a handle on path with the store's pragmas.
-func openDB(path string, readOnly bool) (*sql.DB, error) {
+func openDB(path string, readOnly, normal bool) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	if normal {
+		q.Add("_pragma", "synchronous(NORMAL)")
+	} else {
+		q.Add("_pragma", "synchronous(FULL)")
+	}
 	q.Add("_pragma", "foreign_keys(off)")
 	if readOnly {
 		q.Add("_pragma", "query_only(true)")
@@ -110,31 +106,4 @@ func openDB(path string, readOnly bool) (*sql.DB, error) {
 		return nil, fmt.Errorf("open the store %q: %w", path, err)
 	}
 	return db, nil
-}
-
-// walFlusher flushes the write-ahead log file to disk: what SQLite's
-// synchronous=FULL does at every commit, done once per group instead.
-type walFlusher struct {
-	path string
-	f    *os.File
-}
-
-// Flush implements sqlstore.Flusher.
-func (w *walFlusher) Flush() error {
-	if w.f == nil {
-		f, err := os.Open(w.path)
-		if err != nil {
-			return fmt.Errorf("open the write-ahead log: %w", err)
-		}
-		w.f = f
-	}
-	return w.f.Sync()
-}
-
-// Close implements sqlstore.Flusher.
-func (w *walFlusher) Close() error {
-	if w.f == nil {
-		return nil
-	}
-	return w.f.Close()
 }

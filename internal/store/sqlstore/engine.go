@@ -32,21 +32,6 @@ type Config struct {
 	MaxScrollTTL time.Duration
 	// Logger receives the engine's logs; slog.Default() when nil.
 	Logger *slog.Logger
-	// Flusher, when set, makes committed transactions durable: the
-	// database commits without waiting for the disk and the engine calls
-	// Flush before it answers the writes, overlapping the flush of a group
-	// with the next group's work; Close closes it with the engine. Nil: a
-	// commit is durable when it returns.
-	Flusher Flusher
-}
-
-// Flusher makes what the database committed durable.
-type Flusher interface {
-	// Flush returns once every committed transaction is on disk. It is
-	// called from one goroutine at a time.
-	Flush() error
-	// Close releases the flusher.
-	Close() error
 }
 
 // Engine is a store.Store on an SQL database. Safe for concurrent use.
@@ -63,14 +48,10 @@ type Engine struct {
 	max    int
 	scroll *scrolls
 	reads  *readStatements
-	// flush is Config.Flush; flushes carries committed groups to
-	// flushLoop, which closes flushed when it ends.
-	flush   Flusher
-	flushes chan []*job
-	flushed chan struct{}
-	// slot holds one token while a committed group waits for its flush:
-	// the next group fills up meanwhile and commits once it is flushed.
-	slot chan struct{}
+	// conn is the writer's connection and prepared its statements, by
+	// SQL; only the writer goroutine uses them.
+	conn     *sql.Conn
+	prepared map[string]*sql.Stmt
 	// lastID is the time part of the last generated document id.
 	lastID atomic.Uint64
 	// commits and committed count the groups committed and the jobs in
@@ -110,12 +91,11 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.cat.Store(cat)
-	if cfg.Flusher != nil {
-		e.flush, e.flushes, e.flushed = cfg.Flusher, make(chan []*job, 1), make(chan struct{})
-		e.slot = make(chan struct{}, 1)
-		go e.flushLoop()
+	if e.conn, err = e.wdb.Conn(ctx); err != nil {
+		return nil, fmt.Errorf("open the writer's connection: %w", err)
 	}
+	e.prepared = map[string]*sql.Stmt{}
+	e.cat.Store(cat)
 	go e.writeLoop()
 	return e, nil
 }
@@ -131,10 +111,11 @@ func (e *Engine) Close() error {
 		<-e.done
 	})
 	e.reads.close()
-	err := e.wdb.Close()
-	if e.flush != nil {
-		err = errors.Join(err, e.flush.Close())
+	for _, s := range e.prepared {
+		_ = s.Close()
 	}
+	_ = e.conn.Close()
+	err := e.wdb.Close()
 	if e.rdb != e.wdb {
 		err = errors.Join(err, e.rdb.Close())
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/starlingmq/starling/internal/kerror"
 )
@@ -17,9 +18,6 @@ type txn struct {
 	tx    *sql.Tx
 	cat   *catalog
 	dirty bool // cat is a copy of the published catalogue
-	// slot is true once the group holds the flusher's slot: the group
-	// before it is flushed.
-	slot  bool
 	stmts map[string]*sql.Stmt
 }
 
@@ -53,17 +51,23 @@ func (w *txn) queryRow(query string, args ...any) *sql.Row {
 	return s.QueryRowContext(w.ctx, args...)
 }
 
-// stmt returns query prepared in the transaction, once per group. (A
-// statement prepared on the database handle would need a second
-// connection, and the writer has exactly one.)
+// stmt returns query prepared once on the writer's connection, bound to
+// the transaction (a statement of the same connection is not prepared
+// again). Statements naming a dropped table are prepared no more and stay
+// until Close: tables have fresh names, so they are few.
 func (w *txn) stmt(query string) (*sql.Stmt, error) {
 	if s, ok := w.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := w.tx.PrepareContext(w.ctx, query)
-	if err != nil {
-		return nil, err
+	prepared, ok := w.e.prepared[query]
+	if !ok {
+		var err error
+		if prepared, err = w.e.conn.PrepareContext(w.ctx, query); err != nil {
+			return nil, err
+		}
+		w.e.prepared[query] = prepared
 	}
+	s := w.tx.StmtContext(w.ctx, prepared)
 	w.stmts[query] = s
 	return s, nil
 }
@@ -71,15 +75,13 @@ func (w *txn) stmt(query string) (*sql.Stmt, error) {
 // writeLoop is the writer goroutine: it commits groups of jobs until Close.
 func (e *Engine) writeLoop() {
 	defer close(e.done)
-	if e.flushes != nil {
-		defer func() {
-			close(e.flushes)
-			<-e.flushed
-		}()
-	}
 	for {
 		select {
 		case first := <-e.jobs:
+			// The writes readied with first run before the group is
+			// taken: with one P (GOMAXPROCS=1, a process pinned to one
+			// CPU), the writer would otherwise commit them one by one.
+			runtime.Gosched()
 			e.commitGroup(first)
 		case <-e.stop:
 			for {
@@ -113,13 +115,7 @@ func (e *Engine) commitGroup(first *job) {
 			pending = append(ran, rest...)
 			continue
 		}
-		if e.flushes != nil && !w.slot {
-			e.slot <- struct{}{} // the previous group is flushed
-		}
 		if err := w.tx.Commit(); err != nil {
-			if e.flushes != nil {
-				<-e.slot
-			}
 			answer(ran, fmt.Errorf("commit: %w", err))
 			return
 		}
@@ -128,36 +124,10 @@ func (e *Engine) commitGroup(first *job) {
 		}
 		e.commits.Add(1)
 		e.committed.Add(int64(len(ran)))
-		if e.flushes != nil {
-			e.flushes <- ran // answered once on disk; the writer goes on
-			return
-		}
 		for _, j := range ran {
 			close(j.done)
 		}
 		return
-	}
-}
-
-// next returns the next job to add to the group, nil when the group is to
-// be committed: at once when no job waits, unless the previous group is
-// still being flushed (its writes cannot be answered before): the group
-// then takes the jobs that arrive until the flush ends.
-func (e *Engine) next(w *txn) *job {
-	select {
-	case j := <-e.jobs:
-		return j
-	default:
-	}
-	if e.flushes == nil || w.slot {
-		return nil
-	}
-	select {
-	case j := <-e.jobs:
-		return j
-	case e.slot <- struct{}{}:
-		w.slot = true
-		return nil
 	}
 }
 
@@ -170,7 +140,10 @@ func (e *Engine) runJobs(w *txn, pending []*job) (ran, rest []*job, failed *job)
 		if i < len(pending) {
 			j = pending[i]
 		} else if len(ran) < e.max {
-			j = e.next(w)
+			select {
+			case j = <-e.jobs:
+			default:
+			}
 		}
 		if j == nil {
 			return ran, nil, nil
@@ -191,7 +164,7 @@ func (e *Engine) runJobs(w *txn, pending []*job) (ran, rest []*job, failed *job)
 // begin opens the group's transaction.
 func (e *Engine) begin() (*txn, error) {
 	ctx := context.Background()
-	tx, err := e.wdb.BeginTx(ctx, nil)
+	tx, err := e.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -210,42 +183,4 @@ func answer(jobs []*job, err error) {
 // they held.
 func (e *Engine) WriterStats() (commits, writes int64) {
 	return e.commits.Load(), e.committed.Load()
-}
-
-// flushLoop makes committed groups durable when the database leaves that
-// to the engine (Config.Flusher): one flush covers every group committed
-// since the last one, and only then are their writes answered. The writer
-// meanwhile runs the next group, so a group's disk flush overlaps the next
-// group's work instead of adding to it.
-func (e *Engine) flushLoop() {
-	defer close(e.flushed)
-	for group := range e.flushes {
-		open := true
-		for more := true; more && open; {
-			select {
-			case g, ok := <-e.flushes:
-				if !ok {
-					open = false
-					break
-				}
-				group = append(group, g...)
-			default:
-				more = false
-			}
-		}
-		err := e.flush.Flush()
-		if err != nil {
-			e.log.Error("store flush failed: writes not acknowledged", "dialect", e.d.Name(), "error", err)
-		}
-		for _, j := range group {
-			if err != nil {
-				j.err = fmt.Errorf("flush the store to disk: %w", err)
-			}
-			close(j.done)
-		}
-		<-e.slot
-		if !open {
-			return
-		}
-	}
 }
