@@ -183,13 +183,13 @@ func TestParseArgs(t *testing.T) {
 
 func TestDocumentsTiny(t *testing.T) {
 	h := newTestHarness(t)
-	cfg := DocumentsConfig{Docs: 2000, Duration: 300 * time.Millisecond, Conns: 2, Window: 8, PreloadConns: 1, PreloadWindow: 2}
+	cfg := DocumentsConfig{Docs: 2000, Duration: 300 * time.Millisecond, Conns: 2, Window: 8, PreloadConns: 1, PreloadWindow: 2, FewWindow: 2}
 	rep := h.Documents(context.Background(), cfg)
 	var out bytes.Buffer
 	rep.Print(&out)
 	t.Log(out.String())
-	if len(rep.Rows) != 8 {
-		t.Fatalf("want 4 cases × (starling, driver), got %d rows", len(rep.Rows))
+	if len(rep.Rows) != 10 {
+		t.Fatalf("want 5 cases × (starling, driver), got %d rows", len(rep.Rows))
 	}
 	for _, r := range rep.Rows {
 		if r.Note != "" {

@@ -44,7 +44,7 @@ func (h *Harness) documentsDriver(ctx context.Context, cfg DocumentsConfig, _ *R
 	defer os.RemoveAll(dir)
 	cmd := h.Env.command(ctx, bin, "--dir", dir, "--docs", strconv.Itoa(cfg.Docs),
 		"--writers", strconv.Itoa(cfg.PreloadConns*cfg.PreloadWindow), "--window", strconv.Itoa(cfg.Conns*cfg.Window),
-		"--duration", cfg.Duration.String(), "--max-ops", strconv.Itoa(maxPhaseOps))
+		"--low-window", strconv.Itoa(cfg.FewWindow), "--duration", cfg.Duration.String(), "--max-ops", strconv.Itoa(maxPhaseOps))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

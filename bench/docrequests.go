@@ -32,6 +32,10 @@ func documentsPhases(c *mqttc.Conn, cfg DocumentsConfig) (phases []phaseOn, viaM
 		}}
 		preloadConns = cfg.Conns
 	}
+	search := func(dst []byte, seq int, rid string) []byte { return appendSearch(dst, spread(seq, docs.Cities), rid) }
+	searchOK := func(p []byte) bool {
+		return ok(p) && (cfg.Docs < 10*docs.Cities || bytes.Contains(p, []byte(`"hits":[{`)))
+	}
 	inFlight := func(b func([]byte, int, string) []byte, check func([]byte) bool) phaseOn {
 		return phaseOn{docPhase{Window: cfg.Window, Count: maxPhaseOps, Duration: cfg.Duration, Build: b, Check: check}, cfg.Conns}
 	}
@@ -41,11 +45,8 @@ func documentsPhases(c *mqttc.Conn, cfg DocumentsConfig) (phases []phaseOn, viaM
 		inFlight(func(dst []byte, seq int, rid string) []byte {
 			return appendGet(dst, docs.ID(spread(seq, cfg.Docs)), rid)
 		}, nil),
-		inFlight(func(dst []byte, seq int, rid string) []byte {
-			return appendSearch(dst, spread(seq, docs.Cities), rid)
-		}, func(p []byte) bool {
-			return ok(p) && (cfg.Docs < 10*docs.Cities || bytes.Contains(p, []byte(`"hits":[{`)))
-		}),
+		inFlight(search, searchOK),
+		{docPhase{Window: cfg.FewWindow, Count: maxPhaseOps, Duration: cfg.Duration, Build: search, Check: searchOK}, 1},
 	}, viaMCreate
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/starlingmq/starling/bench/internal/docs"
@@ -25,6 +26,9 @@ type DocumentsConfig struct {
 	Window   int // requests in flight per connection
 	// PreloadConns×PreloadWindow batches are in flight during the preload.
 	PreloadConns, PreloadWindow int
+	// FewWindow is the requests in flight of the second search phase, on
+	// one connection: its latency when the server is not saturated.
+	FewWindow int
 	// Repeat runs everything this many times and keeps the median runs.
 	Repeat int
 }
@@ -62,6 +66,7 @@ func documentsCases(cfg DocumentsConfig) []string {
 		fmt.Sprintf("create (%d in flight)", inFlight),
 		fmt.Sprintf("get by id (%d in flight)", inFlight),
 		fmt.Sprintf("search by term, size 10 (%d in flight)", inFlight),
+		fmt.Sprintf("search by term, size 10 (%d in flight)", cfg.FewWindow),
 	}
 }
 
@@ -131,11 +136,12 @@ func documentsGoals(rep *Report, cases []string) {
 	}
 	create, createDriver := get(cases[1], Starling, "rate"), get(cases[1], driverServer, "rate")
 	ratio := create / max(createDriver, 1)
-	getRate, searchP99 := get(cases[2], Starling, "rate"), get(cases[3], Starling, "p99")
+	getRate, searchP99, fewP99 := get(cases[2], Starling, "rate"), get(cases[3], Starling, "p99"), get(cases[4], Starling, "p99")
 	rep.Note("goal create ≥ %s/s: %s/s, %s", group(goalCreateRate), group(int64(create)), verdict(create >= goalCreateRate))
 	rep.Note("goal create ≥ %.0f %% of the store alone: %.0f %%, %s", 100*goalCreateRatio, 100*ratio, verdict(ratio >= goalCreateRatio))
 	rep.Note("goal get ≥ %s/s: %s/s, %s", group(goalGetRate), group(int64(getRate)), verdict(getRate >= goalGetRate))
-	rep.Note("goal search by term p99 ≤ %d ms: %.2f ms, %s", goalSearchP99/1000, searchP99/1000, verdict(searchP99 > 0 && searchP99 <= goalSearchP99))
+	rep.Note("goal search by term p99 ≤ %d ms: %.2f ms, %s (%.2f ms with %s)", goalSearchP99/1000, searchP99/1000,
+		verdict(searchP99 > 0 && searchP99 <= goalSearchP99), fewP99/1000, strings.TrimSuffix(strings.TrimPrefix(cases[4], "search by term, size 10 ("), ")"))
 }
 
 // documentsStarling runs the phases on a Starling with fresh storage and

@@ -139,7 +139,7 @@ func defaults(quick bool) (FanoutConfig, ReqRespConfig, IdleConfig, FiltersConfi
 
 // documentsDefaults are the documents scenario's sizes.
 func documentsDefaults(quick bool) DocumentsConfig {
-	d := DocumentsConfig{Docs: 1_000_000, Duration: 10 * time.Second, Conns: 4, Window: 16, PreloadConns: 2, PreloadWindow: 4}
+	d := DocumentsConfig{Docs: 1_000_000, Duration: 10 * time.Second, Conns: 4, Window: 16, PreloadConns: 2, PreloadWindow: 4, FewWindow: 4}
 	if quick {
 		d.Docs, d.Duration = 100_000, 3*time.Second
 	}

@@ -9,6 +9,7 @@
 //	create   Write of one document from --window goroutines, for --duration
 //	get      Get of one random preloaded id from --window goroutines
 //	search   Search of a random city term, size 10, from --window goroutines
+//	search-few  the same from --low-window goroutines
 //
 // A Write returns once its commit is on disk, as Starling's document:create
 // answers. CPU time is the whole process's (the store and the goroutines
@@ -44,6 +45,7 @@ func main() {
 	flag.IntVar(&cfg.Docs, "docs", 1_000_000, "documents to preload")
 	flag.IntVar(&cfg.Writers, "writers", 4, "preload: goroutines writing batches")
 	flag.IntVar(&cfg.Window, "window", 64, "create, get, search: goroutines, each with one operation at a time")
+	flag.IntVar(&cfg.LowWindow, "low-window", 4, "search-few: goroutines")
 	flag.DurationVar(&cfg.Duration, "duration", 10*time.Second, "create, get, search: length of each phase")
 	flag.IntVar(&cfg.MaxOps, "max-ops", 5_000_000, "create, get, search: bound of the operations of a phase")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of each phase named by --profile to `file`.<phase>")
@@ -61,12 +63,14 @@ func main() {
 
 // Config is the command line.
 type Config struct {
-	Dir      string
-	Docs     int
-	Writers  int
-	Window   int
-	Duration time.Duration
-	MaxOps   int
+	Dir     string
+	Docs    int
+	Writers int
+	Window  int
+	// LowWindow is the goroutines of the search-few phase.
+	LowWindow int
+	Duration  time.Duration
+	MaxOps    int
 	// CPUProfile, when set, receives a CPU profile of the Profile phases.
 	CPUProfile string
 	Profile    string
@@ -101,6 +105,7 @@ func run(ctx context.Context, cfg Config, out io.Writer) error {
 		{"create", b.create},
 		{"get", b.get},
 		{"search", b.search},
+		{"search-few", b.searchFew},
 	} {
 		stop, err := startProfile(cfg, phase.name)
 		if err != nil {

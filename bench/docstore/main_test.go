@@ -9,13 +9,13 @@ import (
 )
 
 func TestPhases(t *testing.T) {
-	cfg := Config{Dir: t.TempDir(), Docs: 1000, Writers: 2, Window: 4, Duration: 100 * time.Millisecond, MaxOps: 2000}
+	cfg := Config{Dir: t.TempDir(), Docs: 1000, Writers: 2, Window: 4, LowWindow: 2, Duration: 100 * time.Millisecond, MaxOps: 2000}
 	var out bytes.Buffer
 	if err := run(context.Background(), cfg, &out); err != nil {
 		t.Fatal(err)
 	}
 	dec := json.NewDecoder(&out)
-	for _, want := range []string{"preload", "create", "get", "search"} {
+	for _, want := range []string{"preload", "create", "get", "search", "search-few"} {
 		var p Phase
 		if err := dec.Decode(&p); err != nil {
 			t.Fatalf("phase %s: %v", want, err)

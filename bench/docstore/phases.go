@@ -105,7 +105,7 @@ func (b *bench) preload(ctx context.Context) (Phase, error) {
 
 // create writes one document at a time per goroutine, with a generated id.
 func (b *bench) create(ctx context.Context) (Phase, error) {
-	return b.flood(func(i int, _ *rand.Rand) error {
+	return b.flood(b.cfg.Window, func(i int, _ *rand.Rand) error {
 		op := store.Op{Kind: store.OpCreate, Body: docs.AppendBody(nil, b.cfg.Docs+i), User: "-1"}
 		res, err := b.st.Write(ctx, docs.Index, docs.Collection, []store.Op{op})
 		if err != nil {
@@ -117,7 +117,7 @@ func (b *bench) create(ctx context.Context) (Phase, error) {
 
 // get reads one random preloaded document at a time per goroutine.
 func (b *bench) get(ctx context.Context) (Phase, error) {
-	return b.flood(func(_ int, r *rand.Rand) error {
+	return b.flood(b.cfg.Window, func(_ int, r *rand.Rand) error {
 		id := docs.ID(r.IntN(max(b.cfg.Docs, 1)))
 		got, err := b.st.Get(ctx, docs.Index, docs.Collection, []string{id})
 		if err != nil {
@@ -133,7 +133,17 @@ func (b *bench) get(ctx context.Context) (Phase, error) {
 // search runs term searches on random cities, 10 hits a page, parsing each
 // body as document:search does.
 func (b *bench) search(ctx context.Context) (Phase, error) {
-	return b.flood(func(_ int, r *rand.Rand) error {
+	return b.searchFrom(ctx, b.cfg.Window)
+}
+
+// searchFew runs the searches from LowWindow goroutines: latency when the
+// store is not saturated.
+func (b *bench) searchFew(ctx context.Context) (Phase, error) {
+	return b.searchFrom(ctx, b.cfg.LowWindow)
+}
+
+func (b *bench) searchFrom(ctx context.Context, window int) (Phase, error) {
+	return b.flood(window, func(_ int, r *rand.Rand) error {
 		body := docs.AppendSearch(nil, r.IntN(docs.Cities))
 		s, err := query.ParseSearch(jsonx.RawMessage(body), "elasticsearch", b.mappings)
 		if err != nil {
@@ -151,15 +161,15 @@ func (b *bench) search(ctx context.Context) (Phase, error) {
 	})
 }
 
-// flood runs op from Window goroutines, one call at a time each, until
+// flood runs op from window goroutines, one call at a time each, until
 // Duration or MaxOps, and records each call's latency.
-func (b *bench) flood(op func(i int, r *rand.Rand) error) (Phase, error) {
+func (b *bench) flood(window int, op func(i int, r *rand.Rand) error) (Phase, error) {
 	var next, failed atomic.Int64
 	var first atomic.Value
-	hists := make([]hist.Histogram, b.cfg.Window)
+	hists := make([]hist.Histogram, window)
 	deadline := time.Now().Add(b.cfg.Duration)
 	var wg sync.WaitGroup
-	for g := range b.cfg.Window {
+	for g := range window {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(g), 42))
 			for {
