@@ -67,6 +67,7 @@ func BenchmarkGet(b *testing.B) {
 		}
 	}
 	var i atomic.Int64
+	b.SetParallelism(32) // 64 goroutines on two CPUs, as 64 requests in flight
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
