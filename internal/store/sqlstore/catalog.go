@@ -31,6 +31,9 @@ type collection struct {
 	// arrays holds the dotted paths where a document of the collection
 	// ever held an array; searches on the others need no array branch.
 	arrays map[string]struct{}
+	// dotted is true once a document with a dotted key was written (see
+	// dotted.go); it stays true until the collection is reloaded.
+	dotted bool
 }
 
 // dialect returns the search dialect of col's documents: it knows the

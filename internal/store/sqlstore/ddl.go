@@ -77,6 +77,12 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 		if _, err := e.wdb.ExecContext(ctx, createDotted(col.table)); err != nil {
 			return nil, fmt.Errorf("create the dotted keys table of %s:%s: %w", col.index, col.name, err)
 		}
+		var n int
+		q := "SELECT count(*) FROM (SELECT 1 FROM " + dottedTable(col.table) + " LIMIT 1) AS d"
+		if err := e.wdb.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			return nil, fmt.Errorf("read the dotted keys table of %s:%s: %w", col.index, col.name, err)
+		}
+		col.dotted = n > 0
 	}
 	return cat, nil
 }

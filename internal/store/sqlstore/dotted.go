@@ -56,6 +56,7 @@ func (ow *opWriter) markDotted(id string, doc map[string]any, prev []byte) error
 	var err error
 	switch {
 	case doc != nil && hasDottedKey(doc):
+		ow.dotted = true
 		_, err = ow.w.exec("INSERT INTO "+table+" (id) VALUES ("+p+") ON CONFLICT (id) DO NOTHING", id)
 	case bytes.IndexByte(prev, '.') >= 0:
 		_, err = ow.w.exec("DELETE FROM "+table+" WHERE id = "+p, id)
@@ -67,18 +68,27 @@ func (ow *opWriter) markDotted(id string, doc map[string]any, prev []byte) error
 }
 
 // where translates q for col: query.Where's condition, widened to the
-// collection's documents with dotted keys when it has any (then not exact,
-// so that each row is tested with query.Matches).
-func (e *Engine) where(ctx context.Context, col *collection, q query.Node) (string, []any, bool, error) {
+// collection's documents with dotted keys when it ever had any (then not
+// exact, so that each row is tested with query.Matches).
+func (e *Engine) where(_ context.Context, col *collection, q query.Node) (string, []any, bool, error) {
 	where, args, exact := query.Where(q, e.dialect(col), col.mappings)
-	table := dottedTable(col.table)
-	var dotted int
-	err := e.queryRow(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+table+" LIMIT 1) AS d").Scan(&dotted)
-	if err != nil {
-		return "", nil, false, e.readError(col, err)
-	}
-	if dotted == 0 {
+	if !col.dotted {
 		return where, args, exact, nil
 	}
-	return "(" + where + ") OR " + e.d.ID() + " IN (SELECT id FROM " + table + ")", args, false, nil
+	return "(" + where + ") OR " + e.d.ID() + " IN (SELECT id FROM " + dottedTable(col.table) + ")", args, false, nil
+}
+
+// saveDotted publishes that the collection now holds dotted documents.
+func (ow *opWriter) saveDotted() error {
+	if !ow.dotted || ow.col.dotted {
+		return nil
+	}
+	col, err := ow.w.collection(ow.col.index, ow.col.name)
+	if err != nil {
+		return err
+	}
+	next := col.clone()
+	next.dotted = true
+	ow.w.mutable().collections[key{col.index, col.name}] = next
+	return nil
 }

@@ -39,6 +39,9 @@ func (e *Engine) Write(ctx context.Context, index, name string, ops []store.Op) 
 		if err := ow.saveMappings(); err != nil {
 			return err
 		}
+		if err := ow.saveDotted(); err != nil {
+			return err
+		}
 		return ow.saveArrays()
 	})
 	if err != nil {
@@ -104,6 +107,8 @@ type opWriter struct {
 	added *mapping.Mappings
 	// arrays gathers the array paths the collection did not know.
 	arrays map[string]struct{}
+	// dotted is true when the write listed a document with a dotted key.
+	dotted bool
 }
 
 // stored is a document as read in the transaction.
