@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,6 +19,9 @@ func (e *Engine) Get(ctx context.Context, index, name string, ids []string) ([]s
 	col, err := lookup(e.current(), index, name)
 	if err != nil {
 		return nil, err
+	}
+	if len(ids) == 1 {
+		return e.getOne(ctx, col, ids[0])
 	}
 	found := make(map[string]store.Document, len(ids))
 	for start := 0; start < len(ids); start += maxIDsPerQuery {
@@ -34,6 +39,21 @@ func (e *Engine) Get(ctx context.Context, index, name string, ids []string) ([]s
 		}
 	}
 	return docs, nil
+}
+
+// getOne reads one document, the common get.
+func (e *Engine) getOne(ctx context.Context, col *collection, id string) ([]store.Document, error) {
+	d := store.Document{ID: id}
+	var src []byte
+	err := e.queryRow(ctx, e.d.Select(col.table), id).Scan(&d.Version, &src)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, e.readError(col, err)
+	default:
+		d.Source, d.Found = src, true
+	}
+	return []store.Document{d}, nil
 }
 
 // getChunk reads the documents of ids into found.
