@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
@@ -22,7 +23,7 @@ func (e *Engine) Write(ctx context.Context, index, name string, ops []store.Op) 
 	// caller's goroutine, so the writer only does what must be serial.
 	prepared := make([]prepared, len(ops))
 	for i := range ops {
-		prepared[i] = prepare(&ops[i])
+		prepared[i] = e.prepare(&ops[i])
 	}
 	err := e.submit(ctx, func(w *txn) error {
 		col, err := w.collection(index, name)
@@ -57,11 +58,15 @@ type prepared struct {
 	upsert   map[string]any
 	// arrays are the paths where the op writes arrays.
 	arrays []string
-	err    error
+	// id and src are a create's id and stored document.
+	id  string
+	src []byte
+	err error
 }
 
-// prepare decodes an op's body and default values.
-func prepare(op *store.Op) prepared {
+// prepare decodes an op's body and default values; a create also gets its
+// id and its stored bytes, so that the writer only checks and inserts.
+func (e *Engine) prepare(op *store.Op) prepared {
 	var p prepared
 	if op.Kind == store.OpDelete || op.Kind == store.OpDeleteFields {
 		return p
@@ -79,7 +84,48 @@ func prepare(op *store.Op) prepared {
 	for _, doc := range []map[string]any{p.body, p.defaults, p.upsert} {
 		p.arrays = appendArrayPaths(p.arrays, "", doc)
 	}
+	if op.Kind == store.OpCreate {
+		p.id = op.ID
+		if p.id == "" {
+			p.id = e.newID()
+		}
+		p.src, p.err = createdSource(op, p.body)
+	}
 	return p
+}
+
+// createdSource encodes a created document, with Kuzzle's metadata unless
+// the op brings its own: the body's fields, then _kuzzle_info.
+func createdSource(op *store.Op, body map[string]any) ([]byte, error) {
+	src, err := jsonx.Marshal(body)
+	if err != nil {
+		return nil, kerror.New("api.assert.invalid_argument", "body", "a JSON object")
+	}
+	if op.NoMeta {
+		return src, nil
+	}
+	now := op.Now
+	if now == 0 {
+		now = nowMillis()
+	}
+	meta := map[string]any{"author": kuid(op.User), "createdAt": now, "updatedAt": nil, "updater": nil}
+	if _, own := body["_kuzzle_info"]; own { // replaced, as Kuzzle does
+		doc := maps.Clone(body)
+		doc["_kuzzle_info"] = meta
+		return jsonx.Marshal(doc)
+	}
+	info, err := jsonx.Marshal(meta)
+	if err != nil {
+		return nil, fmt.Errorf("encode _kuzzle_info: %w", err)
+	}
+	out := make([]byte, 0, len(src)+len(info)+16)
+	out = append(out, src[:len(src)-1]...)
+	if len(body) > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, `"_kuzzle_info":`...)
+	out = append(out, info...)
+	return append(out, '}'), nil
 }
 
 // decodeObject decodes a JSON object argument.
@@ -136,12 +182,12 @@ func (ow *opWriter) apply(op *store.Op, p *prepared) store.Result {
 		return store.Result{ID: op.ID, Err: p.err}
 	}
 	ow.noteArrays(p.arrays)
+	if op.Kind == store.OpCreate {
+		return ow.create(p)
+	}
 	now := op.Now
 	if now == 0 {
 		now = nowMillis()
-	}
-	if op.Kind == store.OpCreate {
-		return ow.create(op, p.body, now)
 	}
 	prev, err := ow.read(op.ID)
 	if err != nil {
@@ -178,32 +224,22 @@ func conflict(id string, current, expected int64) error {
 }
 
 // create inserts a new document.
-func (ow *opWriter) create(op *store.Op, body map[string]any, now int64) store.Result {
-	id := op.ID
-	if id == "" {
-		id = ow.w.e.newID()
-	}
-	if err := ow.check(id, body); err != nil {
+func (ow *opWriter) create(p *prepared) store.Result {
+	id := p.id
+	if err := ow.check(id, p.body); err != nil {
 		return store.Result{ID: id, Err: err}
 	}
-	if !op.NoMeta {
-		body["_kuzzle_info"] = map[string]any{"author": kuid(op.User), "createdAt": now, "updatedAt": nil, "updater": nil}
-	}
-	src, err := jsonx.Marshal(body)
-	if err != nil {
-		return store.Result{ID: id, Err: kerror.New("api.assert.invalid_argument", "body", "a JSON object")}
-	}
-	res, err := ow.w.exec(ow.w.e.d.Insert(ow.col.table), id, int64(1), src)
+	res, err := ow.w.exec(ow.w.e.d.Insert(ow.col.table), id, int64(1), p.src)
 	if err != nil {
 		return store.Result{ID: id, Err: fmt.Errorf("insert %s in %s:%s: %w", id, ow.col.index, ow.col.name, err)}
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.Result{ID: id, Err: kerror.New("services.storage.document_already_exists")}
 	}
-	if err := ow.markDotted(id, body, nil); err != nil {
+	if err := ow.markDotted(id, p.body, nil); err != nil {
 		return store.Result{ID: id, Err: err}
 	}
-	return store.Result{ID: id, Version: 1, Source: src, Created: true}
+	return store.Result{ID: id, Version: 1, Source: p.src, Created: true}
 }
 
 // replace writes body over a document, or creates it.
