@@ -18,7 +18,7 @@ type Response struct {
 	// Error is nil on success.
 	Error *kerror.Error
 	// Result is the action's result, encoded with jsonx, or written as is
-	// when it is Compact.
+	// when it is Compact or a jsonx.RawMessage (then valid JSON).
 	Result any
 	// Node is the id of the server that answered.
 	Node string
@@ -79,6 +79,11 @@ func (r *Response) AppendJSON(dst []byte) ([]byte, error) {
 	case nil:
 		dst = append(dst, "null"...)
 	case Compact:
+		dst = append(dst, raw...)
+	case jsonx.RawMessage:
+		// Already encoded (a stored document, a result built by hand):
+		// written as is, not scanned again by the encoder. It must be
+		// valid JSON.
 		dst = append(dst, raw...)
 	default:
 		encoded, err := jsonx.Marshal(r.Result)
