@@ -332,10 +332,18 @@ func (c *Conn) sendDisconnect(reason byte) {
 	}
 }
 
+// takenOver ends a connection whose client id a new connection took: an
+// MQTT 5 client is told so [MQTT-3.1.4-3], after what is already queued
+// for it (the write deadline bounds the wait), then the socket closes.
+func (c *Conn) takenOver() {
+	c.sendDisconnect(packets.ErrSessionTakenOver.Code)
+	c.out.closeWhenDrained(causeTakenOver)
+}
+
 // shutdown closes the connection once its queue is written.
 func (c *Conn) shutdown() {
 	if c.connected.Load() && c.version == 5 {
 		c.out.deliver([]byte{packets.Disconnect << 4, 1, packets.ErrServerShuttingDown.Code})
 	}
-	c.out.closeWhenDrained()
+	c.out.closeWhenDrained(causeShutdown)
 }

@@ -28,7 +28,8 @@ type outbox struct {
 	bytes   int  // bytes in queue
 	writing bool // a goroutine owns the socket's write side
 	closed  bool
-	drain   bool // close once the queue is written
+	drain   bool  // close once the queue is written
+	why     error // the cause the drained connection closes with
 }
 
 // deliver sends one encoded packet, or queues a copy of it: the caller may
@@ -130,11 +131,11 @@ func (o *outbox) write() {
 		batch := o.queue
 		if len(batch) == 0 || o.closed {
 			o.writing = false
-			drain := o.drain && !o.closed
+			drain, why := o.drain && !o.closed, o.why
 			o.dropLocked()
 			o.mu.Unlock()
 			if drain {
-				o.conn.close(causeShutdown)
+				o.conn.close(why)
 			}
 			return
 		}
@@ -180,13 +181,13 @@ func (o *outbox) close() {
 
 // closeWhenDrained refuses more packets and closes the connection once
 // what is queued is written (at once when nothing is).
-func (o *outbox) closeWhenDrained() {
+func (o *outbox) closeWhenDrained(why error) {
 	o.mu.Lock()
-	o.drain = true
+	o.drain, o.why = true, why
 	idle := !o.writing
 	o.mu.Unlock()
 	if idle {
-		o.conn.close(causeShutdown)
+		o.conn.close(why)
 	}
 }
 

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Server is Starling's MQTT listener. Start it once, Close it once.
@@ -127,8 +125,7 @@ func (s *Server) register(c *Conn) (ok, full bool) {
 	}
 	if old != nil {
 		s.log.Debug("client id taken over", "client", c.id, "remote", c.remote)
-		old.sendDisconnect(packets.ErrSessionTakenOver.Code) // MQTT 5 says why [MQTT-3.1.4-3]
-		old.close(causeTakenOver)
+		old.takenOver()
 	}
 	s.clients[c.id] = c
 	return true, false
