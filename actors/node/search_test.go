@@ -148,7 +148,7 @@ func TestDocumentSearchErrors(t *testing.T) {
 		{"scroll not a string", `"index":"i","collection":"c","scroll":30`, "api.assert.invalid_type", "scroll"},
 		{"bad lang", `"index":"i","collection":"c","lang":"sql"`, "api.assert.invalid_argument", "lang"},
 		{"root key not allowed", `"index":"i","collection":"c","body":{"script":{}}`, "services.storage.invalid_search_query", "script"},
-		{"root key not implemented", `"index":"i","collection":"c","body":{"highlight":{}}`, "services.storage.invalid_query_keyword", "highlight"},
+		{"root key outside the subset", `"index":"i","collection":"c","body":{"highlight":{}}`, "services.storage.invalid_query_keyword", "highlight"},
 		{"unknown query", `"index":"i","collection":"c","body":{"query":{"fuzzy":{"city":"paris"}}}`, "services.storage.unknown_query_keyword", "fuzzy"},
 		{"unknown option", `"index":"i","collection":"c","body":{"query":{"term":{"city":{"value":"x","boost":2,"zap":1}}}}`, "services.storage.invalid_query_keyword", "zap"},
 		{"koncorde error", `"index":"i","collection":"c","lang":"koncorde","body":{"query":{"equals":{"a":1,"b":2}}}`, "api.assert.koncorde_dsl_error", "equals"},

@@ -200,32 +200,18 @@ func hasKeys(raw jsonx.RawMessage) bool {
 const emptyMulti = api.Compact(`{"errors":[]}`)
 
 func (c *controllers) documentMGet(ctx context.Context, req *api.Request) (any, error) {
-	index, collection, ids, strict, err := c.readIDs(req)
-	if err != nil {
-		return nil, err
-	}
-	if len(ids) == 0 {
-		return emptyMulti, nil
-	}
-	docs, err := c.Store.Get(ctx, index, collection, ids)
-	if err != nil {
-		return nil, err
-	}
-	errs, successes := []any{}, []any{}
-	for _, d := range docs {
-		if !d.Found {
-			errs = append(errs, d.ID)
-			continue
-		}
-		successes = append(successes, jsonx.RawMessage(appendDocument(nil, d.ID, d.Source, d.Version)))
-	}
-	if strict && len(errs) > 0 {
-		return nil, kerror.NewPartial("api.process.incomplete_multiple_request", errs, "get")
-	}
-	return multiResult{Errors: errs, Successes: successes}, nil
+	return c.readMany(ctx, req, func(d store.Document) any {
+		return jsonx.RawMessage(appendDocument(nil, d.ID, d.Source, d.Version))
+	})
 }
 
 func (c *controllers) documentMExists(ctx context.Context, req *api.Request) (any, error) {
+	return c.readMany(ctx, req, func(d store.Document) any { return d.ID })
+}
+
+// readMany is mGet and mExists: the ids found become successes (as found
+// says), the others errors.
+func (c *controllers) readMany(ctx context.Context, req *api.Request, found func(store.Document) any) (any, error) {
 	index, collection, ids, strict, err := c.readIDs(req)
 	if err != nil {
 		return nil, err
@@ -240,7 +226,7 @@ func (c *controllers) documentMExists(ctx context.Context, req *api.Request) (an
 	errs, successes := []any{}, []any{}
 	for _, d := range docs {
 		if d.Found {
-			successes = append(successes, d.ID)
+			successes = append(successes, found(d))
 		} else {
 			errs = append(errs, d.ID)
 		}

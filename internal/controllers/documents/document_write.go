@@ -186,15 +186,8 @@ func readDocRequest(req *api.Request) (docRequest, error) {
 }
 
 func (c *controllers) documentCreateOrReplace(ctx context.Context, req *api.Request) (any, error) {
-	d, err := readDocRequest(req)
+	d, body, err := c.checkedDocument(req)
 	if err != nil {
-		return nil, err
-	}
-	body, err := c.checkWrite(d.index, d.collection, validation.Write{ID: d.id, Body: d.body})
-	if err != nil {
-		return nil, err
-	}
-	if err := noRouting(body); err != nil {
 		return nil, err
 	}
 	res, err := c.writeOne(ctx, d.index, d.collection, store.Op{Kind: store.OpCreateOrReplace, ID: d.id, Body: mustJSON(body), User: kuid(req)})
@@ -204,6 +197,20 @@ func (c *controllers) documentCreateOrReplace(ctx context.Context, req *api.Requ
 	result := mustJSON(docAnswer{ID: res.ID, Source: res.Source, Version: res.Version, Created: &res.Created})
 	c.notify(req, d.index, d.collection, []Change{writeChange(res, result)})
 	return result, nil
+}
+
+// checkedDocument reads a createOrReplace or replace request and returns
+// its body as the collection's specifications complete it.
+func (c *controllers) checkedDocument(req *api.Request) (docRequest, map[string]any, error) {
+	d, err := readDocRequest(req)
+	if err != nil {
+		return d, nil, err
+	}
+	body, err := c.checkWrite(d.index, d.collection, validation.Write{ID: d.id, Body: d.body})
+	if err != nil {
+		return d, nil, err
+	}
+	return d, body, noRouting(body)
 }
 
 // writeChange is the notification of a createOrReplace: a create, or a
@@ -216,15 +223,8 @@ func writeChange(res store.Result, result jsonx.RawMessage) Change {
 }
 
 func (c *controllers) documentReplace(ctx context.Context, req *api.Request) (any, error) {
-	d, err := readDocRequest(req)
+	d, body, err := c.checkedDocument(req)
 	if err != nil {
-		return nil, err
-	}
-	body, err := c.checkWrite(d.index, d.collection, validation.Write{ID: d.id, Body: d.body})
-	if err != nil {
-		return nil, err
-	}
-	if err := noRouting(body); err != nil {
 		return nil, err
 	}
 	res, err := c.writeOne(ctx, d.index, d.collection, store.Op{Kind: store.OpReplace, ID: d.id, Body: mustJSON(body), User: kuid(req)})
