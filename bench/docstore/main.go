@@ -50,6 +50,7 @@ func main() {
 	flag.IntVar(&cfg.MaxOps, "max-ops", 5_000_000, "create, get, search: bound of the operations of a phase")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of each phase named by --profile to `file`.<phase>")
 	flag.StringVar(&cfg.Profile, "profile", "create,get,search", "phases the CPU profile covers")
+	flag.StringVar(&cfg.Synchronous, "synchronous", "full", "SQLite synchronous mode: full or normal (storage.synchronous)")
 	flag.Parse()
 	if cfg.Dir == "" {
 		fmt.Fprintln(os.Stderr, "docstore: --dir is required")
@@ -74,12 +75,14 @@ type Config struct {
 	// CPUProfile, when set, receives a CPU profile of the Profile phases.
 	CPUProfile string
 	Profile    string
+	// Synchronous is storage.synchronous: "full" or "normal".
+	Synchronous string
 }
 
 // run opens the store in cfg.Dir, runs the phases and writes their lines
 // to out.
 func run(ctx context.Context, cfg Config, out io.Writer) error {
-	st, err := sqlite.Open(ctx, cfg.Dir, sqlite.Options{})
+	st, err := sqlite.Open(ctx, cfg.Dir, sqlite.Options{Normal: cfg.Synchronous == "normal"})
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,9 @@
 // when its commit returns, and the engine's group commit shares that flush
 // between concurrent writers. Options.Normal trades that for
 // synchronous=NORMAL: a commit is in the operating system's hands, which
-// survives the server's crash but not a power cut. Readers have their own connections and never
-// wait for the writer.
+// survives the server's crash but not a power cut. Readers have their own
+// connections and never wait for the writer; a checkpointer of its own
+// copies the log into the database file beside them (checkpoint.go).
 //
 // sqlite imports internal/store, internal/store/query and
 // internal/store/sqlstore only.
@@ -69,13 +70,26 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 	if opts.Readers <= 0 {
 		opts.Readers = 2 * runtime.GOMAXPROCS(0)
 	}
-	reader.SetMaxOpenConns(opts.Readers)
-	reader.SetMaxIdleConns(opts.Readers)
+	points := runtime.GOMAXPROCS(0)
+	reader.SetMaxOpenConns(opts.Readers + points)
+	reader.SetMaxIdleConns(opts.Readers + points)
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	ckdb, err := openDB(path, false, opts.Normal)
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, err
+	}
+	ckpt := newCheckpointer(ckdb, 100*time.Millisecond, opts.Logger)
 	cfg := sqlstore.Config{
 		Dialect: NewDialect(), Writer: writer, Reader: reader, Logger: opts.Logger, MaxScrollTTL: opts.MaxScrollTTL,
+		PointReaders: points, Committed: ckpt.committed, OnClose: ckpt.close,
 	}
 	engine, err := sqlstore.New(ctx, cfg)
 	if err != nil {
+		ckpt.close()
 		writer.Close()
 		reader.Close()
 		return nil, fmt.Errorf("open the store %q: %w", path, err)
@@ -96,10 +110,10 @@ func openDB(path string, readOnly, normal bool) (*sql.DB, error) {
 	// Reads map the file instead of copying each page through a system
 	// call into every connection's own cache.
 	q.Add("_pragma", "mmap_size(1073741824)")
-	// A checkpoint every 10,000 log pages (40 MB) instead of 1,000: each
-	// copies the pages written since the last one into the database file
-	// and flushes it, and a page written by many commits is copied once.
-	q.Add("_pragma", "wal_autocheckpoint(10000)")
+	// The checkpointer copies the log into the database file beside the
+	// writer; the writer checkpoints itself only when the log reaches
+	// 40,000 pages (160 MB), where it also starts the log anew.
+	q.Add("_pragma", "wal_autocheckpoint(40000)")
 	if readOnly {
 		q.Add("_pragma", "query_only(true)")
 	}

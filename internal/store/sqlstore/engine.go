@@ -23,6 +23,10 @@ type Config struct {
 	Writer *sql.DB
 	// Reader serves reads; it may be Writer.
 	Reader *sql.DB
+	// PointReaders is the number of Reader's connections the engine keeps
+	// for reads by id (0: those go through Reader's pool like the others);
+	// Reader must allow that many more.
+	PointReaders int
 	// MaxBatch bounds the writes one commit groups (default 1024).
 	MaxBatch int
 	// MaxScrolls bounds the scrolls kept open at once (default 10,000).
@@ -32,6 +36,12 @@ type Config struct {
 	MaxScrollTTL time.Duration
 	// Logger receives the engine's logs; slog.Default() when nil.
 	Logger *slog.Logger
+	// Committed, when set, is called by the writer after each commit; it
+	// must return at once.
+	Committed func()
+	// OnClose, when set, is called by Close once the writer has stopped,
+	// before the database handles close.
+	OnClose func() error
 }
 
 // Engine is a store.Store on an SQL database. Safe for concurrent use.
@@ -48,6 +58,7 @@ type Engine struct {
 	max    int
 	scroll *scrolls
 	reads  *readStatements
+	points *pointReads // nil: reads by id go through rdb
 	// conn is the writer's connection and prepared its statements, by
 	// SQL; only the writer goroutine uses them.
 	conn     *sql.Conn
@@ -57,6 +68,9 @@ type Engine struct {
 	// commits and committed count the groups committed and the jobs in
 	// them.
 	commits, committed atomic.Int64
+	// committedHook is Config.Committed.
+	committedHook func()
+	onClose       func() error
 	// closing guards jobs against sends after Close.
 	closing sync.RWMutex
 	closed  bool
@@ -80,7 +94,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, log: cfg.Logger,
 		jobs: make(chan *job, cfg.MaxBatch), stop: make(chan struct{}), done: make(chan struct{}),
 		max: cfg.MaxBatch, scroll: newScrolls(cfg.MaxScrolls, cfg.MaxScrollTTL),
-		reads: &readStatements{db: cfg.Reader, m: map[string]*sql.Stmt{}},
+		reads:         &readStatements{db: cfg.Reader, m: map[string]*sql.Stmt{}},
+		committedHook: cfg.Committed,
+		onClose:       cfg.OnClose,
 	}
 	for _, stmt := range e.d.Catalogue() {
 		if _, err := e.wdb.ExecContext(ctx, stmt); err != nil {
@@ -93,6 +109,12 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if e.conn, err = e.wdb.Conn(ctx); err != nil {
 		return nil, fmt.Errorf("open the writer's connection: %w", err)
+	}
+	if cfg.PointReaders > 0 {
+		if e.points, err = newPointReads(ctx, cfg.Reader, cfg.PointReaders); err != nil {
+			_ = e.conn.Close()
+			return nil, err
+		}
 	}
 	e.prepared = map[string]*sql.Stmt{}
 	e.cat.Store(cat)
@@ -110,12 +132,19 @@ func (e *Engine) Close() error {
 		close(e.stop)
 		<-e.done
 	})
+	var err error
+	if e.onClose != nil {
+		err = e.onClose()
+	}
 	e.reads.close()
+	if e.points != nil {
+		e.points.close()
+	}
 	for _, s := range e.prepared {
 		_ = s.Close()
 	}
 	_ = e.conn.Close()
-	err := e.wdb.Close()
+	err = errors.Join(err, e.wdb.Close())
 	if e.rdb != e.wdb {
 		err = errors.Join(err, e.rdb.Close())
 	}

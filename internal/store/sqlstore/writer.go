@@ -124,6 +124,9 @@ func (e *Engine) commitGroup(first *job) {
 		}
 		e.commits.Add(1)
 		e.committed.Add(int64(len(ran)))
+		if e.committedHook != nil {
+			e.committedHook()
+		}
 		for _, j := range ran {
 			close(j.done)
 		}
