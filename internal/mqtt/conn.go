@@ -116,7 +116,9 @@ func (c *Conn) readLoop() error {
 			}
 			return err
 		}
+		c.out.cork()
 		err = c.consume((*buf)[:n])
+		c.out.uncork()
 		c.srv.reads.Put(buf)
 		if err != nil {
 			return err
@@ -328,7 +330,7 @@ func (c *Conn) Close(reason byte) {
 // takes it at once; MQTT 3.1.1 has no server DISCONNECT.
 func (c *Conn) sendDisconnect(reason byte) {
 	if c.version == 5 {
-		c.out.deliver([]byte{packets.Disconnect << 4, 1, reason})
+		c.out.deliverNow([]byte{packets.Disconnect << 4, 1, reason})
 	}
 }
 
@@ -343,7 +345,7 @@ func (c *Conn) takenOver() {
 // shutdown closes the connection once its queue is written.
 func (c *Conn) shutdown() {
 	if c.connected.Load() && c.version == 5 {
-		c.out.deliver([]byte{packets.Disconnect << 4, 1, packets.ErrServerShuttingDown.Code})
+		c.out.deliverNow([]byte{packets.Disconnect << 4, 1, packets.ErrServerShuttingDown.Code})
 	}
 	c.out.closeWhenDrained(causeShutdown)
 }

@@ -46,6 +46,7 @@ func (s *stubSession) Closed() {
 type sink struct {
 	mu     sync.Mutex
 	out    bytes.Buffer
+	writes int
 	closed bool
 }
 
@@ -56,6 +57,7 @@ func (s *sink) Write(b []byte) (int, error) {
 	if s.closed {
 		return 0, net.ErrClosed
 	}
+	s.writes++
 	return s.out.Write(b)
 }
 
@@ -131,6 +133,32 @@ func TestConsumeJoinsSplitPackets(t *testing.T) {
 	}
 }
 
+// TestCorkedAnswersShareOneWrite: the answers of the requests of one read
+// wait until the read is handled, then go out in one write.
+func TestCorkedAnswersShareOneWrite(t *testing.T) {
+	c, h, out := connected(t, Config{})
+	out.mu.Lock()
+	out.out.Reset()
+	out.writes = 0
+	out.mu.Unlock()
+	c.out.cork()
+	if err := c.consume(bytes.Repeat(publishPacket("Kuzzle/request", []byte(`{"controller":"server","action":"now"}`)), 10)); err != nil {
+		t.Fatal(err)
+	}
+	out.mu.Lock()
+	early := out.writes
+	out.mu.Unlock()
+	if early != 0 || len(h.requests) != 10 {
+		t.Fatalf("while corked: %d writes, %d requests", early, len(h.requests))
+	}
+	c.out.uncork()
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if n := bytes.Count(out.out.Bytes(), []byte("Kuzzle/response")); n != 10 || out.writes != 1 {
+		t.Fatalf("after uncork: %d answers in %d writes, want 10 in 1", n, out.writes)
+	}
+}
+
 func TestOversizedPacketRefusedFromItsHeader(t *testing.T) {
 	c, _, _ := connected(t, Config{MaxPacketSize: 1 << 10})
 	header := appendHeader(nil, 0x30, 100<<20) // announces 100 MB
@@ -188,11 +216,11 @@ func TestRetainedBounds(t *testing.T) {
 
 func TestInflightWaitsForAnswers(t *testing.T) {
 	var f inflight
-	if !f.acquire(10, 1, 100) {
+	if !f.acquire(10, 1, 100, nil) {
 		t.Fatal("first request refused")
 	}
 	acquired := make(chan bool)
-	go func() { acquired <- f.acquire(10, 1, 100) }()
+	go func() { acquired <- f.acquire(10, 1, 100, nil) }()
 	select {
 	case <-acquired:
 		t.Fatal("second request went past the bound")
@@ -202,7 +230,7 @@ func TestInflightWaitsForAnswers(t *testing.T) {
 	if !<-acquired {
 		t.Fatal("second request refused after an answer")
 	}
-	go func() { acquired <- f.acquire(10, 1, 100) }()
+	go func() { acquired <- f.acquire(10, 1, 100, nil) }()
 	f.close()
 	if <-acquired {
 		t.Fatal("a closed connection accepted a request")

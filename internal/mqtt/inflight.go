@@ -17,10 +17,18 @@ type inflight struct {
 
 // acquire counts one request of size bytes, waiting while maxCount or
 // maxBytes would be passed and another request is in flight (a lone
-// request always goes). It returns false once the connection closed.
-func (f *inflight) acquire(size, maxCount, maxBytes int) bool {
+// request always goes), and calling beforeWait (when not nil) before it
+// waits. It returns false once the connection closed.
+func (f *inflight) acquire(size, maxCount, maxBytes int, beforeWait func()) bool {
 	f.mu.Lock()
 	for !f.closed && f.count > 0 && (f.count >= maxCount || f.bytes+size > maxBytes) {
+		if beforeWait != nil { // once, then look again
+			f.mu.Unlock()
+			beforeWait()
+			beforeWait = nil
+			f.mu.Lock()
+			continue
+		}
 		if f.wake == nil {
 			f.wake = make(chan struct{})
 		}

@@ -14,6 +14,11 @@ import (
 // there is something to write, drains the queue in batches with one
 // vectored write per batch, each under the write timeout.
 //
+// While the read goroutine handles the packets of one read, the outbox is
+// corked: what is delivered meanwhile (the answers of the requests it
+// runs itself, acknowledgements) waits and is written with one system call
+// once the read is handled, or as soon as corkPackets or corkBytes wait.
+//
 // Overflow policy: a client whose queue passes MaxPendingPackets or
 // MaxPendingBytes, or whose packet would take every client's queues past
 // MaxTotalPendingBytes, cannot keep up: it is disconnected (as NATS does
@@ -27,28 +32,91 @@ type outbox struct {
 	spare   [][]byte
 	bytes   int  // bytes in queue
 	writing bool // a goroutine owns the socket's write side
+	corked  bool // the read goroutine handles a read: packets wait for uncork
 	closed  bool
 	drain   bool  // close once the queue is written
 	why     error // the cause the drained connection closes with
 }
+
+// Bounds of what waits while the outbox is corked.
+const (
+	corkPackets = 64
+	corkBytes   = 64 << 10
+)
 
 // deliver sends one encoded packet, or queues a copy of it: the caller may
 // reuse packet as soon as deliver returns. It returns false when the client
 // is gone, or was just disconnected for falling behind. When nothing is
 // queued it first tries a non-blocking write on the caller's goroutine: a
 // client that keeps up costs one system call, no hand-off and no copy.
-func (o *outbox) deliver(packet []byte) bool {
+func (o *outbox) deliver(packet []byte) bool { return o.send(packet, true) }
+
+// deliverNow is deliver for a packet the connection closes after (a
+// DISCONNECT): it and what waits for uncork are written at once.
+func (o *outbox) deliverNow(packet []byte) bool { return o.send(packet, false) }
+
+// send is deliver; a corkable packet waits while the outbox is corked.
+func (o *outbox) send(packet []byte, corkable bool) bool {
 	o.mu.Lock()
-	if o.closed || o.drain {
+	switch {
+	case o.closed || o.drain:
 		o.mu.Unlock()
 		return false
-	}
-	if o.writing {
+	case o.writing:
 		return o.enqueue(packet) // unlocks
+	case corkable && o.corked && len(o.queue) < corkPackets && o.bytes+len(packet) <= corkBytes && o.reserve(len(packet)):
+		o.queue = append(o.queue, bytes.Clone(packet))
+		o.bytes += len(packet)
+		o.mu.Unlock()
+		return true
+	case len(o.queue) > 0:
+		return o.flush(packet) // unlocks
 	}
 	o.writing = true // this goroutine owns the socket until it says otherwise
 	o.mu.Unlock()
+	return o.own(packet)
+}
 
+// cork holds what is delivered until uncork. Called by the read goroutine.
+func (o *outbox) cork() {
+	o.mu.Lock()
+	o.corked = true
+	o.mu.Unlock()
+}
+
+// uncork writes what waited since cork. Called by the read goroutine.
+func (o *outbox) uncork() {
+	o.mu.Lock()
+	o.corked = false
+	if o.writing || o.closed || len(o.queue) == 0 {
+		o.mu.Unlock()
+		return
+	}
+	o.flush(nil) // unlocks
+}
+
+// flush writes the queue, then extra, as one packet run from the caller's
+// goroutine. Called with o.mu held, no goroutine writing and something
+// queued; it releases the lock.
+func (o *outbox) flush(extra []byte) bool {
+	o.writing = true
+	run := make([]byte, 0, o.bytes+len(extra))
+	for _, p := range o.queue {
+		run = append(run, p...)
+	}
+	run = append(run, extra...)
+	released := o.bytes
+	clear(o.queue)
+	o.queue, o.bytes = o.queue[:0], 0
+	o.mu.Unlock()
+	o.conn.srv.queued.Add(-int64(released))
+	return o.own(run)
+}
+
+// own writes packet from the goroutine that owns the socket's write side,
+// then hands what is left, and what others queued meanwhile, to a writer
+// goroutine, or gives the write side up.
+func (o *outbox) own(packet []byte) bool {
 	rest, err := o.conn.tryWrite(packet)
 	if err != nil {
 		o.conn.close(causeWrite)
@@ -67,7 +135,11 @@ func (o *outbox) deliver(packet []byte) bool {
 	}
 	if len(o.queue) == 0 {
 		o.writing = false
+		drain, why := o.drain && !o.closed, o.why
 		o.mu.Unlock()
+		if drain {
+			o.conn.close(why)
+		}
 		return true
 	}
 	o.mu.Unlock()
@@ -184,7 +256,7 @@ func (o *outbox) close() {
 func (o *outbox) closeWhenDrained(why error) {
 	o.mu.Lock()
 	o.drain, o.why = true, why
-	idle := !o.writing
+	idle := !o.writing && len(o.queue) == 0 // else the writer or uncork closes
 	o.mu.Unlock()
 	if idle {
 		o.conn.close(why)

@@ -29,7 +29,8 @@ type Reply struct {
 func (c *Conn) request(pk *packets.Packet) bool {
 	cfg := &c.srv.cfg
 	size := len(pk.Payload)
-	if !c.inflight.acquire(size, cfg.MaxInflightRequests, cfg.MaxInflightBytes) {
+	// The answers that free room may wait in the corked outbox.
+	if !c.inflight.acquire(size, cfg.MaxInflightRequests, cfg.MaxInflightBytes, c.out.uncork) {
 		return false
 	}
 	r := &Reply{conn: c, size: size}
