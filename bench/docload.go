@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -37,7 +38,7 @@ type docLoad struct {
 	firstError        string
 }
 
-// runDocPhase runs ph on conns; each connection has a sender and a reader.
+// runDocPhase runs ph on conns, one goroutine per connection.
 func runDocPhase(ctx context.Context, conns []*mqttc.Conn, ph docPhase) (*docLoad, error) {
 	var next atomic.Int64
 	load := &docLoad{first: time.Now()}
@@ -48,11 +49,9 @@ func runDocPhase(ctx context.Context, conns []*mqttc.Conn, ph docPhase) (*docLoa
 	results := make([]*connLoad, len(conns))
 	var wg sync.WaitGroup
 	for i, c := range conns {
-		_ = c.SetReadDeadline(time.Time{}) // the previous phase's stop
-		cl := newConnLoad(c, ph.Window)
+		cl := &connLoad{c: c, ph: ph, next: &next, deadline: deadline, sentAt: make([]int64, ph.Window)}
 		results[i] = cl
-		wg.Go(func() { cl.read(ph.Check) })
-		wg.Go(func() { cl.send(ctx, ph, &next, deadline) })
+		wg.Go(func() { cl.run(ctx) })
 	}
 	wg.Wait()
 	var errs []error
@@ -74,127 +73,107 @@ func runDocPhase(ctx context.Context, conns []*mqttc.Conn, ph docPhase) (*docLoa
 	return load, errors.Join(errs...)
 }
 
-// connLoad is one connection's side of a phase.
+// connLoad is one connection's side of a phase: a closed loop on one
+// goroutine. It fills its window of requests, then sends the next request
+// in the slot of each response it reads, until the phase's count or
+// deadline, and reads the last responses.
 type connLoad struct {
-	c      *mqttc.Conn
-	free   chan int       // slots of requests in flight
-	sentAt []atomic.Int64 // per slot: send time, UnixNano
-	done   chan struct{}  // closed by the reader once every slot is back after the sender ended
-	ended  atomic.Bool    // the sender has sent its last request
-	inUse  atomic.Int64   // slots taken
-	lat    hist.Histogram // reader's
-	last   time.Time      // reader's: time of the latest response
-	err    error          // the sender's or the reader's
-	errMu  sync.Mutex     //
-	sent   int64          // sender's
-	got    int64          // reader's
-	failed int64          // reader's
+	c        *mqttc.Conn
+	ph       docPhase
+	next     *atomic.Int64 // the phase's next request, shared by the connections
+	deadline time.Time
+	sentAt   []int64 // per slot: send time, UnixNano
+	inUse    int     // slots waiting for their response
+	ended    bool    // no request is sent any more
+	buf      []byte
+	lat      hist.Histogram
+	last     time.Time // time of the latest response
+	err      error
+	sent     int64
+	got      int64
+	failed   int64
 	// firstError is the first failed response, for the report.
 	firstError string
 }
 
-func newConnLoad(c *mqttc.Conn, window int) *connLoad {
-	cl := &connLoad{c: c, free: make(chan int, window), sentAt: make([]atomic.Int64, window), done: make(chan struct{})}
-	for i := range window {
-		cl.free <- i
-	}
-	return cl
-}
-
-func (cl *connLoad) setErr(err error) {
-	cl.errMu.Lock()
-	if cl.err == nil {
-		cl.err = err
-	}
-	cl.errMu.Unlock()
-}
-
-// send publishes requests while slots are free, then waits for the reader
-// to have every answer (or drainTimeout) and stops it.
-func (cl *connLoad) send(ctx context.Context, ph docPhase, next *atomic.Int64, deadline time.Time) {
-	var buf []byte
-	for {
-		var slot int
-		select {
-		case slot = <-cl.free:
-		case <-ctx.Done():
-			cl.setErr(ctx.Err())
-			cl.stop()
-			return
-		}
-		seq := int(next.Add(1)) - 1
-		if seq >= ph.Count || (!deadline.IsZero() && time.Now().After(deadline)) {
-			cl.free <- slot
+// run drives the connection until every request sent is answered, ctx
+// ends, or the last responses are drainTimeout late.
+func (cl *connLoad) run(ctx context.Context) {
+	_ = cl.c.SetReadDeadline(time.Time{}) // the previous phase's stop
+	stop := context.AfterFunc(ctx, func() { _ = cl.c.SetReadDeadline(time.Now()) })
+	defer stop()
+	for slot := range cl.sentAt {
+		if !cl.send(slot) {
 			break
 		}
-		cl.inUse.Add(1)
-		buf = ph.Build(buf[:0], seq, "s"+strconv.Itoa(slot))
-		cl.sentAt[slot].Store(time.Now().UnixNano())
-		if err := cl.c.Publish(requestTopic, buf); err != nil {
-			cl.setErr(err)
-			cl.stop()
-			return
-		}
-		cl.sent++
 	}
-	cl.ended.Store(true)
-	if cl.inUse.Load() == 0 {
-		cl.stop()
-		return
-	}
-	timer := time.NewTimer(drainTimeout)
-	defer timer.Stop()
-	select {
-	case <-cl.done:
-	case <-timer.C:
-		cl.setErr(fmt.Errorf("%d responses missing after %s", cl.inUse.Load(), drainTimeout))
-	}
-	cl.stop()
-}
-
-// drainTimeout bounds the wait for the last responses of a phase.
-const drainTimeout = 30 * time.Second
-
-// stop ends the reader's blocking read.
-func (cl *connLoad) stop() { _ = cl.c.SetReadDeadline(time.Now()) }
-
-// read records responses until stopped; it tells the sender when the last
-// one is in.
-func (cl *connLoad) read(check func([]byte) bool) {
-	for {
+	for cl.inUse > 0 && cl.err == nil {
 		topic, p, err := cl.c.ReadPublish()
 		if errors.Is(err, mqttc.ErrMalformedPublish) {
 			continue
 		}
 		if err != nil {
-			if !cl.ended.Load() || cl.inUse.Load() > 0 {
-				cl.setErr(fmt.Errorf("read: %w", err))
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			} else if cl.ended && errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("%d responses missing after %s", cl.inUse, drainTimeout)
 			}
+			cl.err = fmt.Errorf("read: %w", err)
 			return
 		}
 		if string(topic) != responseTopic {
 			continue
 		}
-		id := stringField(p, "requestId")
-		slot, err := strconv.Atoi(id[min(1, len(id)):])
-		if err != nil || slot < 0 || slot >= len(cl.sentAt) {
-			cl.failed++
-			continue
-		}
-		now := time.Now()
-		cl.lat.Record(time.Duration(now.UnixNano() - cl.sentAt[slot].Load()))
-		cl.last = now
-		cl.got++
-		if (check != nil && !check(p)) || (check == nil && !ok(p)) {
-			cl.failed++
-			if cl.firstError == "" {
-				cl.firstError = string(bytes.Clone(p[:min(len(p), 400)]))
-			}
-		}
-		cl.free <- slot
-		if cl.inUse.Add(-1) == 0 && cl.ended.Load() {
-			close(cl.done)
-			return
+		if slot, ok := cl.record(p); ok {
+			cl.inUse--
+			cl.send(slot)
 		}
 	}
+}
+
+// send publishes the phase's next request in slot, unless the phase is
+// over; it reports whether it sent one.
+func (cl *connLoad) send(slot int) bool {
+	if cl.ended {
+		return false
+	}
+	seq := int(cl.next.Add(1)) - 1
+	if seq >= cl.ph.Count || (!cl.deadline.IsZero() && time.Now().After(cl.deadline)) {
+		cl.ended = true
+		_ = cl.c.SetReadDeadline(time.Now().Add(drainTimeout))
+		return false
+	}
+	cl.buf = cl.ph.Build(cl.buf[:0], seq, "s"+strconv.Itoa(slot))
+	cl.sentAt[slot] = time.Now().UnixNano()
+	if err := cl.c.Publish(requestTopic, cl.buf); err != nil {
+		cl.err = err
+		return false
+	}
+	cl.inUse++
+	cl.sent++
+	return true
+}
+
+// drainTimeout bounds the wait for the last responses of a phase.
+const drainTimeout = 30 * time.Second
+
+// record counts a response and returns its slot.
+func (cl *connLoad) record(p []byte) (int, bool) {
+	id := stringField(p, "requestId")
+	slot, err := strconv.Atoi(id[min(1, len(id)):])
+	if err != nil || slot < 0 || slot >= len(cl.sentAt) {
+		cl.failed++
+		return 0, false
+	}
+	now := time.Now()
+	cl.lat.Record(time.Duration(now.UnixNano() - cl.sentAt[slot]))
+	cl.last = now
+	cl.got++
+	if (cl.ph.Check != nil && !cl.ph.Check(p)) || (cl.ph.Check == nil && !ok(p)) {
+		cl.failed++
+		if cl.firstError == "" {
+			cl.firstError = string(bytes.Clone(p[:min(len(p), 400)]))
+		}
+	}
+	return slot, true
 }
