@@ -50,6 +50,7 @@ func main() {
 	flag.IntVar(&cfg.MaxOps, "max-ops", 5_000_000, "create, get, search: bound of the operations of a phase")
 	flag.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of each phase named by --profile to `file`.<phase>")
 	flag.StringVar(&cfg.Profile, "profile", "create,get,search", "phases the CPU profile covers")
+	flag.StringVar(&cfg.Phases, "phases", "preload,create,get,search,search-few", "phases to run, in their order (without preload, --dir must hold the --docs documents of an earlier run)")
 	flag.StringVar(&cfg.Synchronous, "synchronous", "full", "SQLite synchronous mode: full or normal (storage.synchronous)")
 	flag.Parse()
 	if cfg.Dir == "" {
@@ -75,6 +76,8 @@ type Config struct {
 	// CPUProfile, when set, receives a CPU profile of the Profile phases.
 	CPUProfile string
 	Profile    string
+	// Phases lists the phases to run.
+	Phases string
 	// Synchronous is storage.synchronous: "full" or "normal".
 	Synchronous string
 }
@@ -91,7 +94,7 @@ func run(ctx context.Context, cfg Config, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("mappings: %w", err)
 	}
-	if err := st.CreateCollection(ctx, docs.Index, docs.Collection, m, nil); err != nil {
+	if err := st.CreateCollection(ctx, docs.Index, docs.Collection, m, nil); err != nil && strings.Contains(cfg.Phases, "preload") {
 		return fmt.Errorf("create the collection: %w", err)
 	}
 	b := &bench{st: st, cfg: cfg}
@@ -110,6 +113,9 @@ func run(ctx context.Context, cfg Config, out io.Writer) error {
 		{"search", b.search},
 		{"search-few", b.searchFew},
 	} {
+		if cfg.Phases != "" && !slices.Contains(strings.Split(cfg.Phases, ","), phase.name) {
+			continue
+		}
 		stop, err := startProfile(cfg, phase.name)
 		if err != nil {
 			return err

@@ -33,9 +33,14 @@ type outbox struct {
 	bytes   int  // bytes in queue
 	writing bool // a goroutine owns the socket's write side
 	corked  bool // the read goroutine handles a read: packets wait for uncork
-	closed  bool
-	drain   bool  // close once the queue is written
-	why     error // the cause the drained connection closes with
+	// held is what waits for uncork, packets end to end (a buffer of the
+	// server's pool while it holds any), counted in bytes; heldPackets
+	// counts them. Only while no goroutine writes.
+	held        *[]byte
+	heldPackets int
+	closed      bool
+	drain       bool  // close once the queue is written
+	why         error // the cause the drained connection closes with
 }
 
 // Bounds of what waits while the outbox is corked.
@@ -64,12 +69,16 @@ func (o *outbox) send(packet []byte, corkable bool) bool {
 		return false
 	case o.writing:
 		return o.enqueue(packet) // unlocks
-	case corkable && o.corked && len(o.queue) < corkPackets && o.bytes+len(packet) <= corkBytes && o.reserve(len(packet)):
-		o.queue = append(o.queue, bytes.Clone(packet))
+	case corkable && o.corked && o.heldPackets < corkPackets && o.bytes+len(packet) <= corkBytes && o.reserve(len(packet)):
+		if o.held == nil {
+			o.held = o.conn.srv.corks.Get().(*[]byte)
+		}
+		*o.held = append(*o.held, packet...)
+		o.heldPackets++
 		o.bytes += len(packet)
 		o.mu.Unlock()
 		return true
-	case len(o.queue) > 0:
+	case o.held != nil:
 		return o.flush(packet) // unlocks
 	}
 	o.writing = true // this goroutine owns the socket until it says otherwise
@@ -88,29 +97,30 @@ func (o *outbox) cork() {
 func (o *outbox) uncork() {
 	o.mu.Lock()
 	o.corked = false
-	if o.writing || o.closed || len(o.queue) == 0 {
+	if o.writing || o.closed || o.held == nil {
 		o.mu.Unlock()
 		return
 	}
 	o.flush(nil) // unlocks
 }
 
-// flush writes the queue, then extra, as one packet run from the caller's
-// goroutine. Called with o.mu held, no goroutine writing and something
-// queued; it releases the lock.
+// flush writes what is held, then extra, from the caller's goroutine.
+// Called with o.mu held, no goroutine writing and something held; it
+// releases the lock.
 func (o *outbox) flush(extra []byte) bool {
 	o.writing = true
-	run := make([]byte, 0, o.bytes+len(extra))
-	for _, p := range o.queue {
-		run = append(run, p...)
-	}
-	run = append(run, extra...)
+	held := o.held
+	run := append(*held, extra...)
 	released := o.bytes
-	clear(o.queue)
-	o.queue, o.bytes = o.queue[:0], 0
+	o.held, o.heldPackets, o.bytes = nil, 0, 0
 	o.mu.Unlock()
 	o.conn.srv.queued.Add(-int64(released))
-	return o.own(run)
+	ok := o.own(run) // keeps no reference to run
+	if cap(run) <= maxPooledPacket*4 {
+		*held = run[:0]
+		o.conn.srv.corks.Put(held)
+	}
+	return ok
 }
 
 // own writes packet from the goroutine that owns the socket's write side,
@@ -234,6 +244,7 @@ func (o *outbox) dropLocked() {
 		o.conn.srv.queued.Add(-int64(o.bytes))
 	}
 	o.queue, o.spare, o.bytes = nil, nil, 0
+	o.held, o.heldPackets = nil, 0
 }
 
 // backlogged reports whether packets wait for the socket.
@@ -256,7 +267,7 @@ func (o *outbox) close() {
 func (o *outbox) closeWhenDrained(why error) {
 	o.mu.Lock()
 	o.drain, o.why = true, why
-	idle := !o.writing && len(o.queue) == 0 // else the writer or uncork closes
+	idle := !o.writing && o.held == nil // else the writer or uncork closes
 	o.mu.Unlock()
 	if idle {
 		o.conn.close(why)

@@ -32,9 +32,11 @@ type Server struct {
 	sockets map[*Conn]struct{} // every open socket, connected or not
 	closing bool
 
-	// answers recycles the buffers of answers; reads the read buffers.
+	// answers recycles the buffers of answers; reads the read buffers;
+	// corks the buffers of the packets held while outboxes are corked.
 	answers sync.Pool
 	reads   sync.Pool
+	corks   sync.Pool
 }
 
 // maxPooledPacket is the largest answer buffer kept for reuse.
@@ -56,6 +58,7 @@ func New(cfg Config, handler Handler, log *slog.Logger) *Server {
 	s.router = newRouter(s)
 	s.answers.New = func() any { b := make([]byte, 0, 1024); return &b }
 	s.reads.New = func() any { b := make([]byte, readSize); return &b }
+	s.corks.New = func() any { b := make([]byte, 0, readSize); return &b }
 	return s
 }
 
