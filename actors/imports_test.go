@@ -49,6 +49,7 @@ var importRules = map[string][]string{
 	"internal/kerror":        nil,
 	"internal/koncorde":      {"internal/jsonx", "internal/kerror"},
 	"internal/mqtt":          {"internal/api", "internal/kerror"},
+	"internal/security":      {"internal/jsonx", "internal/kerror"},
 	"internal/store":         {"internal/jsonx", "internal/kerror", "internal/store/mapping", "internal/store/query"},
 	"internal/store/mapping": {"internal/jsonx", "internal/kerror"},
 	"internal/store/query":   {"internal/jsonx", "internal/kerror", "internal/koncorde", "internal/store/mapping"},
