@@ -123,10 +123,10 @@ func TestAllows(t *testing.T) {
 	admin := &Profile{ID: "admin", Policies: []Policy{{RoleID: "all"}}}
 	none := &Profile{ID: "none"}
 	tests := []struct {
-		name                                   string
-		profiles                               []*Profile
+		name                                  string
+		profiles                              []*Profile
 		controller, action, index, collection string
-		want                                   bool
+		want                                  bool
 	}{
 		{"no profile", nil, "document", "get", "books", "fiction", false},
 		{"profile without policies", []*Profile{none}, "document", "get", "", "", false},
