@@ -1,6 +1,9 @@
 package security
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Role is a Kuzzle security role: for each controller ("*" for any), the
 // actions it grants. Its JSON shape is Kuzzle's stored one,
@@ -186,4 +189,49 @@ func Allows(profiles []*Profile, roles map[string]*Role, controller, action, ind
 		}
 	}
 	return false
+}
+
+// Target is one index and some of its collections a multi-target request
+// names (Kuzzle's "targets" argument).
+type Target struct {
+	Index       string
+	Collections []string
+}
+
+// AllowsTargets is Kuzzle's User.isActionAllowed for a request with
+// targets: each collection of each target must be covered by a policy
+// whose role allows controller:action, in any of the profiles. Wildcards
+// in a target's index or collections are refused. As in Kuzzle, a target
+// without index or without collections is skipped, so targets that are
+// all skipped allow the request whatever the roles say.
+func AllowsTargets(profiles []*Profile, roles map[string]*Role, controller, action string, targets []Target) bool {
+	var allowed []Policy
+	for _, profile := range profiles {
+		if profile == nil {
+			continue
+		}
+		for _, policy := range profile.Policies {
+			if roles[policy.RoleID].Allows(controller, action) {
+				allowed = append(allowed, policy)
+			}
+		}
+	}
+	for _, target := range targets {
+		if target.Index == "" || target.Collections == nil {
+			continue
+		}
+		if strings.Contains(target.Index, "*") {
+			return false
+		}
+		for _, collection := range target.Collections {
+			if strings.Contains(collection, "*") {
+				return false
+			}
+			covered := slices.ContainsFunc(allowed, func(p Policy) bool { return p.Covers(target.Index, collection) })
+			if !covered {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -151,3 +151,34 @@ func TestAllows(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowsTargets(t *testing.T) {
+	roles := rolesFixture()
+	readers := &Profile{ID: "readers", Policies: []Policy{
+		{RoleID: "docs", RestrictedTo: []Restriction{{Index: "books", Collections: []string{"fiction", "poetry"}}}},
+	}}
+	writers := &Profile{ID: "writers", Policies: []Policy{
+		{RoleID: "docsAll", RestrictedTo: []Restriction{{Index: "drafts"}}},
+	}}
+	profiles := []*Profile{readers, writers}
+	tests := []struct {
+		name    string
+		action  string
+		targets []Target
+		want    bool
+	}{
+		{"all covered", "get", []Target{{"books", []string{"fiction", "poetry"}}}, true},
+		{"across profiles", "get", []Target{{"books", []string{"fiction"}}, {"drafts", []string{"x"}}}, true},
+		{"one collection not covered", "get", []Target{{"books", []string{"fiction", "essays"}}}, false},
+		{"index not covered", "get", []Target{{"films", []string{"x"}}}, false},
+		{"action allowed on one index only", "create", []Target{{"books", []string{"fiction"}}, {"drafts", []string{"x"}}}, false},
+		{"wildcard index", "get", []Target{{"bo*", []string{"fiction"}}}, false},
+		{"wildcard collection", "get", []Target{{"books", []string{"fic*"}}}, false},
+		{"targets without collections are skipped", "create", []Target{{"books", nil}, {"", []string{"x"}}}, true},
+	}
+	for _, tt := range tests {
+		if got := AllowsTargets(profiles, roles, "document", tt.action, tt.targets); got != tt.want {
+			t.Errorf("%s: AllowsTargets = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
