@@ -49,3 +49,14 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestCloseTwice: a second Close returns at once with the first's result.
+func TestCloseTwice(t *testing.T) {
+	e := open(t, t.TempDir())
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}

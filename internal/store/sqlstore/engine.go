@@ -74,6 +74,8 @@ type Engine struct {
 	// closing guards jobs against sends after Close.
 	closing sync.RWMutex
 	closed  bool
+	// closeErr is what the first Close returned, returned again after.
+	closeErr error
 }
 
 var _ store.Store = (*Engine)(nil)
@@ -131,7 +133,13 @@ func (e *Engine) Close() error {
 		e.closing.Unlock()
 		close(e.stop)
 		<-e.done
+		e.closeErr = e.release()
 	})
+	return e.closeErr
+}
+
+// release closes what the engine holds, once its writer stopped.
+func (e *Engine) release() error {
 	var err error
 	if e.onClose != nil {
 		err = e.onClose()
