@@ -59,6 +59,9 @@ var importRules = map[string][]string{
 	},
 	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
 
+	// Security libraries: tokens and passwords.
+	"internal/security/token": {"internal/kerror"},
+
 	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
 
 	"cmd/starling": {"actors/node", "internal/config"},
