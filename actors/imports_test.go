@@ -60,7 +60,8 @@ var importRules = map[string][]string{
 	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
 
 	// Security libraries: tokens and passwords.
-	"internal/security/token": {"internal/kerror"},
+	"internal/security/password": nil,
+	"internal/security/token":    {"internal/kerror"},
 
 	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
 
