@@ -23,30 +23,44 @@ func (m *Manager) Verify(encoded string) (Token, error) {
 	if encoded == "" {
 		return Token{UserID: AnonymousUserID, Type: AuthToken}, nil
 	}
-	userID, _, err := m.Decode(encoded)
-	if err != nil {
+	tok, live, gone, err := m.check(encoded)
+	m.notify(gone)
+	if live {
+		return tok, err
+	}
+	// Not live: Decode tells a forged or expired token from a revoked one.
+	if _, _, err := m.Decode(encoded); err != nil {
 		return Token{}, err
 	}
-	var gone []ended
-	defer func() { m.notify(gone) }()
+	return Token{}, kerror.New("security.token.invalid")
+}
+
+// check verifies a live token against the clock; live is false when
+// encoded is not in the registry. A registered JWT's signature was checked
+// when it entered, so only its exp is compared here.
+func (m *Manager) check(encoded string) (tok Token, live bool, gone []ended, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.reg.byJWT[encoded]
-	if !ok || e.tok.UserID != userID {
-		return Token{}, kerror.New("security.token.invalid")
+	if !ok {
+		return Token{}, false, nil, nil
 	}
-	if now := m.now(); !e.deadline.IsZero() && !e.deadline.After(now) {
+	now := m.now()
+	// The JWT's exp comes first, as jsonwebtoken.verify checks it first.
+	if !e.exp.IsZero() && !now.Before(e.exp) {
+		return Token{}, true, nil, kerror.New("security.token.expired")
+	}
+	if !e.deadline.IsZero() && !e.deadline.After(now) {
 		m.reg.remove(e)
-		gone = append(gone, ended{e.tok, reasonAtDeadline(e)})
 		m.rearmLocked()
-		return Token{}, kerror.New("security.token.invalid")
+		return Token{}, true, []ended{{e.tok, reasonAtDeadline(e)}}, kerror.New("security.token.invalid")
 	}
 	if e.tok.SingleUse {
 		m.reg.remove(e)
-		gone = append(gone, ended{e.tok, Revoked})
 		m.rearmLocked()
+		gone = []ended{{e.tok, Revoked}}
 	}
-	return e.tok, nil
+	return e.tok, true, gone, nil
 }
 
 // Register adds a token issued elsewhere (an API key loaded from the store,
@@ -56,11 +70,12 @@ func (m *Manager) Verify(encoded string) (Token, error) {
 // wins over the JWT's exp; a token registered again replaces the previous
 // entry.
 func (m *Manager) Register(t Token) error {
-	userID, typ, err := m.Decode(t.JWT)
+	c, err := m.decode(t.JWT)
 	if err != nil {
 		return err
 	}
-	if userID != t.UserID || (t.Type != "" && typ != t.Type) {
+	typ := typeOf(t.JWT)
+	if c.UserID != t.UserID || (t.Type != "" && typ != t.Type) {
 		return kerror.New("security.token.invalid")
 	}
 	t.Type = typ
@@ -69,7 +84,7 @@ func (m *Manager) Register(t Token) error {
 	if _, ok := m.reg.byJWT[t.JWT]; !ok && m.reg.len() >= m.cfg.MaxTokens {
 		return kerror.New("security.token.generation_failed", "too many live tokens")
 	}
-	m.reg.add(&entry{tok: t, deadline: t.ExpiresAt})
+	m.reg.add(&entry{tok: t, deadline: t.ExpiresAt, exp: c.jwtExpiry()})
 	m.rearmLocked()
 	return nil
 }

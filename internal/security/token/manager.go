@@ -146,7 +146,7 @@ func InvalidExpiresIn() *kerror.Error {
 // api.assert.invalid_argument (a negative expiresIn other than Never),
 // security.token.generation_failed (signing failed, or the registry is full).
 func (m *Manager) Issue(userID string, o IssueOptions) (Token, error) {
-	tok, err := m.sign(userID, o)
+	tok, exp, err := m.sign(userID, o)
 	if err != nil {
 		return Token{}, err
 	}
@@ -156,15 +156,15 @@ func (m *Manager) Issue(userID string, o IssueOptions) (Token, error) {
 		return Token{}, kerror.New("security.token.generation_failed",
 			fmt.Sprintf("too many live tokens (%d)", m.cfg.MaxTokens))
 	}
-	m.reg.add(&entry{tok: tok, deadline: tok.ExpiresAt})
+	m.reg.add(&entry{tok: tok, deadline: tok.ExpiresAt, exp: exp})
 	m.rearmLocked()
 	return tok, nil
 }
 
 // sign builds and signs a token without registering it.
-func (m *Manager) sign(userID string, o IssueOptions) (Token, error) {
+func (m *Manager) sign(userID string, o IssueOptions) (Token, time.Time, error) {
 	if userID == "" {
-		return Token{}, kerror.New("security.token.unknown_user")
+		return Token{}, time.Time{}, kerror.New("security.token.unknown_user")
 	}
 	typ, maxTTL := AuthToken, m.cfg.MaxTTL
 	if o.Type == APIKey {
@@ -175,10 +175,10 @@ func (m *Manager) sign(userID string, o IssueOptions) (Token, error) {
 		ttl = m.cfg.ExpiresIn
 	}
 	if !o.BypassMaxTTL && maxTTL >= 0 && (ttl > maxTTL || ttl == Never) {
-		return Token{}, kerror.New("security.token.ttl_exceeded")
+		return Token{}, time.Time{}, kerror.New("security.token.ttl_exceeded")
 	}
 	if ttl < 0 && ttl != Never {
-		return Token{}, InvalidExpiresIn()
+		return Token{}, time.Time{}, InvalidExpiresIn()
 	}
 	now := m.now()
 	c := claims{UserID: userID}
@@ -192,14 +192,14 @@ func (m *Manager) sign(userID string, o IssueOptions) (Token, error) {
 	}
 	signed, err := jwt.NewWithClaims(m.method, c).SignedString(m.cfg.Secret)
 	if err != nil {
-		return Token{}, kerror.New("security.token.generation_failed", err.Error())
+		return Token{}, time.Time{}, kerror.New("security.token.generation_failed", err.Error())
 	}
 	prefix := AuthPrefix
 	if typ == APIKey {
 		prefix = APIKeyPrefix
 	}
 	tok.JWT = prefix + signed
-	return tok, nil
+	return tok, c.jwtExpiry(), nil
 }
 
 // nonce returns 12 random bytes, base64url-encoded.
@@ -215,15 +215,28 @@ func nonce() string {
 // token past its exp, security.token.invalid for anything else (malformed,
 // tampered, signed with another secret, alg none or not HMAC, no _id).
 func (m *Manager) Decode(encoded string) (userID string, typ Type, err error) {
-	typ = typeOf(encoded)
+	c, err := m.decode(encoded)
+	return c.UserID, typeOf(encoded), err
+}
+
+// decode verifies encoded and returns its claims.
+func (m *Manager) decode(encoded string) (claims, error) {
 	raw := strings.TrimPrefix(strings.TrimPrefix(encoded, AuthPrefix), APIKeyPrefix)
 	var c claims
-	_, err = m.parser.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return m.cfg.Secret, nil })
+	_, err := m.parser.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return m.cfg.Secret, nil })
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return "", typ, kerror.New("security.token.expired")
+		return claims{}, kerror.New("security.token.expired")
 	case err != nil, c.UserID == "":
-		return "", typ, kerror.New("security.token.invalid")
+		return claims{}, kerror.New("security.token.invalid")
 	}
-	return c.UserID, typ, nil
+	return c, nil
+}
+
+// jwtExpiry is the exp claim as a time, zero when absent.
+func (c claims) jwtExpiry() time.Time {
+	if c.ExpiresAt == nil {
+		return time.Time{}
+	}
+	return c.ExpiresAt.Time
 }

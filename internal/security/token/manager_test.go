@@ -116,7 +116,13 @@ func TestExpiry(t *testing.T) {
 	if got := ends.take(); got != nil {
 		t.Fatalf("ended early: %v", got)
 	}
-	clock.Advance(time.Second)
+	// The JWT's exp is in whole seconds (iat 05 + 10 = 15) while the
+	// token's expiresAt is 15.250: in between, the JWT has expired.
+	clock.Advance(800 * time.Millisecond)
+	if _, err := m.Verify(short.JWT); errID(err) != "security.token.expired" {
+		t.Fatalf("Verify() past exp, before expiresAt = %v", err)
+	}
+	clock.Advance(200 * time.Millisecond)
 	if got := ends.take(); !slices.Equal(got, []string{"bob expired"}) {
 		t.Fatalf("ends = %v", got)
 	}

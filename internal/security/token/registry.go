@@ -11,6 +11,9 @@ type entry struct {
 	// deadline is when the entry ends: the token's expiry, or the end of
 	// its grace period once refreshed; zero for never.
 	deadline time.Time
+	// exp is the JWT's exp claim, zero when absent: a registered JWT's
+	// signature was checked once, so checks afterwards compare exp only.
+	exp time.Time
 	// index is the entry's place in the expiry heap, -1 when not in it.
 	index int
 }
