@@ -64,6 +64,10 @@ var importRules = map[string][]string{
 	},
 	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
 
+	// Security libraries: tokens and passwords.
+	"internal/security/password": nil,
+	"internal/security/token":    {"internal/kerror"},
+
 	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
 
 	"cmd/starling": {"actors/node", "internal/config"},
