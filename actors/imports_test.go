@@ -50,6 +50,9 @@ var importRules = map[string][]string{
 	"internal/koncorde": {"internal/jsonx", "internal/kerror"},
 	"internal/mqtt":     {"internal/api", "internal/kerror"},
 	"internal/security": {"internal/jsonx", "internal/kerror"},
+	"internal/security/guard": {
+		"internal/api", "internal/kerror", "internal/security/repository", "internal/security/token",
+	},
 	"internal/security/repository": {
 		"internal/jsonx", "internal/kerror", "internal/security", "internal/store",
 		"internal/store/mapping", "internal/store/query",

@@ -30,6 +30,8 @@ type Config struct {
 	WarningThreshold int
 	// Controllers are the API controllers requests are routed to.
 	Controllers []api.Controller
+	// Guard, when set, admits each request before its action runs.
+	Guard Guard
 	// Logger receives the dispatcher's logs.
 	Logger *slog.Logger
 }
@@ -294,15 +296,28 @@ func (d *dispatcher) call(j job) (result any, kerr *kerror.Error) {
 			result, kerr = nil, kerror.New("core.fatal.unexpected_error", fmt.Sprint(p))
 		}
 	}()
-	res, err := j.action(d.ctx, j.req)
+	ctx := d.ctx
+	if d.cfg.Guard != nil {
+		var err error
+		if ctx, err = d.cfg.Guard.Admit(ctx, j.req); err != nil {
+			return nil, asKuzzleError(err)
+		}
+	}
+	res, err := j.action(ctx, j.req)
 	if err == nil {
 		return res, nil
 	}
+	return nil, asKuzzleError(err)
+}
+
+// asKuzzleError is err as clients get it: a foreign error is
+// core.fatal.unexpected_error.
+func asKuzzleError(err error) *kerror.Error {
 	var ke *kerror.Error
 	if errors.As(err, &ke) {
-		return nil, ke
+		return ke
 	}
-	return nil, kerror.New("core.fatal.unexpected_error", err.Error())
+	return kerror.New("core.fatal.unexpected_error", err.Error())
 }
 
 // fail answers a request with an error from inside Receive.

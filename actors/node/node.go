@@ -56,6 +56,7 @@ type Node struct {
 	realtime   *realtime.Realtime
 	store      store.Store
 	specs      *validation.Registry
+	security   *security
 	wasm       *wasmhost.Host
 	mailboxes  *pool.Pool
 	stopWasm   context.CancelFunc
@@ -141,6 +142,10 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 	}
 	n.controllers = append([]api.Controller{n.serverController(cfg), n.realtime.Controller()}, storage...)
 	n.controllers = append(n.controllers, extra...)
+	guard, err := n.startSecurity()
+	if err != nil {
+		return err
+	}
 	root := n.system.Root
 	n.dispatcher, err = root.SpawnNamed(dispatcher.Props(dispatcher.Config{
 		Node:               n.id,
@@ -149,6 +154,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		RequestsBufferSize: cfg.Limits.RequestsBufferSize,
 		WarningThreshold:   cfg.Limits.RequestsBufferWarningThreshold,
 		Controllers:        n.controllers,
+		Guard:              guard,
 		Logger:             n.log,
 	}), "dispatcher")
 	if err != nil {
@@ -224,6 +230,7 @@ func (n *Node) abort() {
 	if n.realtime != nil {
 		_ = n.realtime.Stop()
 	}
+	n.stopSecurity()
 	if n.store != nil {
 		_ = n.store.Close()
 	}
@@ -294,6 +301,7 @@ func (n *Node) shutdown(ctx context.Context) error {
 	if err := n.realtime.Stop(); err != nil {
 		errs = append(errs, fmt.Errorf("stop realtime: %w", err))
 	}
+	n.stopSecurity()
 	if err := n.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close the store: %w", err))
 	}

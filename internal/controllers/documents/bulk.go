@@ -128,7 +128,7 @@ func (c *controllers) bulkImport(ctx context.Context, req *api.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	actions, err := parseBulk(lines, kuid(req), nowMillis())
+	actions, err := parseBulk(lines, kuid(ctx), nowMillis())
 	if err != nil {
 		return nil, err
 	}

@@ -243,7 +243,7 @@ func (c *controllers) documentUpdateByQuery(ctx context.Context, req *api.Reques
 	if err != nil {
 		return nil, err
 	}
-	user := kuid(req)
+	user := kuid(ctx)
 	done, failed, err := c.writeMatching(ctx, index, collection, q, c.Limits.WriteCount,
 		func(store.Hit) store.Op { return store.Op{Kind: store.OpUpdate, Body: changes, User: user} })
 	if err != nil {

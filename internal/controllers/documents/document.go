@@ -97,7 +97,7 @@ func (c *controllers) documentCreate(ctx context.Context, req *api.Request) (any
 	if jsonx.Unmarshal(body, &routed) == nil && jsTruthy(routed.Routing) {
 		return nil, kerror.New("services.storage.no_routing")
 	}
-	res, err := c.writeOne(ctx, index, collection, store.Op{Kind: store.OpCreate, ID: id, Body: body, User: kuid(req)})
+	res, err := c.writeOne(ctx, index, collection, store.Op{Kind: store.OpCreate, ID: id, Body: body, User: kuid(ctx)})
 	if err != nil {
 		return nil, err
 	}

@@ -161,7 +161,7 @@ func sourceArg(req *api.Request) (bool, error) {
 // mWrite prepares, writes and reports the documents of an m* write; it
 // returns the answer and the notifications to send.
 func (c *controllers) mWrite(ctx context.Context, req *api.Request, index, collection string, docs []jsonx.RawMessage, opts mOptions) (multiResult, []Change, error) {
-	user, now := kuid(req), nowMillis()
+	user, now := kuid(ctx), nowMillis()
 	var rejected, late, prechecked, failed []any
 	var todo []mDoc
 	for _, raw := range docs {

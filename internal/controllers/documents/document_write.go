@@ -190,7 +190,7 @@ func (c *controllers) documentCreateOrReplace(ctx context.Context, req *api.Requ
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.writeOne(ctx, d.index, d.collection, store.Op{Kind: store.OpCreateOrReplace, ID: d.id, Body: mustJSON(body), User: kuid(req)})
+	res, err := c.writeOne(ctx, d.index, d.collection, store.Op{Kind: store.OpCreateOrReplace, ID: d.id, Body: mustJSON(body), User: kuid(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (c *controllers) documentReplace(ctx context.Context, req *api.Request) (an
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.writeOne(ctx, d.index, d.collection, store.Op{Kind: store.OpReplace, ID: d.id, Body: mustJSON(body), User: kuid(req)})
+	res, err := c.writeOne(ctx, d.index, d.collection, store.Op{Kind: store.OpReplace, ID: d.id, Body: mustJSON(body), User: kuid(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func (c *controllers) documentUpdate(ctx context.Context, req *api.Request) (any
 		return nil, err
 	}
 	// Kuzzle replaces the changes' _kuzzle_info by its own.
-	res, err := c.writeOne(ctx, d.index, d.collection, store.Op{Kind: store.OpUpdate, ID: d.id, Body: mustJSON(withoutInfo(changes)), User: kuid(req)})
+	res, err := c.writeOne(ctx, d.index, d.collection, store.Op{Kind: store.OpUpdate, ID: d.id, Body: mustJSON(withoutInfo(changes)), User: kuid(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func (c *controllers) documentUpsert(ctx context.Context, req *api.Request) (any
 	if kerr != nil {
 		return nil, kerr
 	}
-	user, now := kuid(req), nowMillis()
+	user, now := kuid(ctx), nowMillis()
 	doc := withInfo(changes, updatedInfo(user, now))
 	// Elasticsearch's upsert document is {...default, ...changes}: the
 	// changes' metadata wins over the default one, as in Kuzzle.
@@ -423,7 +423,7 @@ func (c *controllers) documentDeleteFields(ctx context.Context, req *api.Request
 	for i, f := range raw {
 		fields[i] = textOf(f)
 	}
-	res, err := c.writeOne(ctx, index, collection, store.Op{Kind: store.OpDeleteFields, ID: id, Fields: fields, User: kuid(req)})
+	res, err := c.writeOne(ctx, index, collection, store.Op{Kind: store.OpDeleteFields, ID: id, Fields: fields, User: kuid(ctx)})
 	if err != nil {
 		return nil, err
 	}

@@ -96,11 +96,8 @@ type controllers struct {
 	resetting atomic.Bool
 }
 
-// anonymous is the kuid of requests without a user.
-const anonymous = "-1"
-
-// kuid returns the id of the user req runs for.
-func kuid(*api.Request) string { return anonymous }
+// kuid returns the id of the user the request runs for ("-1": anonymous).
+func kuid(ctx context.Context) string { return api.CallerOf(ctx).UserID }
 
 // forbiddenChars are the characters Kuzzle refuses in index and collection
 // names (its alias separators and prefixes included).

@@ -1,0 +1,12 @@
+// Package guard admits API requests for the dispatcher
+// (actors/dispatcher.Guard): it authenticates each request with its token
+// (internal/security/token; no token is the anonymous user), reads the
+// caller's profiles and roles (internal/security/repository) and refuses
+// what they do not allow, with Kuzzle's errors: security.token.* for a bad
+// token, security.rights.unauthorized for the anonymous user and
+// security.rights.forbidden for another. An admitted request's action runs
+// with the api.Caller in its context.
+//
+// guard imports internal/api, internal/kerror, internal/security/repository
+// and internal/security/token only.
+package guard

@@ -1,0 +1,53 @@
+package guard
+
+import (
+	"context"
+
+	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/security/repository"
+	"github.com/starlingmq/starling/internal/security/token"
+)
+
+// Tokens verifies tokens: a *token.Manager.
+type Tokens interface {
+	Verify(jwt string) (token.Token, error)
+}
+
+// Principals reads users with their profiles and roles: a
+// *repository.Repository.
+type Principals interface {
+	Principal(ctx context.Context, id string) (*repository.Principal, error)
+}
+
+// Guard admits requests. Safe for concurrent use.
+type Guard struct {
+	tokens     Tokens
+	principals Principals
+}
+
+// New returns a Guard on tokens and principals.
+func New(tokens Tokens, principals Principals) *Guard {
+	return &Guard{tokens: tokens, principals: principals}
+}
+
+// Admit authenticates req and checks its rights on the index and
+// collection it names; see the package documentation.
+func (g *Guard) Admit(ctx context.Context, req *api.Request) (context.Context, error) {
+	tok, err := g.tokens.Verify(req.JWT)
+	if err != nil {
+		return ctx, err
+	}
+	p, err := g.principals.Principal(ctx, tok.UserID)
+	if err != nil {
+		return ctx, err
+	}
+	if !p.Allows(req.Controller, req.Action, req.Index(), req.Collection()) {
+		id := "security.rights.forbidden"
+		if tok.UserID == api.AnonymousUserID {
+			id = "security.rights.unauthorized"
+		}
+		return ctx, kerror.New(id, req.Controller, req.Action, tok.UserID)
+	}
+	return api.WithCaller(ctx, api.Caller{UserID: tok.UserID, Token: req.JWT}), nil
+}
