@@ -41,6 +41,10 @@ var importRules = map[string][]string{
 	"internal/api":                {"internal/jsonx", "internal/kerror"},
 	"internal/config":             {"internal/jsonx"},
 	"internal/controllers/server": {"internal/api", "internal/jsonx", "internal/kerror"},
+	"internal/controllers/auth": {
+		"internal/api", "internal/jsonx", "internal/kerror", "internal/security",
+		"internal/security/repository", "internal/security/token",
+	},
 	"internal/controllers/documents": {
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query", "internal/validation",

@@ -141,11 +141,12 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		return err
 	}
 	n.controllers = append([]api.Controller{n.serverController(cfg), n.realtime.Controller()}, storage...)
-	n.controllers = append(n.controllers, extra...)
 	guard, err := n.startSecurity()
 	if err != nil {
 		return err
 	}
+	n.controllers = append(n.controllers, n.authController())
+	n.controllers = append(n.controllers, extra...)
 	root := n.system.Root
 	n.dispatcher, err = root.SpawnNamed(dispatcher.Props(dispatcher.Config{
 		Node:               n.id,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/controllers/auth"
 	"github.com/starlingmq/starling/internal/security/guard"
 	"github.com/starlingmq/starling/internal/security/repository"
 	"github.com/starlingmq/starling/internal/security/token"
@@ -44,4 +46,9 @@ func (n *Node) stopSecurity() {
 	if n.security != nil {
 		n.security.tokens.Close()
 	}
+}
+
+// authController is the auth controller on the node's security.
+func (n *Node) authController() api.Controller {
+	return auth.Controller(auth.Deps{Tokens: n.security.tokens, Security: n.security.repo, Strategies: map[string]auth.Strategy{}})
 }

@@ -29,3 +29,31 @@ func TestTokensAreChecked(t *testing.T) {
 		t.Fatalf("an anonymous write's author: %s", r.raw)
 	}
 }
+
+// TestAuthAsAnonymous: the auth controller's answers for a client without
+// a token, as Kuzzle gives them.
+func TestAuthAsAnonymous(t *testing.T) {
+	c := storageClient(t)
+	r := mustCall(t, c, "auth", "getCurrentUser", "")
+	if want := `{"_id":"-1","_source":{"name":"Anonymous","profileIds":["anonymous"]},"strategies":[]}`; string(r.Result) != want {
+		t.Errorf("getCurrentUser: %s, want %s", r.Result, want)
+	}
+	r = mustCall(t, c, "auth", "checkToken", `"body":{"token":"garbage"}`)
+	if want := `{"state":"Invalid token.","valid":false}`; string(r.Result) != want {
+		t.Errorf("checkToken of garbage: %s, want %s", r.Result, want)
+	}
+	r = mustCall(t, c, "auth", "checkToken", `"body":{}`)
+	if want := `{"expiresAt":-1,"kuid":"-1","valid":true}`; string(r.Result) != want {
+		t.Errorf("checkToken without a token: %s, want %s", r.Result, want)
+	}
+	if r := call(t, c, "auth", "logout", ""); errorID(r) != "security.rights.unauthorized" || r.Status != 401 {
+		t.Errorf("logout as anonymous: %s", r.raw)
+	}
+	if r := call(t, c, "auth", "login", `"strategy":"nope","body":{}`); errorID(r) != "security.credentials.unknown_strategy" {
+		t.Errorf("login with an unknown strategy: %s", r.raw)
+	}
+	r = mustCall(t, c, "auth", "getMyRights", "")
+	if !strings.Contains(string(r.Result), `{"action":"*","collection":"*","controller":"*","index":"*","value":"allowed"}`) {
+		t.Errorf("getMyRights: %s", r.Result)
+	}
+}
