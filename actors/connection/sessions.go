@@ -41,6 +41,11 @@ type Config struct {
 	DisconnectDelay time.Duration
 	// Logger receives the connections' logs.
 	Logger *slog.Logger
+	// Authenticate checks CONNECT credentials and returns the token the
+	// connection's requests run with ("" for anonymous), or
+	// mqtt.ErrBadCredentials / mqtt.ErrNotAuthorized; nil accepts every
+	// client as anonymous.
+	Authenticate func(username string, password []byte, hasUsername bool) (string, error)
 }
 
 // Sessions turns MQTT clients into connection actors. It implements
@@ -58,6 +63,14 @@ func NewSessions(cfg Config) *Sessions {
 // not publish.
 func (s *Sessions) Reserved(topic string) bool {
 	return s.cfg.Channels != nil && s.cfg.Channels.IsChannel(topic)
+}
+
+// Authenticate implements mqtt.Authenticator with Config.Authenticate.
+func (s *Sessions) Authenticate(username string, password []byte, hasUsername bool) (string, error) {
+	if s.cfg.Authenticate == nil {
+		return "", nil
+	}
+	return s.cfg.Authenticate(username, password, hasUsername)
 }
 
 // Open spawns the connection actor of a newly connected MQTT client.
@@ -79,7 +92,7 @@ func (s *Sessions) Open(client *mqtt.Conn) mqtt.Session {
 	}
 	s.cfg.Root.Send(s.cfg.Registry, track{pid: pid})
 	s.cfg.Logger.Debug("connection opened", "connection", id, "client", client.ID(), "remote", client.Remote())
-	return &session{sessions: s, pid: pid, conn: api.Connection{ID: id, Protocol: "mqtt"}}
+	return &session{sessions: s, pid: pid, conn: api.Connection{ID: id, Protocol: "mqtt", Token: client.Identity()}}
 }
 
 // session is one client's handle, called from its MQTT read goroutine. It

@@ -180,6 +180,7 @@ func (n *Node) startMQTT(cfg *config.Config) error {
 		Mailboxes:       n.mailboxes,
 		DisconnectDelay: cfg.Server.MQTT.DisconnectDelay,
 		Logger:          n.log,
+		Authenticate:    n.mqttAuthenticator(cfg.Server.MQTT.RequireAuthentication),
 	})
 	n.mqtt = mqtt.New(mqttConfig(cfg, n.id), sessions, n.log)
 	if err := n.mqtt.Start(); err != nil {

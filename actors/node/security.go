@@ -6,6 +6,8 @@ import (
 
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/controllers/auth"
+	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/mqtt"
 	"github.com/starlingmq/starling/internal/security/guard"
 	"github.com/starlingmq/starling/internal/security/repository"
 	"github.com/starlingmq/starling/internal/security/token"
@@ -14,9 +16,13 @@ import (
 // security is the node's security: its definitions in the store and the
 // live tokens.
 type security struct {
-	repo   *repository.Repository
-	tokens *token.Manager
+	repo       *repository.Repository
+	tokens     *token.Manager
+	strategies map[string]auth.Strategy
 }
+
+// localStrategy is the name of the user name and password strategy.
+const localStrategy = "local"
 
 // startSecurity opens the security definitions on the node's store (Kuzzle's
 // bootstrap ones on a new store) and the token manager, whose secret is
@@ -37,7 +43,7 @@ func (n *Node) startSecurity() (*guard.Guard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
-	n.security = &security{repo: repo, tokens: tokens}
+	n.security = &security{repo: repo, tokens: tokens, strategies: map[string]auth.Strategy{}}
 	return guard.New(tokens, repo), nil
 }
 
@@ -50,5 +56,49 @@ func (n *Node) stopSecurity() {
 
 // authController is the auth controller on the node's security.
 func (n *Node) authController() api.Controller {
-	return auth.Controller(auth.Deps{Tokens: n.security.tokens, Security: n.security.repo, Strategies: map[string]auth.Strategy{}})
+	return auth.Controller(auth.Deps{Tokens: n.security.tokens, Security: n.security.repo, Strategies: n.security.strategies})
+}
+
+// mqttUserForToken is the CONNECT user name whose password is a token.
+const mqttUserForToken = "jwt"
+
+// mqttAuthenticator checks MQTT CONNECT credentials: the user name "jwt"
+// with a token as password, or a user name and password of the local
+// strategy, for which a token is issued. Without a user name the client is
+// anonymous, unless require.
+func (n *Node) mqttAuthenticator(require bool) func(string, []byte, bool) (string, error) {
+	return func(username string, password []byte, hasUsername bool) (string, error) {
+		switch {
+		case !hasUsername && require:
+			return "", mqtt.ErrNotAuthorized
+		case !hasUsername:
+			return "", nil
+		case username == mqttUserForToken:
+			t, err := n.security.tokens.Verify(string(password))
+			if err != nil || t.UserID == api.AnonymousUserID {
+				return "", mqtt.ErrBadCredentials
+			}
+			return t.JWT, nil
+		}
+		strategy := n.security.strategies[localStrategy]
+		if strategy == nil {
+			return "", mqtt.ErrBadCredentials
+		}
+		credentials, err := jsonx.Marshal(map[string]string{"username": username, "password": string(password)})
+		if err != nil {
+			return "", mqtt.ErrBadCredentials
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
+		defer cancel()
+		kuid, err := strategy.Verify(ctx, credentials)
+		if err != nil {
+			return "", mqtt.ErrBadCredentials
+		}
+		t, err := n.security.tokens.Issue(kuid, token.IssueOptions{})
+		if err != nil {
+			n.log.Warn("MQTT login: no token issued", "user", kuid, "error", err)
+			return "", mqtt.ErrNotAuthorized
+		}
+		return t.JWT, nil
+	}
 }

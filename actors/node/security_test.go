@@ -3,6 +3,8 @@ package node_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/starlingmq/starling/internal/config"
 )
 
 // TestTokensAreChecked: a request carrying a token that was never issued
@@ -55,5 +57,32 @@ func TestAuthAsAnonymous(t *testing.T) {
 	r = mustCall(t, c, "auth", "getMyRights", "")
 	if !strings.Contains(string(r.Result), `{"action":"*","collection":"*","controller":"*","index":"*","value":"allowed"}`) {
 		t.Errorf("getMyRights: %s", r.Result)
+	}
+}
+
+// TestMQTTConnectCredentials: CONNECT without credentials is anonymous,
+// refused once authentication is required; a bad token or unknown user
+// name is refused with "bad user name or password".
+func TestMQTTConnectCredentials(t *testing.T) {
+	str := func(s string) *string { return &s }
+	open := startServer(t, nil)
+	strict := startServer(t, func(c *config.Config) { c.Server.MQTT.RequireAuthentication = true })
+	for _, c := range []struct {
+		name       string
+		addr       string
+		user, pass *string
+		v3, v5     byte
+	}{
+		{"anonymous", open.addr, nil, nil, 0, 0},
+		{"anonymous, authentication required", strict.addr, nil, nil, 0x05, 0x87},
+		{"garbage token", open.addr, str("jwt"), str("garbage"), 0x04, 0x86},
+		{"unknown user", strict.addr, str("nobody"), str("secret"), 0x04, 0x86},
+	} {
+		for version, want := range map[byte]byte{4: c.v3, 5: c.v5} {
+			w := dialWire(t, c.addr, version)
+			if got := w.connect(connectOptions{username: c.user, password: c.pass}).code(); got != want {
+				t.Errorf("%s, MQTT %d: CONNACK %#x, want %#x", c.name, version, got, want)
+			}
+		}
 	}
 }

@@ -72,6 +72,8 @@ type connectOptions struct {
 	keepalive uint16
 	props     []byte // MQTT 5 CONNECT properties, encoded
 	will      *willOptions
+	username  *string // nil: no user name
+	password  *string // nil: no password
 }
 
 // willOptions describe a CONNECT's will.
@@ -94,6 +96,12 @@ func (w *wire) connect(o connectOptions) packet {
 			flags |= 0x20
 		}
 	}
+	if o.username != nil {
+		flags |= 0x80
+	}
+	if o.password != nil {
+		flags |= 0x40
+	}
 	body := appendString(nil, "MQTT")
 	body = append(body, w.version, flags)
 	body = binary.BigEndian.AppendUint16(body, o.keepalive)
@@ -108,6 +116,12 @@ func (w *wire) connect(o connectOptions) packet {
 		}
 		body = appendString(body, o.will.topic)
 		body = appendString(body, o.will.payload)
+	}
+	if o.username != nil {
+		body = appendString(body, *o.username)
+	}
+	if o.password != nil {
+		body = appendString(body, *o.password)
 	}
 	w.send(frame(pkConnect, body))
 	ack := w.next()

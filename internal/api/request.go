@@ -43,6 +43,10 @@ type Connection struct {
 	ID string
 	// Protocol is the transport, "mqtt".
 	Protocol string
+	// Token is the token the connection authenticated with when it opened
+	// (MQTT CONNECT credentials), "" for none: its requests that carry no
+	// jwt of their own run with it.
+	Token string
 }
 
 // wire holds the top-level fields Parse reads; every other key is an

@@ -34,6 +34,9 @@ type Server struct {
 type MQTT struct {
 	// Enabled turns the MQTT listener on (Starling default: true).
 	Enabled bool
+	// RequireAuthentication refuses CONNECTs without credentials (a
+	// Starling addition).
+	RequireAuthentication bool
 	// AllowPubSub lets clients publish on topics other than the request
 	// topic, as on a plain broker.
 	AllowPubSub bool
@@ -197,6 +200,7 @@ func defaults() map[string]any {
 				"mqtt": map[string]any{
 					"enabled":                 true,
 					"allowPubSub":             false,
+					"requireAuthentication":   false,
 					"developmentMode":         false,
 					"disconnectDelay":         250.0,
 					"requestTopic":            "Kuzzle/request",

@@ -208,6 +208,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 			MQTT: MQTT{
 				Enabled:                 r.boolean(mqtt + "enabled"),
 				AllowPubSub:             r.boolean(mqtt + "allowPubSub"),
+				RequireAuthentication:   r.boolean(mqtt + "requireAuthentication"),
 				DevelopmentMode:         r.boolean(mqtt + "developmentMode"),
 				DisconnectDelay:         time.Duration(r.integer(mqtt+"disconnectDelay", 0, math.MaxInt32)) * time.Millisecond,
 				RequestTopic:            r.nonEmpty(mqtt + "requestTopic"),

@@ -30,6 +30,7 @@ type Conn struct {
 	keepalive time.Duration // silence allowed between packets; 0: forever
 	session   Session
 	will      *will
+	identity  string // what Authenticate returned
 
 	// Owned by the read goroutine.
 	partial  []byte              // a packet split across reads
@@ -315,6 +316,11 @@ func (c *Conn) Cause() error {
 	err, _ := c.cause.Load().(error)
 	return err
 }
+
+// Identity is what the handler's Authenticate returned for the client's
+// CONNECT ("" without an Authenticator, or for an anonymous client). Set
+// before the session opens.
+func (c *Conn) Identity() string { return c.identity }
 
 // Closed reports whether the connection is closed.
 func (c *Conn) Closed() bool { return c.Cause() != nil }

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"time"
 
@@ -38,6 +39,18 @@ func (c *Conn) connect(fh packets.FixedHeader, body []byte) error {
 	if pk.Connect.WillFlag && !c.srv.publishAllowed(pk.Connect.WillTopic) {
 		c.srv.stats.willRefused.Add(1)
 		return c.refuse(packets.ErrNotAuthorized.Code, 0x05, "will on a forbidden topic "+pk.Connect.WillTopic)
+	}
+	if a, ok := c.srv.handler.(Authenticator); ok {
+		identity, err := a.Authenticate(string(pk.Connect.Username), pk.Connect.Password, pk.Connect.UsernameFlag)
+		switch {
+		case errors.Is(err, ErrBadCredentials):
+			c.srv.stats.authRefused.Add(1)
+			return c.refuse(packets.ErrBadUsernameOrPassword.Code, 0x04, "bad user name or password")
+		case err != nil:
+			c.srv.stats.authRefused.Add(1)
+			return c.refuse(packets.ErrNotAuthorized.Code, 0x05, "not authorized: "+err.Error())
+		}
+		c.identity = identity
 	}
 	props := &packets.Properties{}
 	// The codec's strings share the read buffer, which is reused: keep copies.

@@ -1,5 +1,7 @@
 package mqtt
 
+import "errors"
+
 // Handler is the owner of the clients' sessions: the server hands it each
 // accepted client and asks it which topics are realtime channels.
 type Handler interface {
@@ -29,3 +31,21 @@ type Session interface {
 	// Closed reports that the client is gone. Nothing follows.
 	Closed()
 }
+
+// Authenticator is implemented by a Handler that checks the credentials of
+// CONNECT packets.
+type Authenticator interface {
+	// Authenticate checks a CONNECT's user name and password (hasUsername
+	// is false when the packet has none) and returns the identity the
+	// client's session acts as ("" for anonymous), or ErrBadCredentials or
+	// ErrNotAuthorized. It runs on the client's read goroutine, before
+	// anything else of the client is handled.
+	Authenticate(username string, password []byte, hasUsername bool) (identity string, err error)
+}
+
+// Refusals of Authenticate: the CONNACK says 0x04 (MQTT 3.1.1) or 0x86
+// (MQTT 5) for ErrBadCredentials, 0x05 or 0x87 for ErrNotAuthorized.
+var (
+	ErrBadCredentials = errors.New("bad user name or password")
+	ErrNotAuthorized  = errors.New("not authorized")
+)

@@ -17,6 +17,7 @@ type counters struct {
 	subscriptionsRefused atomic.Int64
 	retainedRefused      atomic.Int64
 	responseTopicRefused atomic.Int64
+	authRefused          atomic.Int64
 }
 
 // Stats is a snapshot of the server's gauges and refusal counters.
@@ -54,6 +55,7 @@ func (s *Server) Stats() Stats {
 			"mqtt.maxSubscriptions":       c.subscriptionsRefused.Load(),
 			"mqtt.maxRetained":            c.retainedRefused.Load(),
 			"mqtt.forbiddenResponseTopic": c.responseTopicRefused.Load(),
+			"mqtt.authenticationRefused":  c.authRefused.Load(),
 		},
 	}
 }

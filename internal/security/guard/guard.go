@@ -31,10 +31,15 @@ func New(tokens Tokens, principals Principals) *Guard {
 	return &Guard{tokens: tokens, principals: principals}
 }
 
-// Admit authenticates req and checks its rights on the index and
-// collection it names; see the package documentation.
+// Admit authenticates req (with its jwt, else its connection's token) and
+// checks its rights on the index and collection it names; see the package
+// documentation.
 func (g *Guard) Admit(ctx context.Context, req *api.Request) (context.Context, error) {
-	tok, err := g.tokens.Verify(req.JWT)
+	jwt := req.JWT
+	if jwt == "" {
+		jwt = req.Connection.Token
+	}
+	tok, err := g.tokens.Verify(jwt)
 	if err != nil {
 		return ctx, err
 	}
@@ -49,5 +54,5 @@ func (g *Guard) Admit(ctx context.Context, req *api.Request) (context.Context, e
 		}
 		return ctx, kerror.New(id, req.Controller, req.Action, tok.UserID)
 	}
-	return api.WithCaller(ctx, api.Caller{UserID: tok.UserID, Token: req.JWT}), nil
+	return api.WithCaller(ctx, api.Caller{UserID: tok.UserID, Token: jwt}), nil
 }
