@@ -39,8 +39,9 @@ type SearchResult struct {
 
 // Search runs security:searchUsersByCredentials: only the body's query
 // and sort count (other keys are ignored, as by the plugin), every key of
-// which must be one of the plugin's keywords, "username" standing for the
-// document's _id. A stored field answers security.rights.forbidden
+// which must be one of the plugin's keywords. (The plugin renames
+// "username" to _id, its documents having no username field; here the
+// username is both the _id and an indexed field, searched as such.) A stored field answers security.rights.forbidden
 // "Forbidden field", another keyword api.assert.forbidden_argument.
 // A size below 0 keeps the store's default page.
 func (s *Strategy) Search(ctx context.Context, body jsonx.RawMessage, from, size int) (SearchResult, error) {
@@ -118,7 +119,7 @@ func sanitizeSort(v any) (any, error) {
 }
 
 // sanitize copies obj with every key checked against allowed, recursively
-// (the plugin's objectRecursiveMap), "username" renamed "_id". Keys are
+// (the plugin's objectRecursiveMap). Keys are
 // visited in order, so that the first offending one is always the same.
 func sanitize(obj map[string]any, allowed []string) (map[string]any, error) {
 	keys := make([]string, 0, len(obj))
@@ -158,11 +159,8 @@ func sanitizeValue(v any, allowed []string) (any, error) {
 	return v, nil
 }
 
-// checkKey returns the key to search with, or the plugin's refusal.
+// checkKey returns key when allowed, or the plugin's refusal.
 func checkKey(key string, allowed []string) (string, error) {
-	if key == "username" {
-		return "_id", nil
-	}
 	if slices.Contains(allowed, key) {
 		return key, nil
 	}
