@@ -257,3 +257,30 @@ func TestPasswordRequiredCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestConcurrentCreates(t *testing.T) {
+	f := newFixture(t, nil, Options{})
+	ctx := context.Background()
+	const n = 8
+	errs := make(chan error, 2*n)
+	for i := range n {
+		// The same username for n users, and n usernames for one user.
+		go func() { _, err := f.s.Create(ctx, "k"+string(rune('a'+i)), creds("shared", "pw"), ""); errs <- err }()
+		go func() { _, err := f.s.Create(ctx, "one", creds("name"+string(rune('a'+i)), "pw"), ""); errs <- err }()
+	}
+	ok := 0
+	for range 2 * n {
+		if err := <-errs; err == nil {
+			ok++
+		} else {
+			wantErr(t, err, "security.credentials.rejected", "")
+		}
+	}
+	if ok != 2 {
+		t.Fatalf("%d creates succeeded, want 2", ok)
+	}
+	res, err := f.s.Search(ctx, nil, 0, 100)
+	if err != nil || res.Total != 2 {
+		t.Fatalf("stored %+v %v", res, err)
+	}
+}
