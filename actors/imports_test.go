@@ -72,6 +72,10 @@ var importRules = map[string][]string{
 	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
 
 	// Security libraries: tokens and passwords.
+	"internal/security/local": {
+		"internal/jsonx", "internal/kerror", "internal/security/password", "internal/store",
+		"internal/store/mapping", "internal/store/query",
+	},
 	"internal/security/password": nil,
 	"internal/security/token":    {"internal/kerror"},
 
