@@ -7,8 +7,11 @@ import (
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/controllers/auth"
 	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/mqtt"
 	"github.com/starlingmq/starling/internal/security/guard"
+	"github.com/starlingmq/starling/internal/security/local"
+	"github.com/starlingmq/starling/internal/security/password"
 	"github.com/starlingmq/starling/internal/security/repository"
 	"github.com/starlingmq/starling/internal/security/token"
 )
@@ -43,7 +46,12 @@ func (n *Node) startSecurity() (*guard.Guard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
-	n.security = &security{repo: repo, tokens: tokens, strategies: map[string]auth.Strategy{}}
+	localAuth, err := openLocal(ctx, n)
+	if err != nil {
+		tokens.Close()
+		return nil, fmt.Errorf("start security: %w", err)
+	}
+	n.security = &security{repo: repo, tokens: tokens, strategies: map[string]auth.Strategy{localStrategy: localAuth}}
 	return guard.New(tokens, repo), nil
 }
 
@@ -101,4 +109,37 @@ func (n *Node) mqttAuthenticator(require bool) func(string, []byte, bool) (strin
 		}
 		return t.JWT, nil
 	}
+}
+
+// openLocal opens the local strategy (user names and passwords) on the
+// node's store.
+func openLocal(ctx context.Context, n *Node) (*localLogin, error) {
+	hasher, err := password.NewHasher(password.DefaultConfig())
+	if err != nil {
+		return nil, err
+	}
+	policies, err := password.NewPolicies(nil)
+	if err != nil {
+		return nil, err
+	}
+	s, err := local.New(ctx, n.store, hasher, policies, local.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &localLogin{s}, nil
+}
+
+// localLogin is the local strategy as the auth controller sees it.
+type localLogin struct{ *local.Strategy }
+
+// Verify checks a login body {username, password}.
+func (l *localLogin) Verify(ctx context.Context, credentials jsonx.RawMessage) (string, error) {
+	var body struct {
+		Username *string `json:"username"`
+		Password *string `json:"password"`
+	}
+	if err := jsonx.Unmarshal(credentials, &body); err != nil || body.Username == nil || body.Password == nil {
+		return "", kerror.New("plugin.strategy.missing_user", "Missing credentials")
+	}
+	return l.Strategy.Verify(ctx, *body.Username, *body.Password)
 }
