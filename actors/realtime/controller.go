@@ -14,9 +14,6 @@ import (
 	"github.com/starlingmq/starling/internal/kerror"
 )
 
-// anonymous is the kuid Kuzzle gives requests without a token.
-const anonymous = "-1"
-
 // Controller returns the realtime API controller.
 func (rt *Realtime) Controller() api.Controller {
 	return api.Controller{Name: "realtime", Actions: map[string]api.Action{
@@ -76,7 +73,8 @@ func (rt *Realtime) join(ctx context.Context, req *api.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rt.enter(ctx, req, join{roomID: roomID, opts: opts})
+	caller := api.CallerOf(ctx)
+	return rt.enter(ctx, req, join{roomID: roomID, opts: opts, caller: &caller})
 }
 
 // enter asks the rooms actor to add the requesting connection to a room,
@@ -132,8 +130,25 @@ func (rt *Realtime) count(ctx context.Context, req *api.Request) (any, error) {
 	return map[string]int{"count": n.(int)}, nil
 }
 
+// list answers realtime:list with the collections whose subscriptions the
+// caller may see: those it may subscribe to, as Kuzzle's hotelClerk.list
+// (an index left without collection stays, empty).
 func (rt *Realtime) list(ctx context.Context, _ *api.Request) (any, error) {
-	return rt.ask(ctx, list{})
+	answer, err := rt.ask(ctx, list{})
+	if err != nil {
+		return nil, err
+	}
+	caller := api.CallerOf(ctx)
+	if rooms, ok := answer.(map[string]map[string]map[string]int); ok && caller.Allows != nil {
+		for index, collections := range rooms {
+			for collection := range collections {
+				if !caller.May("realtime", "subscribe", index, collection) {
+					delete(collections, collection)
+				}
+			}
+		}
+	}
+	return answer, nil
 }
 
 // published is realtime:publish's result.
@@ -142,7 +157,7 @@ const published api.Compact = `{"published":true}`
 // publish sends a document to the channels whose filters match it, without
 // going through the rooms actor: the engine and the rooms' views are safe
 // for concurrent reads.
-func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
+func (rt *Realtime) publish(ctx context.Context, req *api.Request) (any, error) {
 	if req.Body == nil {
 		return nil, kerror.New("api.assert.body_required")
 	}
@@ -161,7 +176,7 @@ func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
 		}
 	}
 	now := time.Now().UnixMilli()
-	payload, source := rt.appendDocumentNotification(nil, req, body, index, collection, now)
+	payload, source := rt.appendDocumentNotification(nil, req, body, index, collection, api.CallerOf(ctx).UserID, now)
 	roomIDs, perr := rt.engine.TestJSONWithID(index, collection, source, id)
 	if perr != nil {
 		return nil, kerror.New("api.assert.invalid_argument", "body", "a JSON object")
@@ -181,8 +196,8 @@ func (rt *Realtime) publish(_ context.Context, req *api.Request) (any, error) {
 }
 
 // appendWithKuzzleInfo appends a published body with Kuzzle's
-// _kuzzle_info metadata added.
-func appendWithKuzzleInfo(dst, body []byte, now int64) []byte {
+// _kuzzle_info metadata added (author: the publisher's kuid).
+func appendWithKuzzleInfo(dst, body []byte, author string, now int64) []byte {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) < 2 || trimmed[0] != '{' {
 		return append(dst, body...) // an array body: JavaScript drops the property when serializing
@@ -190,7 +205,7 @@ func appendWithKuzzleInfo(dst, body []byte, now int64) []byte {
 	if bytes.Contains(trimmed, []byte(`"_kuzzle_info"`)) {
 		var doc map[string]jsonx.RawMessage
 		if err := jsonx.Unmarshal(trimmed, &doc); err == nil {
-			doc["_kuzzle_info"] = appendKuzzleInfo(nil, now)
+			doc["_kuzzle_info"] = appendKuzzleInfo(nil, author, now)
 			if out, err := jsonx.Marshal(doc); err == nil {
 				return append(dst, out...)
 			}
@@ -201,13 +216,15 @@ func appendWithKuzzleInfo(dst, body []byte, now int64) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"_kuzzle_info":`...)
-	return append(appendKuzzleInfo(dst, now), '}')
+	return append(appendKuzzleInfo(dst, author, now), '}')
 }
 
 // appendKuzzleInfo appends the _kuzzle_info object of a document published
-// at now by the anonymous user.
-func appendKuzzleInfo(dst []byte, now int64) []byte {
-	dst = append(dst, `{"author":"`+anonymous+`","createdAt":`...)
+// at now by author.
+func appendKuzzleInfo(dst []byte, author string, now int64) []byte {
+	dst = append(dst, `{"author":`...)
+	dst = jsonx.AppendString(dst, author)
+	dst = append(dst, `,"createdAt":`...)
 	return append(strconv.AppendInt(dst, now, 10), '}')
 }
 

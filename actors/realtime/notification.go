@@ -40,7 +40,7 @@ func nullIfEmpty(raw jsonx.RawMessage) jsonx.RawMessage {
 // document, encoded once for every channel it goes to, and returns it with
 // its _source: the body with Kuzzle's metadata. It is documentNotification
 // written by hand, in its order, in one buffer.
-func (rt *Realtime) appendDocumentNotification(dst []byte, req *api.Request, body []byte, index, collection string, now int64) (payload, source []byte) {
+func (rt *Realtime) appendDocumentNotification(dst []byte, req *api.Request, body []byte, index, collection, author string, now int64) (payload, source []byte) {
 	id, volatile := req.Arg("_id"), nullIfEmpty(req.Volatile)
 	if dst == nil {
 		dst = make([]byte, 0, 320+len(body)+len(id)+len(volatile)+len(req.ID)+len(index)+len(collection))
@@ -53,7 +53,7 @@ func (rt *Realtime) appendDocumentNotification(dst []byte, req *api.Request, bod
 	}
 	dst = append(dst, `"_source":`...)
 	start := len(dst)
-	dst = appendWithKuzzleInfo(dst, body, now)
+	dst = appendWithKuzzleInfo(dst, body, author, now)
 	end := len(dst)
 	dst = append(dst, `},"node":`...)
 	dst = jsonx.AppendString(dst, rt.node)

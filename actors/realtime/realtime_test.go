@@ -42,13 +42,13 @@ func TestWithKuzzleInfo(t *testing.T) {
 		{`[1,2]`, `[1,2]`},
 	}
 	for _, tt := range tests {
-		if got := string(appendWithKuzzleInfo(nil, []byte(tt.body), 7)); got != tt.want {
+		if got := string(appendWithKuzzleInfo(nil, []byte(tt.body), "-1", 7)); got != tt.want {
 			t.Errorf("%s: %s, want %s", tt.body, got, tt.want)
 		}
 	}
 	// A body with its own _kuzzle_info gets Kuzzle's instead.
 	var doc map[string]map[string]any
-	if err := jsonx.Unmarshal(appendWithKuzzleInfo([]byte("ignored"), []byte(`{"_kuzzle_info":{"author":"me"},"b":{}}`), 7)[len("ignored"):], &doc); err != nil {
+	if err := jsonx.Unmarshal(appendWithKuzzleInfo([]byte("ignored"), []byte(`{"_kuzzle_info":{"author":"me"},"b":{}}`), "-1", 7)[len("ignored"):], &doc); err != nil {
 		t.Fatal(err)
 	}
 	if doc["_kuzzle_info"]["author"] != "-1" || doc["b"] == nil {
@@ -105,7 +105,7 @@ func TestDocumentNotificationEncoding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, gotSource := rt.appendDocumentNotification(nil, req, req.Body, "i\tx", "c", 7)
+			got, gotSource := rt.appendDocumentNotification(nil, req, req.Body, "i\tx", "c", "-1", 7)
 			if string(got) != string(want) {
 				t.Errorf("got  %s\nwant %s", got, want)
 			}
@@ -117,7 +117,7 @@ func TestDocumentNotificationEncoding(t *testing.T) {
 	// The document goes out as it came in, not HTML-escaped: JSON.stringify
 	// leaves <, > and & alone.
 	req, _ := api.Parse([]byte(`{"body":{"html":"<a href='x?a=1&b=2'>"}}`), api.Connection{})
-	if got, _ := rt.appendDocumentNotification(nil, req, req.Body, "i", "c", 7); !strings.Contains(string(got), `"_source":{"html":"<a href='x?a=1&b=2'>",`) {
+	if got, _ := rt.appendDocumentNotification(nil, req, req.Body, "i", "c", "-1", 7); !strings.Contains(string(got), `"_source":{"html":"<a href='x?a=1&b=2'>",`) {
 		t.Errorf("source rewritten: %s", got)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/realtime/roommsg"
+	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/koncorde"
@@ -73,6 +74,10 @@ type join struct {
 	connectionID string
 	opts         options
 	event        event
+	// caller must be allowed realtime:join on an existing room's index and
+	// collection (realtime:join only: subscribe's were checked with the
+	// request).
+	caller *api.Caller
 }
 
 // joined answers join.
@@ -174,6 +179,9 @@ func (r *rooms) join(ctx actor.Context, msg join) joined {
 	rm, ok := r.rooms[msg.roomID]
 	if !ok && msg.filter == nil {
 		return joined{err: kerror.New("core.realtime.room_not_found", msg.roomID)}
+	}
+	if ok && msg.caller != nil && !msg.caller.May("realtime", "join", rm.index, rm.collection) {
+		return joined{err: msg.caller.Refusal("realtime", "join")}
 	}
 	if !ok || !r.isMember(member{rm.id, msg.connectionID}) {
 		if l, value := r.overRoomLimits(msg.connectionID, ok); l != 0 {

@@ -1,6 +1,10 @@
 package api
 
-import "context"
+import (
+	"context"
+
+	"github.com/starlingmq/starling/internal/kerror"
+)
 
 // AnonymousUserID is the kuid of requests sent without a token.
 const AnonymousUserID = "-1"
@@ -12,6 +16,26 @@ type Caller struct {
 	// Token is the token the request was authenticated with, "" for the
 	// anonymous user.
 	Token string
+	// Allows reports whether the caller may run controller:action on index
+	// and collection, for actions whose target is known only inside them
+	// (realtime:join's room); nil allows everything.
+	Allows func(controller, action, index, collection string) bool
+}
+
+// May reports whether the caller may run controller:action on index and
+// collection.
+func (c Caller) May(controller, action, index, collection string) bool {
+	return c.Allows == nil || c.Allows(controller, action, index, collection)
+}
+
+// Refusal is the error refusing controller:action to the caller: Kuzzle's
+// security.rights.unauthorized for the anonymous user,
+// security.rights.forbidden for another.
+func (c Caller) Refusal(controller, action string) *kerror.Error {
+	if c.UserID == AnonymousUserID {
+		return kerror.New("security.rights.unauthorized", controller, action)
+	}
+	return kerror.New("security.rights.forbidden", controller, action, c.UserID)
 }
 
 type callerKey struct{}

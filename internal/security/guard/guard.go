@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/starlingmq/starling/internal/api"
-	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/security/repository"
 	"github.com/starlingmq/starling/internal/security/token"
 )
@@ -47,12 +46,9 @@ func (g *Guard) Admit(ctx context.Context, req *api.Request) (context.Context, e
 	if err != nil {
 		return ctx, err
 	}
+	caller := api.Caller{UserID: tok.UserID, Token: jwt, Allows: p.Allows}
 	if !p.Allows(req.Controller, req.Action, req.Index(), req.Collection()) {
-		id := "security.rights.forbidden"
-		if tok.UserID == api.AnonymousUserID {
-			id = "security.rights.unauthorized"
-		}
-		return ctx, kerror.New(id, req.Controller, req.Action, tok.UserID)
+		return ctx, caller.Refusal(req.Controller, req.Action)
 	}
-	return api.WithCaller(ctx, api.Caller{UserID: tok.UserID, Token: jwt}), nil
+	return api.WithCaller(ctx, caller), nil
 }
