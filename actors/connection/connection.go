@@ -9,6 +9,7 @@ import (
 
 	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/realtime/roommsg"
+	"github.com/starlingmq/starling/internal/mqtt"
 )
 
 // Disconnected tells a connection actor that its client is gone.
@@ -59,6 +60,8 @@ func (c *connection) Receive(ctx actor.Context) {
 		c.revoked(ctx, msg.RoomID)
 	case subscribe:
 		c.subscribe(ctx, msg.topic)
+	case TokenExpired:
+		c.tokenExpired(ctx, msg)
 	case unsubscribe:
 		if g, ok := c.grants[msg.topic]; ok && g.subscribed {
 			g.subscribed = false
@@ -99,6 +102,22 @@ func (c *connection) subscribe(ctx actor.Context, topic string) {
 
 // end leaves every room, then stops the actor.
 func (c *connection) end(ctx actor.Context) {
+	c.leaveAll(ctx)
+	c.log.Debug("connection removed", "connection", c.id)
+	ctx.Send(c.registry, untrack{pid: ctx.Self()})
+	ctx.Stop(ctx.Self())
+}
+
+// tokenExpired leaves every room and tells the client why.
+func (c *connection) tokenExpired(ctx actor.Context, msg TokenExpired) {
+	c.leaveAll(ctx)
+	if msg.Notification != nil && !c.gone {
+		c.client.Deliver(mqtt.AppendPublish(nil, NotificationTopic, msg.Notification, c.client.ProtocolVersion()))
+	}
+}
+
+// leaveAll leaves every room and forgets every channel.
+func (c *connection) leaveAll(ctx actor.Context) {
 	for _, g := range c.grants {
 		if g.subscribed {
 			ctx.Send(g.pid, channel.RemoveSubscriber{ConnectionID: c.id})
@@ -111,9 +130,8 @@ func (c *connection) end(ctx actor.Context) {
 		}
 		ctx.Send(c.rooms, roommsg.Gone{ConnectionID: c.id, Rooms: rooms})
 	}
-	c.log.Debug("connection removed", "connection", c.id, "rooms", len(c.roomIDs))
-	ctx.Send(c.registry, untrack{pid: ctx.Self()})
-	ctx.Stop(ctx.Self())
+	clear(c.grants)
+	clear(c.roomIDs)
 }
 
 // granted records a channel the connection may now subscribe to.

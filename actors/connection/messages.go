@@ -33,3 +33,16 @@ func PID(system *actor.ActorSystem, connectionID string) *actor.PID {
 }
 
 func pidName(connectionID string) string { return "conn/" + connectionID }
+
+// TokenExpired ends the realtime subscriptions of a connection whose token
+// expired or was revoked: it leaves every room, and its client gets
+// Notification (when not nil) on NotificationTopic, as Kuzzle sends its
+// TokenExpired server notification. The connection itself stays open.
+type TokenExpired struct {
+	// Notification is the encoded server notification, nil for none
+	// (a revoked token: Kuzzle says nothing).
+	Notification []byte
+}
+
+// NotificationTopic is the topic of Kuzzle's server notifications.
+const NotificationTopic = "kuzzle:notification:server"

@@ -57,6 +57,7 @@ type Node struct {
 	store      store.Store
 	specs      *validation.Registry
 	security   *security
+	links      tokenLinks
 	wasm       *wasmhost.Host
 	mailboxes  *pool.Pool
 	stopWasm   context.CancelFunc

@@ -42,7 +42,7 @@ func (n *Node) startSecurity() (*guard.Guard, error) {
 	if cfg.Secret, err = repo.Secret(ctx, token.GenerateSecret); err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
-	tokens, err := token.NewManager(cfg, token.Options{Logger: n.log})
+	tokens, err := token.NewManager(cfg, token.Options{Logger: n.log, OnEnd: n.tokenEnded})
 	if err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
@@ -52,7 +52,7 @@ func (n *Node) startSecurity() (*guard.Guard, error) {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
 	n.security = &security{repo: repo, tokens: tokens, strategies: map[string]auth.Strategy{localStrategy: localAuth}}
-	return guard.New(tokens, repo), nil
+	return guard.New(tokens, repo, n.links.link), nil
 }
 
 // stopSecurity ends the token manager's timers.

@@ -23,11 +23,15 @@ type Principals interface {
 type Guard struct {
 	tokens     Tokens
 	principals Principals
+	link       func(t token.Token, connectionID string)
 }
 
-// New returns a Guard on tokens and principals.
-func New(tokens Tokens, principals Principals) *Guard {
-	return &Guard{tokens: tokens, principals: principals}
+// New returns a Guard on tokens and principals. link, when not nil, is told
+// of each admitted request's token (an expiring one, not the anonymous
+// user's) and connection, so that the connection can be told when the
+// token ends, as Kuzzle's token manager links them.
+func New(tokens Tokens, principals Principals, link func(t token.Token, connectionID string)) *Guard {
+	return &Guard{tokens: tokens, principals: principals, link: link}
 }
 
 // Admit authenticates req (with its jwt, else its connection's token) and
@@ -49,6 +53,9 @@ func (g *Guard) Admit(ctx context.Context, req *api.Request) (context.Context, e
 	caller := api.Caller{UserID: tok.UserID, Token: jwt, Allows: p.Allows}
 	if !p.Allows(req.Controller, req.Action, req.Index(), req.Collection()) {
 		return ctx, caller.Refusal(req.Controller, req.Action)
+	}
+	if g.link != nil && tok.UserID != api.AnonymousUserID && !tok.ExpiresAt.IsZero() && req.Connection.ID != "" {
+		g.link(tok, req.Connection.ID)
 	}
 	return api.WithCaller(ctx, caller), nil
 }
