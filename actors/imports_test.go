@@ -45,6 +45,11 @@ var importRules = map[string][]string{
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/security",
 		"internal/security/repository", "internal/security/token",
 	},
+	"internal/controllers/security": {
+		"internal/api", "internal/jsonx", "internal/kerror", "internal/security",
+		"internal/security/repository", "internal/security/token", "internal/store",
+		"internal/store/mapping", "internal/store/query",
+	},
 	"internal/controllers/documents": {
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query", "internal/validation",

@@ -1,0 +1,147 @@
+package security
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/jsonx"
+	model "github.com/starlingmq/starling/internal/security"
+	"github.com/starlingmq/starling/internal/security/repository"
+	"github.com/starlingmq/starling/internal/security/token"
+	"github.com/starlingmq/starling/internal/store"
+)
+
+// Credentials are the authentication strategies' credentials of users, as
+// Kuzzle's strategy plugins expose them (exists, validate, create,
+// delete). Errors that are *kerror.Error reach the client as they are;
+// others become security.credentials.rejected (Validate) or
+// plugin.runtime.unexpected_error.
+type Credentials interface {
+	// Strategies lists the registered strategies.
+	Strategies() []string
+	// Exists reports whether kuid has credentials of strategy.
+	Exists(ctx context.Context, strategy, kuid string) (bool, error)
+	// Validate checks credentials (a JSON value) for kuid before Create.
+	Validate(ctx context.Context, strategy, kuid string, credentials jsonx.RawMessage) error
+	// Create stores kuid's credentials of strategy.
+	Create(ctx context.Context, strategy, kuid string, credentials jsonx.RawMessage) error
+	// Delete removes kuid's credentials of strategy.
+	Delete(ctx context.Context, strategy, kuid string) error
+}
+
+// Config holds the configuration keys the controller reads.
+type Config struct {
+	// FetchCount is limits.documentsFetchCount, the largest page a search
+	// may ask for and its default size (0: Kuzzle's 10000).
+	FetchCount int
+	// WriteCount is limits.documentsWriteCount, the most ids one m*
+	// deletion may name (0: Kuzzle's 200).
+	WriteCount int
+	// MaxScrollTTL is services.storageEngine.maxScrollDuration (0: no
+	// limit).
+	MaxScrollTTL time.Duration
+	// RestrictedProfileIDs is security.restrictedProfileIds, the profiles
+	// of users made by createRestrictedUser (nil: Kuzzle's ["default"]).
+	RestrictedProfileIDs []string
+}
+
+// Deps are what the controller works with.
+type Deps struct {
+	// Security keeps roles, profiles and users.
+	Security *repository.Repository
+	// Store is the store Security keeps them in: results, searches and
+	// mappings are read there.
+	Store store.Store
+	// Tokens revokes the tokens of users (revokeTokens, deleteUser).
+	Tokens *token.Manager
+	// Credentials are the strategies' credentials; nil: no strategy.
+	Credentials Credentials
+	// Catalog tells which controllers and actions roles may name; nil
+	// accepts any.
+	Catalog model.ControllerCatalog
+	// Config is the controller's configuration.
+	Config Config
+	// Logger receives Kuzzle's "[SECURITY]" audit lines (slog.Default
+	// when nil).
+	Logger *slog.Logger
+}
+
+// Controller returns the security controller on d.
+func Controller(d Deps) api.Controller {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Config.FetchCount <= 0 {
+		d.Config.FetchCount = 10000
+	}
+	if d.Config.WriteCount <= 0 {
+		d.Config.WriteCount = 200
+	}
+	if d.Config.RestrictedProfileIDs == nil {
+		d.Config.RestrictedProfileIDs = []string{"default"}
+	}
+	if d.Credentials == nil {
+		d.Credentials = noCredentials{}
+	}
+	c := &controller{Deps: d}
+	return api.Controller{Name: "security", Actions: map[string]api.Action{
+		"createRole":             c.createRole,
+		"createOrReplaceRole":    c.createOrReplaceRole,
+		"getRole":                c.getRole,
+		"mGetRoles":              c.mGetRoles,
+		"searchRoles":            c.searchRoles,
+		"updateRole":             c.updateRole,
+		"deleteRole":             c.deleteRole,
+		"mDeleteRoles":           c.mDeleteRoles,
+		"getRoleMapping":         c.mappingGetter(repository.Roles),
+		"updateRoleMapping":      c.mappingUpdater(repository.Roles),
+		"createProfile":          c.createProfile,
+		"createOrReplaceProfile": c.createOrReplaceProfile,
+		"getProfile":             c.getProfile,
+		"mGetProfiles":           c.mGetProfiles,
+		"searchProfiles":         c.searchProfiles,
+		"updateProfile":          c.updateProfile,
+		"deleteProfile":          c.deleteProfile,
+		"mDeleteProfiles":        c.mDeleteProfiles,
+		"getProfileMapping":      c.mappingGetter(repository.Profiles),
+		"updateProfileMapping":   c.mappingUpdater(repository.Profiles),
+		"getProfileRights":       c.getProfileRights,
+		"createUser":             c.createUser,
+		"createRestrictedUser":   c.createRestrictedUser,
+		"getUser":                c.getUser,
+		"mGetUsers":              c.mGetUsers,
+		"searchUsers":            c.searchUsers,
+		"updateUser":             c.updateUser,
+		"replaceUser":            c.replaceUser,
+		"deleteUser":             c.deleteUser,
+		"mDeleteUsers":           c.mDeleteUsers,
+		"getUserMapping":         c.mappingGetter(repository.Users),
+		"updateUserMapping":      c.mappingUpdater(repository.Users),
+		"getUserRights":          c.getUserRights,
+		"revokeTokens":           c.revokeTokens,
+		"refresh":                c.refresh,
+	}}
+}
+
+type controller struct{ Deps }
+
+// noCredentials is the Credentials of a server without strategies.
+type noCredentials struct{}
+
+func (noCredentials) Strategies() []string { return nil }
+func (noCredentials) Exists(context.Context, string, string) (bool, error) {
+	return false, nil
+}
+func (noCredentials) Validate(context.Context, string, string, jsonx.RawMessage) error { return nil }
+func (noCredentials) Create(context.Context, string, string, jsonx.RawMessage) error   { return nil }
+func (noCredentials) Delete(context.Context, string, string) error                     { return nil }
+
+// kuid is the caller's kuid, written as author.
+func kuid(ctx context.Context) string { return api.CallerOf(ctx).UserID }
+
+// audit logs Kuzzle's line for a change made by the caller.
+func (c *controller) audit(ctx context.Context, req *api.Request, kind, id string) {
+	c.Logger.Info("[SECURITY] applied action", "user", kuid(ctx), "action", req.Action, kind, id)
+}
