@@ -146,7 +146,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 	if err != nil {
 		return err
 	}
-	n.controllers = append(n.controllers, n.authController())
+	n.controllers = append(n.controllers, n.securityControllers(cfg)...)
 	n.controllers = append(n.controllers, extra...)
 	root := n.system.Root
 	n.dispatcher, err = root.SpawnNamed(dispatcher.Props(dispatcher.Config{

@@ -3,9 +3,13 @@ package node
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/starlingmq/starling/internal/api"
+	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/auth"
+	securityctl "github.com/starlingmq/starling/internal/controllers/security"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/mqtt"
@@ -62,9 +66,71 @@ func (n *Node) stopSecurity() {
 	}
 }
 
-// authController is the auth controller on the node's security.
-func (n *Node) authController() api.Controller {
-	return auth.Controller(auth.Deps{Tokens: n.security.tokens, Security: n.security.repo, Strategies: n.security.strategies})
+// securityControllers are the auth and security controllers on the node's
+// security.
+func (n *Node) securityControllers(cfg *config.Config) []api.Controller {
+	return []api.Controller{
+		auth.Controller(auth.Deps{Tokens: n.security.tokens, Security: n.security.repo, Strategies: n.security.strategies}),
+		securityctl.Controller(securityctl.Deps{
+			Security: n.security.repo, Store: n.store, Tokens: n.security.tokens,
+			Credentials: credentials{n.security.strategies}, Logger: n.log,
+			Config: securityctl.Config{
+				FetchCount: cfg.Limits.DocumentsFetchCount, WriteCount: cfg.Limits.DocumentsWriteCount,
+				MaxScrollTTL: cfg.Storage.MaxScrollTTL,
+			},
+		}),
+	}
+}
+
+// credentials are the strategies as the security controller sees them.
+type credentials struct{ strategies map[string]auth.Strategy }
+
+func (c credentials) local(strategy string) (*localLogin, error) {
+	l, ok := c.strategies[strategy].(*localLogin)
+	if !ok {
+		return nil, kerror.New("security.credentials.unknown_strategy", strategy)
+	}
+	return l, nil
+}
+
+// Strategies implements securityctl.Credentials.
+func (c credentials) Strategies() []string { return slices.Sorted(maps.Keys(c.strategies)) }
+
+// Exists implements securityctl.Credentials.
+func (c credentials) Exists(ctx context.Context, strategy, kuid string) (bool, error) {
+	l, err := c.local(strategy)
+	if err != nil {
+		return false, err
+	}
+	return l.Strategy.Exists(ctx, kuid)
+}
+
+// Validate implements securityctl.Credentials.
+func (c credentials) Validate(ctx context.Context, strategy, kuid string, body jsonx.RawMessage) error {
+	l, err := c.local(strategy)
+	if err != nil {
+		return err
+	}
+	return l.Strategy.Validate(ctx, kuid, body, false)
+}
+
+// Create implements securityctl.Credentials.
+func (c credentials) Create(ctx context.Context, strategy, kuid string, body jsonx.RawMessage) error {
+	l, err := c.local(strategy)
+	if err != nil {
+		return err
+	}
+	_, err = l.Strategy.Create(ctx, kuid, body, api.CallerOf(ctx).UserID)
+	return err
+}
+
+// Delete implements securityctl.Credentials.
+func (c credentials) Delete(ctx context.Context, strategy, kuid string) error {
+	l, err := c.local(strategy)
+	if err != nil {
+		return err
+	}
+	return l.Strategy.Delete(ctx, kuid)
 }
 
 // mqttUserForToken is the CONNECT user name whose password is a token.
