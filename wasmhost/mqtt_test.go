@@ -225,13 +225,23 @@ func TestMQTTFaults(t *testing.T) {
 func TestMQTTCallAsTheSameUser(t *testing.T) {
 	s := startServer(t, wasmhost.Limits{}, map[string]string{"faults": buildC(t, "testdata/faults.c")})
 	cl := connect(t, s.addr)
-	r := cl.call(t, `{"controller":"faults/faults","action":"call","jwt":"tok","body":{"controller":"realtime","action":"publish","index":"i","collection":"c","body":{"x":1}}}`)
+	if r := cl.call(t, `{"controller":"security","action":"createUser","_id":"guest-caller","body":{"content":{"profileIds":["default"]},"credentials":{"local":{"username":"gc","password":"a long password"}}}}`); r.Status != 200 {
+		t.Fatalf("createUser: %s", r.raw)
+	}
+	login := cl.call(t, `{"controller":"auth","action":"login","strategy":"local","body":{"username":"gc","password":"a long password"}}`)
+	var tok struct {
+		JWT string `json:"jwt"`
+	}
+	if err := jsonx.Unmarshal(login.Result, &tok); err != nil || tok.JWT == "" {
+		t.Fatalf("login: %s", login.raw)
+	}
+	r := cl.call(t, `{"controller":"faults/faults","action":"call","jwt":"`+tok.JWT+`","body":{"controller":"realtime","action":"publish","index":"i","collection":"c","body":{"x":1}}}`)
 	if r.Status != 200 || !strings.Contains(string(r.Result), `"result":{"published":true}`) {
 		t.Fatalf("call: %s", r.raw)
 	}
 	select {
 	case p := <-s.published:
-		if p.body != `{"x":1}` || p.jwt != "tok" || p.conn.Protocol != "mqtt" || p.conn.ID == "" {
+		if p.body != `{"x":1}` || p.jwt != tok.JWT || p.conn.Protocol != "mqtt" || p.conn.ID == "" {
 			t.Fatalf("published %+v", p)
 		}
 	case <-time.After(wait):
