@@ -60,7 +60,7 @@ var importRules = map[string][]string{
 	"internal/mqtt":     {"internal/api", "internal/kerror"},
 	"internal/security": {"internal/jsonx", "internal/kerror"},
 	"internal/security/guard": {
-		"internal/api", "internal/kerror", "internal/security/repository", "internal/security/token",
+		"internal/api", "internal/kerror", "internal/security", "internal/security/repository", "internal/security/token",
 	},
 	"internal/security/repository": {
 		"internal/jsonx", "internal/kerror", "internal/security", "internal/store",

@@ -142,7 +142,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		return err
 	}
 	n.controllers = append([]api.Controller{n.serverController(cfg), n.realtime.Controller()}, storage...)
-	guard, err := n.startSecurity()
+	guard, err := n.startSecurity(cfg)
 	if err != nil {
 		return err
 	}

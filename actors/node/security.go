@@ -35,18 +35,18 @@ const localStrategy = "local"
 // bootstrap ones on a new store) and the token manager, whose secret is
 // kept in the store, and returns the guard the dispatcher admits requests
 // with.
-func (n *Node) startSecurity() (*guard.Guard, error) {
+func (n *Node) startSecurity(cfg *config.Config) (*guard.Guard, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
 	defer cancel()
 	repo, err := repository.Open(ctx, n.store, repository.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
-	cfg := token.DefaultConfig()
-	if cfg.Secret, err = repo.Secret(ctx, token.GenerateSecret); err != nil {
+	tcfg := token.DefaultConfig()
+	if tcfg.Secret, err = repo.Secret(ctx, token.GenerateSecret); err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
-	tokens, err := token.NewManager(cfg, token.Options{Logger: n.log, OnEnd: n.tokenEnded})
+	tokens, err := token.NewManager(tcfg, token.Options{Logger: n.log, OnEnd: n.tokenEnded})
 	if err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
@@ -56,7 +56,7 @@ func (n *Node) startSecurity() (*guard.Guard, error) {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
 	n.security = &security{repo: repo, tokens: tokens, strategies: map[string]auth.Strategy{localStrategy: localAuth}}
-	return guard.New(tokens, repo, n.links.link), nil
+	return guard.New(tokens, repo, guard.Config{Link: n.links.link, LoginsPerSecond: cfg.Limits.LoginsPerSecond}), nil
 }
 
 // stopSecurity ends the token manager's timers.

@@ -33,11 +33,17 @@ func login(t *testing.T, c client, username, password, extra string) loginResult
 	return l
 }
 
-// securityServer starts a server and connects a client subscribed to the
-// response topic.
+// securityServer starts a server whose connections may log in 100 times
+// a second (Kuzzle's default is once), changed by mutate, and connects a
+// client subscribed to the response topic.
 func securityServer(t *testing.T, mutate func(*config.Config)) (*testServer, client) {
 	t.Helper()
-	srv := startServer(t, mutate)
+	srv := startServer(t, func(c *config.Config) {
+		c.Limits.LoginsPerSecond = 100
+		if mutate != nil {
+			mutate(c)
+		}
+	})
 	c := connect3(t, srv.addr)
 	if code := c.subscribe("Kuzzle/response"); code != 0 {
 		t.Fatalf("subscribe to the response topic: code %#x", code)
@@ -193,7 +199,8 @@ func TestSubscriptionAttack(t *testing.T) {
 func TestTokenExpiryEndsSubscriptions(t *testing.T) {
 	srv, c := securityServer(t, nil)
 	_, root := restrictedSecurity(t, c)
-	short := login(t, c, "rita", "rita's password", `,"expiresIn":"1s"`)
+	// The JWT's exp counts whole seconds: "3s" lives at least two.
+	short := login(t, c, "rita", "rita's password", `,"expiresIn":"3s"`)
 	w := dialWire(t, srv.addr, 4)
 	w.mustConnect(connectOptions{})
 	r := w.request(`{"controller":"realtime","action":"subscribe","index":"shop","collection":"items","body":{},"jwt":"` + short.JWT + `"}`)
@@ -209,4 +216,45 @@ func TestTokenExpiryEndsSubscriptions(t *testing.T) {
 	if !strings.Contains(string(r.Result), `"count":0`) {
 		t.Fatalf("the expired subscription is still counted: %s", r.Result)
 	}
+}
+
+// TestRateLimits: one login a second per connection by default, and a
+// profile's rateLimit per user and second; auth:logout is never limited.
+func TestRateLimits(t *testing.T) {
+	_, c := securityServer(t, func(c *config.Config) { c.Limits.LoginsPerSecond = 1 })
+	mustCall(t, c, "security", "createProfile", `"_id":"slow","body":{"policies":[{"roleId":"default"}],"rateLimit":2}`)
+	createUser(t, c, "sam", `["slow"]`, "sam", "sam's password")
+	var refused int
+	var jwt string
+	for range 5 { // 5 logins take well under 4 seconds: at most 4 frames
+		r := call(t, c, "auth", "login", `"strategy":"local","body":{"username":"sam","password":"sam's password"}`)
+		switch errorID(r) {
+		case "":
+			var l loginResult
+			_ = jsonx.Unmarshal(r.Result, &l)
+			jwt = l.JWT
+		case "api.process.too_many_logins_requests":
+			refused++
+		default:
+			t.Fatalf("login: %s", r.raw)
+		}
+	}
+	if refused == 0 || jwt == "" {
+		t.Fatalf("%d of 5 logins refused", refused)
+	}
+	refused = 0
+	for range 10 {
+		r := call(t, c, "server", "now", `"jwt":"`+jwt+`"`)
+		switch errorID(r) {
+		case "":
+		case "api.process.too_many_requests":
+			refused++
+		default:
+			t.Fatalf("server:now: %s", r.raw)
+		}
+	}
+	if refused == 0 {
+		t.Fatal("10 requests of a user limited to 2 a second all ran")
+	}
+	mustCall(t, c, "auth", "logout", `"jwt":"`+jwt+`"`)
 }

@@ -139,6 +139,9 @@ type Limits struct {
 	DocumentsWriteCount int
 	// ConcurrentRequests is how many requests run at once.
 	ConcurrentRequests int
+	// LoginsPerSecond bounds the auth:login requests of one connection in
+	// one second (0: no bound).
+	LoginsPerSecond int
 	// RequestsBufferSize is how many requests may wait for a slot before
 	// new ones are refused as overloaded.
 	RequestsBufferSize int

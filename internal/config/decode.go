@@ -247,6 +247,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 			DocumentsFetchCount:            r.integer("limits.documentsFetchCount", 1, math.MaxInt32),
 			DocumentsWriteCount:            r.integer("limits.documentsWriteCount", 1, math.MaxInt32),
 			ConcurrentRequests:             r.integer("limits.concurrentRequests", 1, math.MaxInt32),
+			LoginsPerSecond:                r.integer("limits.loginsPerSecond", 0, math.MaxInt32),
 			RequestsBufferSize:             r.integer("limits.requestsBufferSize", 1, math.MaxInt32),
 			RequestsBufferWarningThreshold: r.integer("limits.requestsBufferWarningThreshold", 1, math.MaxInt32),
 			SubscriptionConditionsCount:    r.integer("limits.subscriptionConditionsCount", 1, math.MaxInt32),

@@ -7,6 +7,11 @@
 // security.rights.forbidden for another. An admitted request's action runs
 // with the api.Caller in its context.
 //
-// guard imports internal/api, internal/kerror, internal/security/repository
-// and internal/security/token only.
+// It also applies Kuzzle's rate limits: limits.loginsPerSecond per
+// connection for auth:login, and each user's profiles' rateLimit per
+// second for everything else (api.process.too_many_logins_requests,
+// api.process.too_many_requests).
+//
+// guard imports internal/api, internal/kerror, internal/security,
+// internal/security/repository and internal/security/token only.
 package guard

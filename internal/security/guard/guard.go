@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"time"
 
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/security/repository"
@@ -19,19 +20,34 @@ type Principals interface {
 	Principal(ctx context.Context, id string) (*repository.Principal, error)
 }
 
+// Config configures a Guard.
+type Config struct {
+	// LoginsPerSecond bounds one connection's auth:login requests per
+	// second (limits.loginsPerSecond; 0: none).
+	LoginsPerSecond int
+	// Link, when not nil, is told of each admitted request's token (an
+	// expiring one, not the anonymous user's) and connection, so that the
+	// connection can be told when the token ends, as Kuzzle's token
+	// manager links them.
+	Link func(t token.Token, connectionID string)
+	// Now is the clock of the rate limits (time.Now when nil).
+	Now func() time.Time
+}
+
 // Guard admits requests. Safe for concurrent use.
 type Guard struct {
 	tokens     Tokens
 	principals Principals
 	link       func(t token.Token, connectionID string)
+	limits     *rateLimiter
 }
 
-// New returns a Guard on tokens and principals. link, when not nil, is told
-// of each admitted request's token (an expiring one, not the anonymous
-// user's) and connection, so that the connection can be told when the
-// token ends, as Kuzzle's token manager links them.
-func New(tokens Tokens, principals Principals, link func(t token.Token, connectionID string)) *Guard {
-	return &Guard{tokens: tokens, principals: principals, link: link}
+// New returns a Guard on tokens and principals.
+func New(tokens Tokens, principals Principals, cfg Config) *Guard {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Guard{tokens: tokens, principals: principals, link: cfg.Link, limits: &rateLimiter{logins: cfg.LoginsPerSecond, now: cfg.Now}}
 }
 
 // Admit authenticates req (with its jwt, else its connection's token) and
@@ -53,6 +69,9 @@ func (g *Guard) Admit(ctx context.Context, req *api.Request) (context.Context, e
 	caller := api.Caller{UserID: tok.UserID, Token: jwt, Allows: p.Allows}
 	if !p.Allows(req.Controller, req.Action, req.Index(), req.Collection()) {
 		return ctx, caller.Refusal(req.Controller, req.Action)
+	}
+	if kerr := g.limits.allow(req, tok.UserID, p.Profiles); kerr != nil {
+		return ctx, kerr
 	}
 	if g.link != nil && tok.UserID != api.AnonymousUserID && !tok.ExpiresAt.IsZero() && req.Connection.ID != "" {
 		g.link(tok, req.Connection.ID)

@@ -31,7 +31,7 @@ func newGuard(tb testing.TB) (*guard.Guard, *token.Manager) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(tokens.Close)
-	return guard.New(tokens, repo, nil), tokens
+	return guard.New(tokens, repo, guard.Config{}), tokens
 }
 
 // BenchmarkAdmitAnonymous is the guard's cost on an anonymous
