@@ -43,8 +43,16 @@ func (n *Node) startSecurity(cfg *config.Config) (*guard.Guard, error) {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
 	tcfg := token.DefaultConfig()
-	if tcfg.Secret, err = repo.Secret(ctx, token.GenerateSecret); err != nil {
-		return nil, fmt.Errorf("start security: %w", err)
+	at := cfg.Security.AuthToken
+	tcfg.Algorithm, tcfg.ExpiresIn, tcfg.GracePeriod, tcfg.MaxTTL = at.Algorithm, at.ExpiresIn, at.GracePeriod, at.MaxTTL
+	tcfg.APIKeyMaxTTL = cfg.Security.APIKeyMaxTTL
+	if at.Secret != "" {
+		tcfg.Secret = []byte(at.Secret)
+	} else {
+		if tcfg.Secret, err = repo.Secret(ctx, token.GenerateSecret); err != nil {
+			return nil, fmt.Errorf("start security: %w", err)
+		}
+		n.log.Warn("tokens are signed with a secret generated and kept in the store: set security.authToken.secret in production")
 	}
 	tokens, err := token.NewManager(tcfg, token.Options{Logger: n.log, OnEnd: n.tokenEnded})
 	if err != nil {

@@ -12,6 +12,8 @@ type Config struct {
 	Wasm Wasm
 	// Stats holds the stats.* keys.
 	Stats Stats
+	// Security holds the security.* keys Starling reads.
+	Security Security
 	// Storage holds the storage.* keys (Starling's) and the
 	// services.storageEngine.* keys Starling reads.
 	Storage Storage
@@ -120,6 +122,30 @@ type Storage struct {
 	MaxScrollTTL time.Duration
 }
 
+// Security holds the security.* keys.
+type Security struct {
+	// AuthToken is security.authToken: how tokens are signed and how long
+	// they live.
+	AuthToken AuthToken
+	// APIKeyMaxTTL is security.apiKey.maxTTL; -1: no bound.
+	APIKeyMaxTTL time.Duration
+}
+
+// AuthToken holds the security.authToken.* keys.
+type AuthToken struct {
+	// Algorithm signs the tokens (HS256, HS384 or HS512).
+	Algorithm string
+	// ExpiresIn is a token's life when the login does not say.
+	ExpiresIn time.Duration
+	// GracePeriod is how long a refreshed token stays valid.
+	GracePeriod time.Duration
+	// MaxTTL bounds a token's life; -1: no bound.
+	MaxTTL time.Duration
+	// Secret signs the tokens; "" to use one generated and kept in the
+	// store.
+	Secret string
+}
+
 // Stats configures the statistics frames of server:getStats.
 type Stats struct {
 	// Enabled is stats.enabled (default true).
@@ -191,6 +217,12 @@ func defaults() map[string]any {
 		"storage": map[string]any{
 			"path":        "./data",
 			"synchronous": "full",
+		},
+		"security": map[string]any{
+			"authToken": map[string]any{
+				"algorithm": "HS256", "expiresIn": "1h", "gracePeriod": 1000.0, "maxTTL": -1.0, "secret": nil,
+			},
+			"apiKey": map[string]any{"maxTTL": -1.0},
 		},
 		"stats": map[string]any{
 			"enabled":       true,

@@ -233,3 +233,23 @@ func TestWasmKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestSecurityKeys(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := cfg.Security.AuthToken; a.Algorithm != "HS256" || a.ExpiresIn != time.Hour || a.GracePeriod != time.Second || a.MaxTTL != -1 || a.Secret != "" || cfg.Security.APIKeyMaxTTL != -1 {
+		t.Fatalf("defaults: %+v, apiKey.maxTTL %v", a, cfg.Security.APIKeyMaxTTL)
+	}
+	cfg, err = Load(Sources{Env: []string{`kuzzle_security__authToken=*json:{"algorithm":"HS512","expiresIn":"2h","maxTTL":"1d","secret":"s3cr3t"}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := cfg.Security.AuthToken; a.Algorithm != "HS512" || a.ExpiresIn != 2*time.Hour || a.MaxTTL != 24*time.Hour || a.Secret != "s3cr3t" || a.GracePeriod != time.Second {
+		t.Fatalf("from the environment: %+v", a)
+	}
+	if _, err := Load(Sources{Env: []string{`kuzzle_security__authToken__algorithm=RS256`}}); err == nil || !strings.Contains(err.Error(), "security.authToken.algorithm") {
+		t.Fatalf("an algorithm needing a key pair: %v", err)
+	}
+}

@@ -112,6 +112,22 @@ func (r *reader) duration(path string) time.Duration {
 	return 0
 }
 
+// ttl reads a duration, or -1 for none.
+func (r *reader) ttl(path string) time.Duration {
+	if f, ok := r.value(path).(float64); ok && f == -1 {
+		return -1
+	}
+	return r.duration(path)
+}
+
+// optionalString reads a string, "" when null.
+func (r *reader) optionalString(path string) string {
+	if r.value(path) == nil {
+		return ""
+	}
+	return r.str(path)
+}
+
 // ParseDuration reads a duration the way Kuzzle's ms() library does: a
 // number followed by an optional unit (ms, s, m, h, d, w, y and their long
 // forms); a bare number is milliseconds.
@@ -237,6 +253,16 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 			Synchronous:  r.oneOf("storage.synchronous", "full", "normal"),
 			ScrollTTL:    r.duration("services.storageEngine.defaults.scrollTTL"),
 			MaxScrollTTL: r.duration("services.storageEngine.maxScrollDuration"),
+		},
+		Security: Security{
+			AuthToken: AuthToken{
+				Algorithm:   r.oneOf("security.authToken.algorithm", "HS256", "HS384", "HS512"),
+				ExpiresIn:   r.duration("security.authToken.expiresIn"),
+				GracePeriod: r.duration("security.authToken.gracePeriod"),
+				MaxTTL:      r.ttl("security.authToken.maxTTL"),
+				Secret:      r.optionalString("security.authToken.secret"),
+			},
+			APIKeyMaxTTL: r.ttl("security.apiKey.maxTTL"),
 		},
 		Stats: Stats{
 			Enabled:  r.boolean("stats.enabled"),
