@@ -181,7 +181,8 @@ func (c *controller) credentialsValidate(ctx context.Context, req *api.Request) 
 
 // searchUsersByCredentials runs the strategy's search with the body:
 // {hits, total}. Koncorde queries are not translated (the strategies
-// read Elasticsearch ones).
+// read Elasticsearch ones): with lang koncorde, only an empty query is
+// accepted (Kuzzle translates it to {}).
 func (c *controller) searchUsersByCredentials(ctx context.Context, req *api.Request) (any, error) {
 	strategy, ok, kerr := req.String("strategy")
 	if kerr != nil {
@@ -201,7 +202,7 @@ func (c *controller) searchUsersByCredentials(ctx context.Context, req *api.Requ
 	if _, err := c.strategyArg(req); err != nil {
 		return nil, err
 	}
-	if lang == "koncorde" {
+	if query := bodyFields(req)["query"]; lang == "koncorde" && !emptyKeys(query) {
 		return nil, kerror.New("api.assert.invalid_argument", "lang", `"elasticsearch" (the strategies search with Elasticsearch queries)`)
 	}
 	if size-from > c.Config.FetchCount {
