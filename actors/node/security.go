@@ -13,6 +13,7 @@ import (
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/mqtt"
+	model "github.com/starlingmq/starling/internal/security"
 	"github.com/starlingmq/starling/internal/security/guard"
 	"github.com/starlingmq/starling/internal/security/local"
 	"github.com/starlingmq/starling/internal/security/password"
@@ -82,6 +83,7 @@ func (n *Node) securityControllers(cfg *config.Config) []api.Controller {
 		securityctl.Controller(securityctl.Deps{
 			Security: n.security.repo, Store: n.store, Tokens: n.security.tokens,
 			Credentials: credentials{n.security.strategies}, Logger: n.log,
+			Standard: model.Defaults(model.DefaultConfig()).Standard,
 			Config: securityctl.Config{
 				FetchCount: cfg.Limits.DocumentsFetchCount, WriteCount: cfg.Limits.DocumentsWriteCount,
 				MaxScrollTTL: cfg.Storage.MaxScrollTTL,
@@ -139,6 +141,56 @@ func (c credentials) Delete(ctx context.Context, strategy, kuid string) error {
 		return err
 	}
 	return l.Strategy.Delete(ctx, kuid)
+}
+
+// Update implements securityctl.Credentials: validation as an update,
+// then the update.
+func (c credentials) Update(ctx context.Context, strategy, kuid string, body jsonx.RawMessage) (any, error) {
+	l, err := c.local(strategy)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Strategy.Validate(ctx, kuid, body, true); err != nil {
+		return nil, err
+	}
+	return l.Strategy.Update(ctx, kuid, body, api.CallerOf(ctx).UserID)
+}
+
+// GetInfo implements securityctl.Credentials.
+func (c credentials) GetInfo(ctx context.Context, strategy, kuid string) (any, error) {
+	l, err := c.local(strategy)
+	if err != nil {
+		return nil, err
+	}
+	return l.Strategy.GetInfo(ctx, kuid)
+}
+
+// GetByID implements securityctl.Credentials: the local strategy's ids
+// are usernames.
+func (c credentials) GetByID(ctx context.Context, strategy, username string) (any, error) {
+	l, err := c.local(strategy)
+	if err != nil {
+		return nil, err
+	}
+	return l.Strategy.GetByUsername(ctx, username)
+}
+
+// Search implements securityctl.Credentials.
+func (c credentials) Search(ctx context.Context, strategy string, body jsonx.RawMessage, from, size int) (any, error) {
+	l, err := c.local(strategy)
+	if err != nil {
+		return nil, err
+	}
+	return l.Strategy.Search(ctx, body, from, size)
+}
+
+// Fields implements securityctl.Credentials: the local strategy's are a
+// username and a password.
+func (c credentials) Fields(strategy string) []string {
+	if _, err := c.local(strategy); err != nil {
+		return nil
+	}
+	return []string{"username", "password"}
 }
 
 // mqttUserForToken is the CONNECT user name whose password is a token.

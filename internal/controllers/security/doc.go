@@ -12,9 +12,18 @@
 // a deleted user leaves, go through the Credentials interface, which
 // authentication strategies implement.
 //
-// Credentials actions (createCredentials and the like), API keys,
-// createFirstAdmin and the enforcement of rights on requests belong
-// elsewhere.
+// The credentials actions (createCredentials, updateCredentials,
+// deleteCredentials, getCredentials, getCredentialsById, hasCredentials,
+// validateCredentials, searchUsersByCredentials, the credential fields,
+// getUserStrategies) call the strategies through Credentials.
+// createFirstAdmin creates a user with the admin profile while none has
+// it, and with reset writes security.standard's roles and profiles
+// (Deps.Standard) over the built-in ones, as restrictDefaultRights does.
+// checkRights tells whether a user may run a described request;
+// scrollUsers and scrollProfiles continue scrolled searches; upsertUser
+// updates or creates a user.
+//
+// API keys and the enforcement of rights on requests belong elsewhere.
 //
 // security imports internal/api, internal/jsonx, internal/kerror,
 // internal/security, internal/security/repository,

@@ -29,6 +29,23 @@ type Credentials interface {
 	Create(ctx context.Context, strategy, kuid string, credentials jsonx.RawMessage) error
 	// Delete removes kuid's credentials of strategy.
 	Delete(ctx context.Context, strategy, kuid string) error
+	// Update validates credentials as an update (the strategy's validate
+	// with isUpdate) then changes kuid's credentials of strategy, and
+	// answers what the strategy tells of them (local: {username, kuid}).
+	Update(ctx context.Context, strategy, kuid string, credentials jsonx.RawMessage) (any, error)
+	// GetInfo answers what the strategy tells of kuid's credentials
+	// (the plugin's getInfo; nil, nil when the strategy has none).
+	GetInfo(ctx context.Context, strategy, kuid string) (any, error)
+	// GetByID answers the credentials of strategy whose own id is id (the
+	// plugin's getById: the username for local; nil, nil when the
+	// strategy has none).
+	GetByID(ctx context.Context, strategy, id string) (any, error)
+	// Search searches strategy's credentials with an Elasticsearch body
+	// (the plugin's search: {hits, total}); nil, nil for a strategy
+	// without search (plugin.strategy.missing_optional_method).
+	Search(ctx context.Context, strategy string, body jsonx.RawMessage, from, size int) (any, error)
+	// Fields lists the fields of strategy's credentials.
+	Fields(strategy string) []string
 }
 
 // Config holds the configuration keys the controller reads.
@@ -58,6 +75,10 @@ type Deps struct {
 	Tokens *token.Manager
 	// Credentials are the strategies' credentials; nil: no strategy.
 	Credentials Credentials
+	// Standard are security.standard's roles and profiles, which
+	// createFirstAdmin (with reset) and restrictDefaultRights write over
+	// the built-in ones; zero: Kuzzle's defaults.
+	Standard model.Config
 	// Catalog tells which controllers and actions roles may name; nil
 	// accepts any.
 	Catalog model.ControllerCatalog
@@ -122,6 +143,24 @@ func Controller(d Deps) api.Controller {
 		"getUserRights":          c.getUserRights,
 		"revokeTokens":           c.revokeTokens,
 		"refresh":                c.refresh,
+
+		"upsertUser":               c.upsertUser,
+		"getUserStrategies":        c.getUserStrategies,
+		"createCredentials":        c.credentialsCreate,
+		"updateCredentials":        c.credentialsUpdate,
+		"deleteCredentials":        c.credentialsDelete,
+		"getCredentials":           c.credentialsGet,
+		"getCredentialsById":       c.credentialsGetByID,
+		"hasCredentials":           c.credentialsHas,
+		"validateCredentials":      c.credentialsValidate,
+		"searchUsersByCredentials": c.searchUsersByCredentials,
+		"getCredentialFields":      c.getCredentialFields,
+		"getAllCredentialFields":   c.getAllCredentialFields,
+		"createFirstAdmin":         c.createFirstAdmin,
+		"restrictDefaultRights":    c.restrictDefaultRights,
+		"checkRights":              c.checkRights,
+		"scrollUsers":              c.scroller(repository.Users, nil),
+		"scrollProfiles":           c.scroller(repository.Profiles, emptyOptimizedPolicies),
 	}}
 }
 
