@@ -43,7 +43,7 @@ var importRules = map[string][]string{
 	"internal/controllers/server": {"internal/api", "internal/jsonx", "internal/kerror"},
 	"internal/controllers/auth": {
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/security",
-		"internal/security/repository", "internal/security/token",
+		"internal/security/repository", "internal/security/token", "internal/store",
 	},
 	"internal/controllers/security": {
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/security",

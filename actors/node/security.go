@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
@@ -55,10 +56,16 @@ func (n *Node) startSecurity(cfg *config.Config) (*guard.Guard, error) {
 		}
 		n.log.Warn("tokens are signed with a secret generated and kept in the store: set security.authToken.secret in production")
 	}
-	tokens, err := token.NewManager(tcfg, token.Options{Logger: n.log, OnEnd: n.tokenEnded})
+	tokens, err := token.NewManager(tcfg, token.Options{Logger: n.log, OnEnd: n.tokenGone(repo)})
 	if err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
+	restored, err := restoreTokens(ctx, repo, tokens, time.Now())
+	if err != nil {
+		tokens.Close()
+		return nil, fmt.Errorf("start security: %w", err)
+	}
+	n.log.Debug("tokens restored", "count", restored)
 	localAuth, err := openLocal(ctx, n)
 	if err != nil {
 		tokens.Close()
@@ -79,7 +86,10 @@ func (n *Node) stopSecurity() {
 // security.
 func (n *Node) securityControllers(cfg *config.Config) []api.Controller {
 	return []api.Controller{
-		auth.Controller(auth.Deps{Tokens: n.security.tokens, Security: n.security.repo, Strategies: n.security.strategies}),
+		auth.Controller(auth.Deps{
+			Tokens: n.security.tokens, Security: n.security.repo, Strategies: n.security.strategies,
+			Credentials: myCredentials{credentials{n.security.strategies}}, Logger: n.log,
+		}),
 		securityctl.Controller(securityctl.Deps{
 			Security: n.security.repo, Store: n.store, Tokens: n.security.tokens,
 			Credentials: credentials{n.security.strategies}, Logger: n.log,
@@ -229,6 +239,9 @@ func (n *Node) mqttAuthenticator(require bool) func(string, []byte, bool) (strin
 			return "", mqtt.ErrBadCredentials
 		}
 		t, err := n.security.tokens.Issue(kuid, token.IssueOptions{})
+		if err == nil {
+			err = n.keepToken(t)
+		}
 		if err != nil {
 			n.log.Warn("MQTT login: no token issued", "user", kuid, "error", err)
 			return "", mqtt.ErrNotAuthorized

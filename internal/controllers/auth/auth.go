@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -33,10 +34,19 @@ type Deps struct {
 	Security *repository.Repository
 	// Strategies are the authentication strategies by name.
 	Strategies map[string]Strategy
+	// Credentials are the strategies' credentials of the caller; nil:
+	// the *MyCredentials actions answer as for an unknown strategy.
+	Credentials Credentials
+	// Logger receives the "[SECURITY]" audit line of updateSelf
+	// (slog.Default when nil).
+	Logger *slog.Logger
 }
 
 // Controller returns the auth controller.
 func Controller(d Deps) api.Controller {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
 	c := &controller{Deps: d}
 	return api.Controller{Name: "auth", Actions: map[string]api.Action{
 		"login":          c.login,
@@ -46,6 +56,18 @@ func Controller(d Deps) api.Controller {
 		"getCurrentUser": c.getCurrentUser,
 		"getMyRights":    c.getMyRights,
 		"getStrategies":  c.getStrategies,
+
+		"createToken":           c.createToken,
+		"createApiKey":          c.createAPIKey,
+		"searchApiKeys":         c.searchAPIKeys,
+		"deleteApiKey":          c.deleteAPIKey,
+		"updateSelf":            c.updateSelf,
+		"credentialsExist":      c.credentialsExist,
+		"getMyCredentials":      c.getMyCredentials,
+		"validateMyCredentials": c.validateMyCredentials,
+		"createMyCredentials":   c.createMyCredentials,
+		"updateMyCredentials":   c.updateMyCredentials,
+		"deleteMyCredentials":   c.deleteMyCredentials,
 	}}
 }
 
@@ -76,7 +98,7 @@ func (c *controller) login(ctx context.Context, req *api.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := c.Tokens.Issue(kuid, token.IssueOptions{ExpiresIn: expiresIn})
+	t, err := c.issue(ctx, kuid, token.IssueOptions{ExpiresIn: expiresIn})
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +176,9 @@ func (c *controller) refreshToken(ctx context.Context, req *api.Request) (any, e
 	}
 	t, err := c.Tokens.Refresh(caller.Token, expiresIn)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.keep(ctx, t); err != nil {
 		return nil, err
 	}
 	return tokenResult(t), nil

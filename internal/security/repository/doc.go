@@ -13,6 +13,12 @@
 // role allowing everything), then a marker, so that a start interrupted
 // halfway completes them the next time.
 //
+// It also keeps what must outlive a restart of the token manager: every
+// live token in "tokens" (the JWT itself under its SHA-256 fingerprint, so
+// that it can be registered again at start) and Kuzzle's API key
+// documents in "api-keys" (userId, description, expiresAt, ttl and the
+// fingerprint of the key's JWT, never the JWT).
+//
 // Definitions are validated by internal/security before they reach the
 // repository; the repository checks what needs the store: that roles and
 // profiles referenced exist, that one still in use is not deleted, that

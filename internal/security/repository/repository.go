@@ -35,6 +35,8 @@ var mappings = map[string]string{
 	Profiles: `{"dynamic":"false","properties":{"tags":{"type":"keyword"},"policies":{"properties":{"roleId":{"type":"keyword"},"restrictedTo":{"type":"nested","properties":{"index":{"type":"keyword"},"collections":{"type":"keyword"}}}}}}}`,
 	Roles:    `{"dynamic":"false","properties":{"tags":{"type":"keyword"},"controllers":{"dynamic":"false","properties":{}}}}`,
 	config:   `{"dynamic":"false","properties":{}}`,
+	Tokens:   tokensMapping,
+	APIKeys:  apiKeysMapping,
 }
 
 // Config configures a Repository.
