@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -75,6 +76,9 @@ func (h *Harness) ReqResp(ctx context.Context, cfg ReqRespConfig) *Report {
 			}
 		}
 	}
+	if slices.Contains(h.servers(rep), Starling) {
+		h.reqrespAuthenticated(ctx, rep, cfg)
+	}
 	rep.Note("aedes 0.51.3 refuses MQTT 5 connections (CONNACK 0x01): MQTT 5 cases have no aedes row.")
 	rep.Note("total CPU = server + responder (the peers' echo client; Starling needs none). Requests: %s.", serverNow(0))
 	return rep
@@ -87,17 +91,36 @@ func versionName(v byte) string {
 	return "3.1.1"
 }
 
-func serverNow(seq int) []byte {
-	return []byte(`{"controller":"server","action":"now","requestId":"r` + strconv.Itoa(seq) + `"}`)
+func serverNow(seq int) []byte { return serverNowAs(seq, "") }
+
+// serverNowAs is serverNow carrying a token ("" for none).
+func serverNowAs(seq int, jwt string) []byte {
+	b := []byte(`{"controller":"server","action":"now","requestId":"r` + strconv.Itoa(seq) + `"`)
+	if jwt != "" {
+		b = append(append(append(b, `,"jwt":"`...), jwt...), '"')
+	}
+	return append(b, '}')
 }
 
 func (h *Harness) reqrespCase(ctx context.Context, server string, version byte, rate int, cfg ReqRespConfig) (Row, error) {
+	return h.reqrespCaseAs(ctx, server, version, rate, cfg, false)
+}
+
+// reqrespCaseAs is reqrespCase; with authenticated, the requests carry
+// the token of a user logged in first (Starling only).
+func (h *Harness) reqrespCaseAs(ctx context.Context, server string, version byte, rate int, cfg ReqRespConfig, authenticated bool) (Row, error) {
 	row := Row{Values: map[string]float64{}}
 	srv, err := h.Env.Start(ctx, server)
 	if err != nil {
 		return row, err
 	}
 	defer srv.Stop()
+	jwt := ""
+	if authenticated {
+		if jwt, err = benchLogin(srv.Addr, version); err != nil {
+			return row, err
+		}
+	}
 	reqTopic, respTopic := requestTopic, responseTopic
 	var echo *Server
 	if server != Starling {
@@ -121,7 +144,7 @@ func (h *Harness) reqrespCase(ctx context.Context, server string, version byte, 
 	if rate == 0 {
 		count = cfg.MaxFlatOut
 	}
-	rt := &roundTrips{sent: make([]atomic.Int64, count), topic: respTopic, epoch: h.Epoch, done: make(chan struct{})}
+	rt := &roundTrips{sent: make([]atomic.Int64, count), topic: respTopic, epoch: h.Epoch, done: make(chan struct{}), jwt: jwt}
 	if rate == 0 {
 		rt.slots = make(chan struct{}, cfg.Window)
 	}
@@ -170,6 +193,7 @@ type roundTrips struct {
 	done   chan struct{}
 	closed atomic.Bool
 	slots  chan struct{} // flat out: one token per request in flight; set before read starts
+	jwt    string        // the token the requests carry, "" for none
 }
 
 // send sends count requests at rate per second (0: flat out, cfg.Window in
@@ -177,7 +201,7 @@ type roundTrips struct {
 func (rt *roundTrips) send(ctx context.Context, c *mqttc.Conn, topic string, rate, count int, cfg ReqRespConfig) (int, error) {
 	publish := func(i int) error {
 		rt.sent[i].Store(stamp(rt.epoch))
-		return c.Publish(topic, serverNow(i))
+		return c.Publish(topic, serverNowAs(i, rt.jwt))
 	}
 	if rate > 0 {
 		return pace(float64(rate), count, time.Now().Add(2*cfg.Duration+5*time.Second), ctx.Done(), publish)

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -105,6 +106,15 @@ func (e *Env) command(ctx context.Context, name string, args ...string) *exec.Cm
 var listeningRe = regexp.MustCompile(`msg="MQTT listening" address=(\S+)`)
 
 func (e *Env) startStarling(ctx context.Context, extra []string) (*Server, error) {
+	if !slices.ContainsFunc(extra, func(kv string) bool { return strings.HasPrefix(kv, "kuzzle_storage__path=") }) {
+		// Each start its own store: a case never sees another's users or
+		// documents.
+		dir, err := os.MkdirTemp(e.Dir, "starling-data-")
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, "kuzzle_storage__path="+dir)
+	}
 	cmd := e.command(ctx, e.Starling)
 	cmd.Dir = e.Dir // no .kuzzlerc from the working tree
 	cmd.Env = append(os.Environ(),

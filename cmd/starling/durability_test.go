@@ -35,6 +35,7 @@ func TestKillDuringWritesLosesNoAcknowledgedDocument(t *testing.T) {
 		"kuzzle_server__protocols__mqtt__server__port=0",
 		"kuzzle_server__protocols__mqtt__server__host=127.0.0.1",
 		"kuzzle_storage__path=" + storage,
+		"kuzzle_security__authToken__secret=durability-test-secret", // no warning about a generated one
 	}
 	p := start(t, env)
 	addr := p.address(t)

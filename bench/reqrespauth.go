@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/starlingmq/starling/bench/internal/mqttc"
+)
+
+// The user the authenticated cases log in as.
+const (
+	benchUser     = "bench-user"
+	benchPassword = "bench-password-0123456789"
+)
+
+// reqrespAuthenticated adds Starling's authenticated cases: flat out with
+// every request carrying a token, beside the anonymous row, and the cost
+// of auth:login (Argon2id at its configured cost).
+func (h *Harness) reqrespAuthenticated(ctx context.Context, rep *Report, cfg ReqRespConfig) {
+	label := fmt.Sprintf("MQTT 3.1.1, flat out (%d in flight), with a token", cfg.Window)
+	row, err := h.reqrespCaseAs(ctx, Starling, 4, 0, cfg, true)
+	row.Case, row.Server = label, Starling
+	if err != nil {
+		row.Note = err.Error()
+		h.Log.Error("request/response case failed", "case", label, "err", err)
+	}
+	rep.Add(row)
+	row, err = h.loginCase(ctx)
+	row.Case, row.Server = "auth:login, one connection, one a second (limits.loginsPerSecond)", Starling
+	if err != nil {
+		row.Note = err.Error()
+		h.Log.Error("login case failed", "err", err)
+	}
+	rep.Add(row)
+	rep.Note("with a token: the same server:now requests carrying the jwt of a user logged in first (the guard verifies it and checks the user's rights on each); auth:login: p50/p99 are one login's latency and server CPU µs/op one login's CPU, Argon2id with 19 MiB and 2 passes.")
+}
+
+// benchLogin creates the bench user and returns a token for it.
+func benchLogin(addr string, version byte) (string, error) {
+	c, err := mqttc.Dial(addr, mqttc.Options{Version: version, ClientID: "bench-login"})
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	create := `{"controller":"security","action":"createUser","_id":"` + benchUser + `","body":{"content":{"profileIds":["admin"]},"credentials":{"local":{"username":"` + benchUser + `","password":"` + benchPassword + `"}}}}`
+	if _, err := request(c, []byte(create), 10*time.Second); err != nil {
+		return "", fmt.Errorf("create the bench user: %w", err)
+	}
+	p, err := request(c, loginRequest(), 10*time.Second)
+	if err != nil {
+		return "", fmt.Errorf("log in: %w", err)
+	}
+	jwt := stringField(p, "jwt")
+	if jwt == "" {
+		return "", fmt.Errorf("log in: no token in %s", p)
+	}
+	return jwt, nil
+}
+
+func loginRequest() []byte {
+	return []byte(`{"controller":"auth","action":"login","strategy":"local","body":{"username":"` + benchUser + `","password":"` + benchPassword + `"}}`)
+}
+
+// loginCase logs in once a second (Kuzzle's default limit per
+// connection) for a few seconds and measures each login.
+func (h *Harness) loginCase(ctx context.Context) (Row, error) {
+	row := Row{Values: map[string]float64{}}
+	srv, err := h.Env.Start(ctx, Starling)
+	if err != nil {
+		return row, err
+	}
+	defer srv.Stop()
+	if _, err := benchLogin(srv.Addr, 4); err != nil {
+		return row, err
+	}
+	c, err := mqttc.Dial(srv.Addr, mqttc.Options{ClientID: "bench-logins"})
+	if err != nil {
+		return row, err
+	}
+	defer c.Close()
+	m, err := startMeter(srv.PID)
+	if err != nil {
+		return row, err
+	}
+	const logins = 5
+	rt := &roundTrips{epoch: h.Epoch}
+	for i := range logins {
+		if i > 0 {
+			select {
+			case <-time.After(time.Second): // limits.loginsPerSecond: one a second
+			case <-ctx.Done():
+				return row, ctx.Err()
+			}
+		}
+		start := time.Now()
+		if _, err := request(c, loginRequest(), 10*time.Second); err != nil {
+			return row, err
+		}
+		rt.lat.Record(time.Since(start))
+	}
+	if err := m.end(); err != nil {
+		return row, err
+	}
+	latencies(row.Values, &rt.lat)
+	row.Values["cpu"] = micros(m.serverCPU) / logins
+	row.Values["rate"] = float64(logins) / m.elapsed.Seconds()
+	return row, nil
+}
