@@ -1,5 +1,7 @@
 package api
 
+import "encoding/binary"
+
 // scanDepth is how deeply a payload may nest for scanWire; deeper ones go
 // to the decoder.
 const scanDepth = 512
@@ -151,6 +153,14 @@ func (s *scanner) enter() bool {
 func (s *scanner) str() (escaped, ok bool) {
 	s.i++
 	for s.i < len(s.b) {
+		// Eight plain bytes at a time: none a quote, a backslash or a
+		// control character.
+		for s.i+8 <= len(s.b) && plain8(binary.LittleEndian.Uint64(s.b[s.i:])) {
+			s.i += 8
+		}
+		if s.i >= len(s.b) {
+			break
+		}
 		c := s.b[s.i]
 		switch {
 		case c == '"':
@@ -168,6 +178,16 @@ func (s *scanner) str() (escaped, ok bool) {
 		s.i++
 	}
 	return false, false
+}
+
+// plain8 reports whether none of the eight bytes of w is a quote, a
+// backslash or below 0x20 (the bytes that end or interrupt a string's
+// plain run; bytes of 0x80 and over are plain).
+func plain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	control := (w - 0x20*ones) &^ w & highs // a byte below 0x20
+	return control|hasZero(w^('"'*ones))|hasZero(w^('\\'*ones)) == 0
 }
 
 // escape reads one escape sequence at s.i (its backslash).

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -78,4 +79,24 @@ func FuzzScanWire(f *testing.F) {
 			t.Fatalf("refused valid object %q", payload)
 		}
 	})
+}
+
+// TestPlain8 checks the eight-byte test against the byte-by-byte one on
+// every byte value in every position.
+func TestPlain8(t *testing.T) {
+	for pos := range 8 {
+		for b := range 256 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(b)
+			want := true
+			for _, c := range w {
+				if c == '"' || c == '\\' || c < 0x20 {
+					want = false
+				}
+			}
+			if got := plain8(binary.LittleEndian.Uint64(w)); got != want {
+				t.Fatalf("byte %#x at %d: plain8 %v, want %v", b, pos, got, want)
+			}
+		}
+	}
 }

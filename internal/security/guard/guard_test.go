@@ -6,9 +6,11 @@ import (
 
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/security"
 	"github.com/starlingmq/starling/internal/security/guard"
 	"github.com/starlingmq/starling/internal/security/repository"
 	"github.com/starlingmq/starling/internal/security/token"
+	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/sqlite"
 )
 
@@ -96,4 +98,45 @@ func errID(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// BenchmarkAdmitToken is the guard's cost on a request carrying the
+// token of a user with the admin profile.
+func BenchmarkAdmitToken(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, b.TempDir(), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	repo, err := repository.Open(ctx, st, repository.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := repo.PutUser(ctx, &security.User{ID: "u", ProfileIDs: []string{"admin"}}, store.OpCreate, "-1"); err != nil {
+		b.Fatal(err)
+	}
+	cfg := token.DefaultConfig()
+	cfg.Secret = []byte("0123456789abcdef0123456789abcdef")
+	tokens, err := token.NewManager(cfg, token.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tokens.Close()
+	tok, err := tokens.Issue("u", token.IssueOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var links int
+	g := guard.New(tokens, repo, guard.Config{Link: func(token.Token, string) { links++ }})
+	req, kerr := api.Parse([]byte(`{"controller":"server","action":"now","jwt":"`+tok.JWT+`"}`), api.Connection{ID: "c", Protocol: "mqtt"})
+	if kerr != nil {
+		b.Fatal(kerr)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Admit(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
