@@ -147,6 +147,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		return err
 	}
 	n.controllers = append(n.controllers, n.securityControllers(cfg)...)
+	n.withSecurityAdmin(cfg)
 	n.controllers = append(n.controllers, extra...)
 	root := n.system.Root
 	n.dispatcher, err = root.SpawnNamed(dispatcher.Props(dispatcher.Config{

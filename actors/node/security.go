@@ -90,15 +90,30 @@ func (n *Node) securityControllers(cfg *config.Config) []api.Controller {
 			Tokens: n.security.tokens, Security: n.security.repo, Strategies: n.security.strategies,
 			Credentials: myCredentials{credentials{n.security.strategies}}, Logger: n.log,
 		}),
-		securityctl.Controller(securityctl.Deps{
-			Security: n.security.repo, Store: n.store, Tokens: n.security.tokens,
-			Credentials: credentials{n.security.strategies}, Logger: n.log,
-			Standard: model.Defaults(model.DefaultConfig()).Standard,
-			Config: securityctl.Config{
-				FetchCount: cfg.Limits.DocumentsFetchCount, WriteCount: cfg.Limits.DocumentsWriteCount,
-				MaxScrollTTL: cfg.Storage.MaxScrollTTL,
-			},
-		}),
+		securityctl.Controller(n.securityDeps(cfg)),
+	}
+}
+
+// securityDeps are the security controller's dependencies.
+func (n *Node) securityDeps(cfg *config.Config) securityctl.Deps {
+	return securityctl.Deps{
+		Security: n.security.repo, Store: n.store, Tokens: n.security.tokens,
+		Credentials: credentials{n.security.strategies}, Logger: n.log,
+		Standard: model.Defaults(model.DefaultConfig()).Standard,
+		Config: securityctl.Config{
+			FetchCount: cfg.Limits.DocumentsFetchCount, WriteCount: cfg.Limits.DocumentsWriteCount,
+			MaxScrollTTL: cfg.Storage.MaxScrollTTL,
+		},
+	}
+}
+
+// withSecurityAdmin puts the security controller's admin:loadSecurities and
+// admin:resetSecurity in the admin controller.
+func (n *Node) withSecurityAdmin(cfg *config.Config) {
+	for _, c := range n.controllers {
+		if c.Name == "admin" {
+			maps.Copy(c.Actions, securityctl.AdminActions(n.securityDeps(cfg)))
+		}
 	}
 }
 

@@ -100,3 +100,31 @@ func TestCheckRights(t *testing.T) {
 		t.Errorf("checkRights by a user without the right: %s", r.raw)
 	}
 }
+
+// TestLoadAndResetSecurities: admin:loadSecurities loads Kuzzle's fixture
+// format (existing users fail the load unless skipped or overwritten), and
+// admin:resetSecurity leaves the bootstrap definitions only.
+func TestLoadAndResetSecurities(t *testing.T) {
+	_, c := securityServer(t, nil)
+	load := `"body":{"roles":{"writer":{"controllers":{"document":{"actions":{"*":true}}}}},` +
+		`"profiles":{"writers":{"policies":[{"roleId":"writer"}]}},` +
+		`"users":{"wes":{"content":{"profileIds":["writers"]},"credentials":{"local":{"username":"wes","password":"wes's password"}}}}}`
+	mustCall(t, c, "admin", "loadSecurities", load)
+	login(t, c, "wes", "wes's password", "")
+	if r := call(t, c, "admin", "loadSecurities", load); errorID(r) != "security.user.prevent_overwrite" {
+		t.Fatalf("loading an existing user: %s", r.raw)
+	}
+	mustCall(t, c, "admin", "loadSecurities", load+`,"onExistingUsers":"skip"`)
+	mustCall(t, c, "admin", "loadSecurities", load+`,"onExistingUsers":"overwrite"`)
+	r := mustCall(t, c, "admin", "resetSecurity", "")
+	if string(r.Result) != `{"deletedProfiles":4,"deletedRoles":4,"deletedUsers":1}` {
+		t.Fatalf("resetSecurity: %s", r.Result)
+	}
+	if r := call(t, c, "security", "getRole", `"_id":"writer"`); errorID(r) != "security.role.not_found" {
+		t.Fatalf("a role after the reset: %s", r.raw)
+	}
+	if r := call(t, c, "auth", "login", `"strategy":"local","body":{"username":"wes","password":"wes's password"}`); errorID(r) == "" {
+		t.Fatalf("a user after the reset logs in: %s", r.raw)
+	}
+	mustCall(t, c, "security", "getRole", `"_id":"anonymous"`)
+}

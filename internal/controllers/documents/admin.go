@@ -36,11 +36,9 @@ const acknowledge api.Compact = `{"acknowledge":true}`
 //   - dump answers {acknowledge: true} and logs that Starling writes no
 //     diagnostic dump (Kuzzle's dump copies Node.js reports, a core dump
 //     and Redis and Elasticsearch information, none of which exist here).
-//   - shutdown, resetSecurity and loadSecurities are refused with
-//     security.rights.unauthorized, Kuzzle's answer to a request that needs
-//     an authenticated administrator: until users exist, no request is
-//     one, and an anonymous client must not be able to stop the server or
-//     rewrite its rights.
+//   - shutdown is refused with security.rights.unauthorized; resetSecurity
+//     and loadSecurities too, until the node replaces them with the
+//     security controller's (internal/controllers/security.AdminActions).
 func (c *controllers) admin() api.Controller {
 	return api.Controller{Name: "admin", Actions: map[string]api.Action{
 		"dump":              c.adminDump,

@@ -91,6 +91,12 @@ type Deps struct {
 
 // Controller returns the security controller on d.
 func Controller(d Deps) api.Controller {
+	c := newController(d)
+	return api.Controller{Name: "security", Actions: c.actions()}
+}
+
+// newController completes d with its defaults.
+func newController(d Deps) *controller {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
@@ -106,8 +112,12 @@ func Controller(d Deps) api.Controller {
 	if d.Credentials == nil {
 		d.Credentials = noCredentials{}
 	}
-	c := &controller{Deps: d}
-	return api.Controller{Name: "security", Actions: map[string]api.Action{
+	return &controller{Deps: d}
+}
+
+// actions are the security controller's actions.
+func (c *controller) actions() map[string]api.Action {
+	return map[string]api.Action{
 		"createRole":             c.createRole,
 		"createOrReplaceRole":    c.createOrReplaceRole,
 		"getRole":                c.getRole,
@@ -164,7 +174,7 @@ func Controller(d Deps) api.Controller {
 		"checkRights":              c.checkRights,
 		"scrollUsers":              c.scroller(repository.Users, nil),
 		"scrollProfiles":           c.scroller(repository.Profiles, emptyOptimizedPolicies),
-	}}
+	}
 }
 
 type controller struct{ Deps }

@@ -225,3 +225,36 @@ func (r *Repository) current() *snapshot { return r.snap.Load() }
 // builtin reports whether id names one of the built-in definitions, which
 // cannot be deleted.
 func builtin(id string) bool { return id == "admin" || id == "default" || id == "anonymous" }
+
+// UserIDs returns the id of every stored user, sorted.
+func (r *Repository) UserIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := scan(ctx, r.st, Users, func(id string, _ jsonx.RawMessage) error {
+		ids = append(ids, id)
+		return nil
+	})
+	return ids, err
+}
+
+// Reset deletes every role and profile, writes the bootstrap ones again
+// and returns how many it deleted (admin:resetSecurity; the caller deletes
+// the users first, with their credentials and tokens).
+func (r *Repository) Reset(ctx context.Context) (roles, profiles int, err error) {
+	r.writes.Lock()
+	defer r.writes.Unlock()
+	s := r.current()
+	roles, profiles = len(s.roles), len(s.profiles)
+	for _, name := range []string{Profiles, Roles} {
+		if err := r.st.Truncate(ctx, Index, name); err != nil {
+			return 0, 0, fmt.Errorf("reset %s: %w", name, err)
+		}
+	}
+	if err := r.writeOne(ctx, config, store.Op{Kind: store.OpDelete, ID: bootstrapID}); err != nil {
+		return 0, 0, fmt.Errorf("reset: %w", err)
+	}
+	if err := r.prepare(ctx); err != nil {
+		return 0, 0, fmt.Errorf("reset: %w", err)
+	}
+	r.users.clear()
+	return roles, profiles, r.load(ctx)
+}

@@ -153,3 +153,9 @@ func (c *userCache) drop(id string) {
 	delete(c.m, id)
 	c.mu.Unlock()
 }
+
+func (c *userCache) clear() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+}
