@@ -269,3 +269,43 @@ func TestMQTTReload(t *testing.T) {
 		t.Fatalf("the old controller must be gone: %s", r.raw)
 	}
 }
+
+// TestMQTTWasmControllerRights: a role names a Wasm controller's actions as
+// "module/controller"; the guard applies it like any other.
+func TestMQTTWasmControllerRights(t *testing.T) {
+	s := startServer(t, wasmhost.Limits{}, map[string]string{"faults": buildC(t, "testdata/faults.c")})
+	cl := connect(t, s.addr)
+	for _, setup := range []string{
+		`{"controller":"security","action":"createRole","_id":"faulty","body":{"controllers":{"faults/faults":{"actions":{"empty":true}},"auth":{"actions":{"login":true}}}}}`,
+		`{"controller":"security","action":"createProfile","_id":"faulty","body":{"policies":[{"roleId":"faulty"}]}}`,
+		`{"controller":"security","action":"createUser","_id":"fay","body":{"content":{"profileIds":["faulty"]},"credentials":{"local":{"username":"fay","password":"fay's password"}}}}`,
+		`{"controller":"security","action":"createOrReplaceRole","_id":"anonymous","body":{"controllers":{"auth":{"actions":{"login":true}}}}}`,
+	} {
+		if r := cl.call(t, setup); r.Status != 200 {
+			t.Fatalf("%s: %s", setup, r.raw)
+		}
+	}
+	login := cl.call(t, `{"controller":"auth","action":"login","strategy":"local","body":{"username":"fay","password":"fay's password"}}`)
+	var tok struct {
+		JWT string `json:"jwt"`
+	}
+	if err := jsonx.Unmarshal(login.Result, &tok); err != nil || tok.JWT == "" {
+		t.Fatalf("login: %s", login.raw)
+	}
+	for _, c := range []struct {
+		action, jwt string
+		status      int
+	}{
+		{"empty", tok.JWT, 200},
+		{"trap", tok.JWT, 403},
+		{"empty", "", 401},
+	} {
+		payload := `{"controller":"faults/faults","action":"` + c.action + `"`
+		if c.jwt != "" {
+			payload += `,"jwt":"` + c.jwt + `"`
+		}
+		if r := cl.call(t, payload+"}"); r.Status != c.status {
+			t.Errorf("faults/faults:%s with a token %v: %s, want status %d", c.action, c.jwt != "", r.raw, c.status)
+		}
+	}
+}
