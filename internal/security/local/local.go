@@ -60,8 +60,11 @@ type Strategy struct {
 	subject  func(ctx context.Context, kuid string) (password.Subject, error)
 	// dummy is a hash of a random password that Verify checks when the
 	// username is unknown, so that answering takes as long as for a known
-	// one.
-	dummy string
+	// one; made at its first use (a server nobody logs in to never spends
+	// an Argon2 hash on it).
+	dummy     string
+	dummyOnce sync.Once
+	dummyErr  error
 	// verifyHash is hasher.Verify; tests count its calls.
 	verifyHash func(pw, encoded string) (bool, error)
 	// mapping is the collection's mapping, for parsing searches.
@@ -119,14 +122,23 @@ func New(ctx context.Context, st store.Store, hasher *password.Hasher, policies 
 	if s.mapping, err = st.Mapping(ctx, Index, Collection); err != nil {
 		return nil, fmt.Errorf("local strategy: read the mapping of %s:%s: %w", Index, Collection, err)
 	}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, fmt.Errorf("local strategy: random password: %w", err)
-	}
-	if s.dummy, err = hasher.Hash(string(secret)); err != nil {
-		return nil, fmt.Errorf("local strategy: %w", err)
-	}
 	return s, nil
+}
+
+// decoy checks pw against the hash of a random password, spending the
+// time a known user name would.
+func (s *Strategy) decoy(pw string) {
+	s.dummyOnce.Do(func() {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			s.dummyErr = err
+			return
+		}
+		s.dummy, s.dummyErr = s.hasher.Hash(string(secret))
+	})
+	if s.dummyErr == nil {
+		_, _ = s.verifyHash(pw, s.dummy)
+	}
 }
 
 // byUsername returns the credentials whose username is username, nil when

@@ -25,7 +25,7 @@ func (s *Strategy) Verify(ctx context.Context, username, pw string) (string, err
 	}
 	if r == nil {
 		// Spend the time a known username would.
-		_, _ = s.verifyHash(pw, s.dummy)
+		s.decoy(pw)
 		return "", wrongCredentials()
 	}
 	ok, err := s.verifyHash(pw, r.Password)
@@ -84,7 +84,7 @@ func (s *Strategy) PasswordRequiredCheck(ctx context.Context, kuid, current stri
 		return err
 	}
 	if r == nil {
-		_, _ = s.verifyHash(current, s.dummy)
+		s.decoy(current)
 		return invalidCurrentPassword()
 	}
 	ok, err := s.verifyHash(current, r.Password)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -66,9 +67,13 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Hasher hashes and verifies passwords. It is safe for concurrent use.
+// Hasher hashes and verifies passwords. It is safe for concurrent use: at
+// most GOMAXPROCS hashes run at once (each holds Config.Memory), the others
+// wait, so that a burst of logins cannot make the server hold its memory
+// many times over.
 type Hasher struct {
-	cfg Config
+	cfg   Config
+	slots chan struct{}
 }
 
 // NewHasher validates cfg and returns a hasher for it.
@@ -76,7 +81,14 @@ func NewHasher(cfg Config) (*Hasher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Hasher{cfg: cfg}, nil
+	return &Hasher{cfg: cfg, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
+}
+
+// derive runs one Argon2id derivation in a slot.
+func (h *Hasher) derive(password string, salt []byte, p Config) []byte {
+	h.slots <- struct{}{}
+	defer func() { <-h.slots }()
+	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
 }
 
 // Hash derives a hash of password with a fresh random salt and returns
@@ -86,19 +98,22 @@ func (h *Hasher) Hash(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, h.cfg.Iterations, h.cfg.Memory, h.cfg.Parallelism, h.cfg.KeyLength)
-	return encode(h.cfg, salt, key), nil
+	return encode(h.cfg, salt, h.derive(password, salt, h.cfg)), nil
 }
 
 // Verify reports whether password matches encoded, whatever parameters
 // encoded was made with; the comparison takes constant time. An error
 // (wrapping ErrMalformed) means encoded is not a hash this package reads.
 func (h *Hasher) Verify(password, encoded string) (bool, error) {
-	return Verify(password, encoded)
+	p, salt, key, err := decode(encoded)
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare(h.derive(password, salt, p), key) == 1, nil
 }
 
-// Verify is Hasher.Verify; it needs no Config since the parameters come
-// from encoded.
+// Verify is Hasher.Verify without its bound on concurrent hashes; the
+// parameters come from encoded.
 func Verify(password, encoded string) (bool, error) {
 	p, salt, key, err := decode(encoded)
 	if err != nil {
