@@ -103,22 +103,31 @@ func serverNowAs(seq int, jwt string) []byte {
 }
 
 func (h *Harness) reqrespCase(ctx context.Context, server string, version byte, rate int, cfg ReqRespConfig) (Row, error) {
-	return h.reqrespCaseAs(ctx, server, version, rate, cfg, false)
+	return h.reqrespCaseAs(ctx, server, version, rate, cfg, anonymous)
 }
 
-// reqrespCaseAs is reqrespCase; with authenticated, the requests carry
-// the token of a user logged in first (Starling only).
-func (h *Harness) reqrespCaseAs(ctx context.Context, server string, version byte, rate int, cfg ReqRespConfig, authenticated bool) (Row, error) {
+// How a reqresp case's requester identifies itself (Starling only).
+const (
+	anonymous   = iota
+	jwtInEach   // every request carries the token of a user logged in first
+	connectedAs // the requester's CONNECT carries the user's name and password
+)
+
+// reqrespCaseAs is reqrespCase with the requester identified as auth says.
+func (h *Harness) reqrespCaseAs(ctx context.Context, server string, version byte, rate int, cfg ReqRespConfig, auth int) (Row, error) {
 	row := Row{Values: map[string]float64{}}
 	srv, err := h.Env.Start(ctx, server)
 	if err != nil {
 		return row, err
 	}
 	defer srv.Stop()
-	jwt := ""
-	if authenticated {
+	jwt, opts := "", mqttc.Options{Version: version, ClientID: "bench-requester"}
+	if auth != anonymous {
 		if jwt, err = benchLogin(srv.Addr, version); err != nil {
 			return row, err
+		}
+		if auth == connectedAs {
+			jwt, opts.Username, opts.Password = "", benchUser, benchPassword
 		}
 	}
 	reqTopic, respTopic := requestTopic, responseTopic
@@ -130,7 +139,7 @@ func (h *Harness) reqrespCaseAs(ctx context.Context, server string, version byte
 		}
 		defer echo.Stop()
 	}
-	c, err := mqttc.Dial(srv.Addr, mqttc.Options{Version: version, ClientID: "bench-requester"})
+	c, err := mqttc.Dial(srv.Addr, opts)
 	if err != nil {
 		return row, err
 	}

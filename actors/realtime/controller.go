@@ -139,7 +139,7 @@ func (rt *Realtime) list(ctx context.Context, _ *api.Request) (any, error) {
 		return nil, err
 	}
 	caller := api.CallerOf(ctx)
-	if rooms, ok := answer.(map[string]map[string]map[string]int); ok && caller.Allows != nil {
+	if rooms, ok := answer.(map[string]map[string]map[string]int); ok && caller.Rights != nil {
 		for index, collections := range rooms {
 			for collection := range collections {
 				if !caller.May("realtime", "subscribe", index, collection) {

@@ -16,16 +16,22 @@ type Caller struct {
 	// Token is the token the request was authenticated with, "" for the
 	// anonymous user.
 	Token string
-	// Allows reports whether the caller may run controller:action on index
-	// and collection, for actions whose target is known only inside them
+	// Rights answers for actions whose target is known only inside them
 	// (realtime:join's room); nil allows everything.
-	Allows func(controller, action, index, collection string) bool
+	Rights Rights
+}
+
+// Rights tells what a caller may do.
+type Rights interface {
+	// Allows reports whether controller:action may run on index and
+	// collection ("" when the request names none).
+	Allows(controller, action, index, collection string) bool
 }
 
 // May reports whether the caller may run controller:action on index and
 // collection.
 func (c Caller) May(controller, action, index, collection string) bool {
-	return c.Allows == nil || c.Allows(controller, action, index, collection)
+	return c.Rights == nil || c.Rights.Allows(controller, action, index, collection)
 }
 
 // Refusal is the error refusing controller:action to the caller: Kuzzle's

@@ -40,6 +40,9 @@ type Options struct {
 	ReadBuffer int
 	// Timeout bounds the dial and the CONNACK wait (default 10 s).
 	Timeout time.Duration
+	// Username and Password are sent in the CONNECT when Username is not
+	// empty.
+	Username, Password string
 }
 
 // Conn is one MQTT connection.
@@ -80,13 +83,23 @@ func Dial(addr string, o Options) (*Conn, error) {
 func (c *Conn) handshake(o Options) error {
 	_ = c.conn.SetDeadline(time.Now().Add(o.Timeout))
 	defer c.conn.SetDeadline(time.Time{})
-	vh := []byte{0, 4, 'M', 'Q', 'T', 'T', o.Version, 0x02}
+	flags := byte(0x02) // clean session
+	if o.Username != "" {
+		flags |= 0xc0 // user name and password
+	}
+	vh := []byte{0, 4, 'M', 'Q', 'T', 'T', o.Version, flags}
 	vh = binary.BigEndian.AppendUint16(vh, o.KeepAlive)
 	if o.Version == 5 {
 		vh = append(vh, 0) // no properties
 	}
 	vh = binary.BigEndian.AppendUint16(vh, uint16(len(o.ClientID)))
 	vh = append(vh, o.ClientID...)
+	if o.Username != "" {
+		vh = binary.BigEndian.AppendUint16(vh, uint16(len(o.Username)))
+		vh = append(vh, o.Username...)
+		vh = binary.BigEndian.AppendUint16(vh, uint16(len(o.Password)))
+		vh = append(vh, o.Password...)
+	}
 	if _, err := c.conn.Write(appendPacket(nil, 0x10, vh)); err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func (g *Guard) Admit(ctx context.Context, req *api.Request) (context.Context, e
 	if err != nil {
 		return ctx, err
 	}
-	caller := api.Caller{UserID: tok.UserID, Token: jwt, Allows: p.Allows}
+	caller := api.Caller{UserID: tok.UserID, Token: jwt, Rights: p}
 	if !p.Allows(req.Controller, req.Action, req.Index(), req.Collection()) {
 		return ctx, caller.Refusal(req.Controller, req.Action)
 	}

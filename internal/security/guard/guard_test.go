@@ -81,7 +81,7 @@ func TestAdmit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := api.CallerOf(got); c.UserID != api.AnonymousUserID || c.Allows == nil || !c.May("document", "create", "i", "c") {
+	if c := api.CallerOf(got); c.UserID != api.AnonymousUserID || c.Rights == nil || !c.May("document", "create", "i", "c") {
 		t.Fatalf("anonymous caller: %+v", c)
 	}
 	conn.Token = "from-connect"

@@ -57,8 +57,9 @@ type Repository struct {
 	snap atomic.Pointer[snapshot]
 	// writes serializes changes, so that a check and the write it guards
 	// see the same definitions.
-	writes sync.Mutex
-	users  *userCache
+	writes     sync.Mutex
+	users      *userCache
+	principals *principalCache
 }
 
 // snapshot is every role and profile at one moment.
@@ -76,7 +77,10 @@ func Open(ctx context.Context, st store.Store, cfg Config) (*Repository, error) 
 	if cfg.MaxCachedUsers <= 0 {
 		cfg.MaxCachedUsers = 10_000
 	}
-	r := &Repository{st: st, builtins: cfg.Builtins, users: newUserCache(cfg.MaxCachedUsers)}
+	r := &Repository{
+		st: st, builtins: cfg.Builtins, users: newUserCache(cfg.MaxCachedUsers),
+		principals: &principalCache{max: cfg.MaxCachedUsers},
+	}
 	if err := r.prepare(ctx); err != nil {
 		return nil, fmt.Errorf("security repository: %w", err)
 	}
