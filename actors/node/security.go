@@ -28,6 +28,8 @@ type security struct {
 	repo       *repository.Repository
 	tokens     *token.Manager
 	strategies map[string]auth.Strategy
+	// standard is security.standard, for createFirstAdmin with reset.
+	standard model.Config
 }
 
 // localStrategy is the name of the user name and password strategy.
@@ -66,12 +68,20 @@ func (n *Node) startSecurity(cfg *config.Config) (*guard.Guard, error) {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
 	n.log.Debug("tokens restored", "count", restored)
-	localAuth, err := openLocal(ctx, n)
+	localAuth, err := openLocal(ctx, n, cfg.Security.Local)
 	if err != nil {
 		tokens.Close()
 		return nil, fmt.Errorf("start security: %w", err)
 	}
-	n.security = &security{repo: repo, tokens: tokens, strategies: map[string]auth.Strategy{localStrategy: localAuth}}
+	standard, err := standardSecurity(cfg.Security.Standard)
+	if err != nil {
+		tokens.Close()
+		return nil, fmt.Errorf("start security: %w", err)
+	}
+	n.security = &security{
+		repo: repo, tokens: tokens, strategies: map[string]auth.Strategy{localStrategy: localAuth},
+		standard: model.Defaults(standard).Standard,
+	}
 	return guard.New(tokens, repo, guard.Config{Link: n.links.link, LoginsPerSecond: cfg.Limits.LoginsPerSecond}), nil
 }
 
@@ -99,10 +109,10 @@ func (n *Node) securityDeps(cfg *config.Config) securityctl.Deps {
 	return securityctl.Deps{
 		Security: n.security.repo, Store: n.store, Tokens: n.security.tokens,
 		Credentials: credentials{n.security.strategies}, Logger: n.log,
-		Standard: model.Defaults(model.DefaultConfig()).Standard,
+		Standard: n.security.standard,
 		Config: securityctl.Config{
 			FetchCount: cfg.Limits.DocumentsFetchCount, WriteCount: cfg.Limits.DocumentsWriteCount,
-			MaxScrollTTL: cfg.Storage.MaxScrollTTL,
+			MaxScrollTTL: cfg.Storage.MaxScrollTTL, RestrictedProfileIDs: cfg.Security.RestrictedProfileIDs,
 		},
 	}
 }
@@ -267,14 +277,14 @@ func (n *Node) mqttAuthenticator(require bool) func(string, []byte, bool) (strin
 
 // openLocal opens the local strategy (user names and passwords) on the
 // node's store.
-func openLocal(ctx context.Context, n *Node) (*localLogin, error) {
+func openLocal(ctx context.Context, n *Node, cfg config.LocalStrategy) (*localLogin, error) {
 	hasher, err := password.NewHasher(password.DefaultConfig())
 	if err != nil {
 		return nil, err
 	}
-	policies, err := password.NewPolicies(nil)
+	policies, err := password.NewPolicies(passwordPolicies(cfg.PasswordPolicies))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("plugins.%s.passwordPolicies: %w", "kuzzle-plugin-auth-passport-local", err)
 	}
 	s, err := local.New(ctx, n.store, hasher, policies, local.Options{})
 	if err != nil {

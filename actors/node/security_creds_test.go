@@ -1,6 +1,7 @@
 package node_test
 
 import (
+	"github.com/starlingmq/starling/internal/config"
 	"strings"
 	"testing"
 )
@@ -127,4 +128,22 @@ func TestLoadAndResetSecurities(t *testing.T) {
 		t.Fatalf("a user after the reset logs in: %s", r.raw)
 	}
 	mustCall(t, c, "security", "getRole", `"_id":"anonymous"`)
+}
+
+// TestPasswordPolicies: the local strategy's passwordPolicies from the
+// configuration refuse a weak password and a password holding the login.
+func TestPasswordPolicies(t *testing.T) {
+	_, c := securityServer(t, func(cfg *config.Config) {
+		cfg.Security.Local.PasswordPolicies = []config.PasswordPolicy{{AppliesToAll: true, PasswordRegex: ".{12,}", ForbidLoginInPassword: true}}
+	})
+	for _, c2 := range []struct{ username, password string }{{"pat", "short"}, {"patricia", "my name is patricia"}} {
+		r := call(t, c, "security", "createUser", `"_id":"`+c2.username+`","body":{"content":{"profileIds":["default"]},"credentials":{"local":{"username":"`+c2.username+`","password":"`+c2.password+`"}}}`)
+		if r.Status == 200 {
+			t.Fatalf("password %q for %s accepted: %s", c2.password, c2.username, r.raw)
+		}
+		if r := call(t, c, "security", "getUser", `"_id":"`+c2.username+`"`); errorID(r) != "security.user.not_found" {
+			t.Fatalf("a refused user was kept: %s", r.raw)
+		}
+	}
+	createUser(t, c, "pat", `["default"]`, "pat", "a long enough password")
 }

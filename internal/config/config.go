@@ -129,6 +129,13 @@ type Security struct {
 	AuthToken AuthToken
 	// APIKeyMaxTTL is security.apiKey.maxTTL; -1: no bound.
 	APIKeyMaxTTL time.Duration
+	// Standard is security.standard.
+	Standard Standard
+	// RestrictedProfileIDs is security.restrictedProfileIds, the profiles
+	// security:createRestrictedUser gives (nil: Kuzzle's ["default"]).
+	RestrictedProfileIDs []string
+	// Local is the local strategy plugin's configuration.
+	Local LocalStrategy
 }
 
 // AuthToken holds the security.authToken.* keys.

@@ -253,3 +253,24 @@ func TestSecurityKeys(t *testing.T) {
 		t.Fatalf("an algorithm needing a key pair: %v", err)
 	}
 }
+
+func TestSecurityStandardAndPolicies(t *testing.T) {
+	cfg, err := Load(Sources{Env: []string{
+		`kuzzle_security__standard=*json:{"roles":{"anonymous":{"controllers":{"auth":{"actions":{"login":true}}}}}}`,
+		`kuzzle_plugins__kuzzle-plugin-auth-passport-local=*json:{"passwordPolicies":[{"appliesTo":"*","expiresAfter":"30d","passwordRegex":".{8,}"},{"appliesTo":{"profiles":["admin"]},"forbidReusedPasswordCount":3}]}`,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(cfg.Security.Standard.Roles["anonymous"]) != `{"controllers":{"auth":{"actions":{"login":true}}}}` {
+		t.Fatalf("security.standard: %+v", cfg.Security.Standard)
+	}
+	p := cfg.Security.Local.PasswordPolicies
+	if len(p) != 2 || !p[0].AppliesToAll || p[0].ExpiresAfter != 30*24*time.Hour || p[0].PasswordRegex != ".{8,}" ||
+		p[1].AppliesToAll || len(p[1].AppliesToProfiles) != 1 || p[1].ForbidReusedPasswordCount != 3 {
+		t.Fatalf("passwordPolicies: %+v", p)
+	}
+	if _, err := Load(Sources{Env: []string{`kuzzle_plugins__kuzzle-plugin-auth-passport-local=*json:{"passwordPolicies":[{"appliesTo":"someone"}]}`}}); err == nil {
+		t.Fatal("an appliesTo neither \"*\" nor an object was accepted")
+	}
+}

@@ -262,7 +262,10 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				MaxTTL:      r.ttl("security.authToken.maxTTL"),
 				Secret:      r.optionalString("security.authToken.secret"),
 			},
-			APIKeyMaxTTL: r.ttl("security.apiKey.maxTTL"),
+			APIKeyMaxTTL:         r.ttl("security.apiKey.maxTTL"),
+			Standard:             r.standard(),
+			RestrictedProfileIDs: r.strings("security.restrictedProfileIds", r.value("security.restrictedProfileIds")),
+			Local:                r.localStrategy(),
 		},
 		Stats: Stats{
 			Enabled:  r.boolean("stats.enabled"),
