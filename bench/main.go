@@ -114,6 +114,7 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("--subscribers: %w", err)
 	}
 	o.Fanout.Filters, o.Fanout.Repeat = *filters, *repeat
+	o.ReqResp.Repeat = *repeat
 	if *idle != "" {
 		if o.Idle.Connections, err = ints(*idle); err != nil {
 			return o, fmt.Errorf("--connections: %w", err)

@@ -24,6 +24,9 @@ type ReqRespConfig struct {
 	Drain    time.Duration
 	// MaxFlatOut bounds the requests of a flat-out case.
 	MaxFlatOut int
+	// Repeat runs Starling's security cases this many rounds (at least
+	// three), the cases interleaved, and keeps each one's median run.
+	Repeat int
 }
 
 // The peers' echo topics.
