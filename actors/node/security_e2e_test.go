@@ -3,6 +3,7 @@ package node_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/jsonx"
@@ -257,4 +258,57 @@ func TestRateLimits(t *testing.T) {
 		t.Fatal("10 requests of a user limited to 2 a second all ran")
 	}
 	mustCall(t, c, "auth", "logout", `"jwt":"`+jwt+`"`)
+}
+
+// TestRevocationOnEveryConnection: security:revokeTokens ends a user's
+// token at once on every connection using it — one sending it in its
+// requests, one logged in with it at CONNECT — and the subscriptions made
+// with it (silently, as Kuzzle's revocation); a refreshed token replaces
+// the old one; a wrong password at CONNECT is refused.
+func TestRevocationOnEveryConnection(t *testing.T) {
+	srv, c := securityServer(t, nil)
+	_, root := restrictedSecurity(t, c)
+	l := login(t, c, "rita", "rita's password", "")
+	refreshed := mustCall(t, c, "auth", "refreshToken", `"jwt":"`+l.JWT+`"`)
+	var r2 loginResult
+	if err := jsonx.Unmarshal(refreshed.Result, &r2); err != nil || r2.JWT == "" || r2.JWT == l.JWT || r2.ID != "rita" {
+		t.Fatalf("refreshToken: %s", refreshed.raw)
+	}
+	jwtUser, wrong, ritaName := "jwt", "not rita's password", "rita"
+	w := dialWire(t, srv.addr, 4)
+	if code := w.connect(connectOptions{username: &ritaName, password: &wrong}).code(); code != 0x04 {
+		t.Fatalf("a wrong password at CONNECT: %#x", code)
+	}
+	w = dialWire(t, srv.addr, 4)
+	w.mustConnect(connectOptions{username: &jwtUser, password: &r2.JWT})
+	r := w.request(`{"controller":"realtime","action":"subscribe","index":"shop","collection":"items","body":{}}`)
+	var s sub
+	if err := jsonx.Unmarshal(r.Result, &s); err != nil || s.RoomID == "" {
+		t.Fatalf("subscribe as rita at CONNECT: %s", r.raw)
+	}
+	other := connect3(t, srv.addr)
+	if code := other.subscribe("Kuzzle/response"); code != 0 {
+		t.Fatal("subscribe to responses")
+	}
+	mustCall(t, other, "auth", "getCurrentUser", `"jwt":"`+r2.JWT+`"`)
+	mustCall(t, c, "security", "revokeTokens", `"_id":"rita","jwt":"`+root+`"`)
+	// The connection leaves its rooms once told, a moment after the
+	// revocation's answer.
+	deadline := time.Now().Add(wait)
+	for {
+		r := mustCall(t, c, "realtime", "count", `"body":{"roomId":"`+s.RoomID+`"},"jwt":"`+root+`"`)
+		if strings.Contains(string(r.Result), `"count":0`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the revoked token's subscription is still counted: %s", r.Result)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if r := w.request(`{"controller":"auth","action":"getCurrentUser"}`); r.Error == nil || r.Error.ID != "security.token.invalid" {
+		t.Fatalf("the CONNECT connection after revokeTokens: %s", r.raw)
+	}
+	if r := call(t, other, "auth", "getCurrentUser", `"jwt":"`+r2.JWT+`"`); errorID(r) != "security.token.invalid" {
+		t.Fatalf("the token in a request after revokeTokens: %s", r.raw)
+	}
 }
