@@ -81,10 +81,13 @@ func TestWillDelivery(t *testing.T) {
 			// A clean DISCONNECT discards the will. The leaver shares a room
 			// with the listener, whose "out" notification comes once the
 			// server is done with the leaver, will included.
-			s := subscribe(t, listener, `{"equals":{"k":"will"}}`, `,"users":"all"`)
+			// A room of this subtest's own: the other subtest's listener
+			// leaving its room must not notify this one.
+			filter := `{"equals":{"k":"will-` + v.name + `"}}`
+			s := subscribe(t, listener, filter, `,"users":"all"`)
 			w = dialWire(t, srv.addr, v.version)
 			w.mustConnect(connectOptions{will: &willOptions{topic: topic, payload: "graceful"}})
-			if r := w.request(subscribeRequest(`{"equals":{"k":"will"}}`)); r.Status != 200 {
+			if r := w.request(subscribeRequest(filter)); r.Status != 200 {
 				t.Fatalf("subscribe: %s", r.raw)
 			}
 			if n := nextNotification(t, listener, s.Channel); n.User != "in" {
