@@ -19,10 +19,18 @@ const maxLinksPerToken = 1024
 type tokenLinks struct {
 	mu      sync.Mutex
 	byToken map[string][]string // jwt → connection ids, oldest first
+	// last is each linked connection's token (connection id → jwt), read
+	// without the lock: a connection's next requests with the same token
+	// find their link there.
+	last sync.Map
 }
 
 // link records that connectionID used t.
 func (l *tokenLinks) link(t token.Token, connectionID string) {
+	if jwt, ok := l.last.Load(connectionID); ok && jwt.(string) == t.JWT {
+		return
+	}
+	l.last.Store(connectionID, t.JWT)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.byToken == nil {
@@ -35,6 +43,7 @@ func (l *tokenLinks) link(t token.Token, connectionID string) {
 		}
 	}
 	if len(ids) >= maxLinksPerToken {
+		l.last.CompareAndDelete(ids[0], t.JWT)
 		ids = ids[1:]
 	}
 	l.byToken[t.JWT] = append(ids, connectionID)
@@ -46,6 +55,9 @@ func (l *tokenLinks) take(jwt string) []string {
 	defer l.mu.Unlock()
 	ids := l.byToken[jwt]
 	delete(l.byToken, jwt)
+	for _, id := range ids {
+		l.last.CompareAndDelete(id, jwt)
+	}
 	return ids
 }
 
