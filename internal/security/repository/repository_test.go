@@ -238,3 +238,35 @@ func TestUsersAndRights(t *testing.T) {
 		t.Fatalf("replace a missing user: %v", err)
 	}
 }
+
+// TestPrincipalGrantingEverything: a role granting every action answers at
+// once; the same role with a controller of its own does not (that
+// controller's own rights then apply, as in Kuzzle).
+func TestPrincipalGrantingEverything(t *testing.T) {
+	ctx := context.Background()
+	r, _ := open(t, t.TempDir())
+	if _, err := r.PutRole(ctx, mustParseRole(t, "almost", `{"controllers":{"*":{"actions":{"*":true}},"document":{"actions":{"delete":false}}}}`), store.OpCreate, "-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.PutProfile(ctx, mustParseProfile(t, "almost", `{"policies":[{"roleId":"almost"}]}`), store.OpCreate, "-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		profile string
+		want    bool
+	}{{"admin", true}, {"almost", false}} {
+		if _, err := r.PutUser(ctx, mustParseUser(t, "u-"+c.profile, `{"content":{"profileIds":["`+c.profile+`"]}}`), store.OpCreate, "-1"); err != nil {
+			t.Fatal(err)
+		}
+		p, err := r.Principal(ctx, "u-"+c.profile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Allows("document", "delete", "i", "c"); got != c.want {
+			t.Errorf("%s: document:delete %v, want %v", c.profile, got, c.want)
+		}
+		if !p.Allows("server", "now", "", "") {
+			t.Errorf("%s: server:now refused", c.profile)
+		}
+	}
+}
