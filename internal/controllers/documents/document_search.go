@@ -3,7 +3,6 @@ package documents
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/starlingmq/starling/internal/api"
@@ -38,53 +37,10 @@ func (c *controllers) searchParams(req *api.Request) (searchArgs, error) {
 	if a.size < 0 {
 		return a, kerror.New("services.storage.invalid_argument", "size", "a non-negative integer")
 	}
-	var err error
-	a.scroll, a.scrollText, err = c.scrollArg(req)
-	return a, err
-}
-
-// scrollArg reads the scroll argument as Kuzzle's getScrollTTLParam does
-// (a string when set) and checks it against the maximum scroll duration.
-func (c *controllers) scrollArg(req *api.Request) (time.Duration, string, error) {
-	raw := req.Arg("scroll")
-	switch string(raw) {
-	case "", "null", "false", "0", `""`:
-		return 0, "", nil
+	if a.scroll, a.scrollText, kerr = req.Scroll(c.MaxScrollTTL); kerr != nil {
+		return a, kerr
 	}
-	text, _, kerr := req.String("scroll")
-	if kerr != nil {
-		return 0, "", kerr
-	}
-	ttl, ok := parseDuration(text)
-	if !ok {
-		return 0, "", kerror.New("api.assert.invalid_argument", "scroll", `a duration such as "30s"`)
-	}
-	if c.MaxScrollTTL > 0 && ttl > c.MaxScrollTTL {
-		return 0, "", kerror.New("services.storage.scroll_duration_too_great", text)
-	}
-	return ttl, text, nil
-}
-
-// durationUnits are the units of Elasticsearch's time values that Kuzzle's
-// ms() also reads; a bare number is milliseconds, as ms() reads it.
-var durationUnits = map[string]time.Duration{
-	"": time.Millisecond, "ms": time.Millisecond, "s": time.Second, "m": time.Minute,
-	"h": time.Hour, "d": 24 * time.Hour,
-}
-
-// parseDuration reads a scroll duration such as "30s" or "1m".
-func parseDuration(s string) (time.Duration, bool) {
-	s = strings.TrimSpace(s)
-	end := 0
-	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == '.') {
-		end++
-	}
-	n, err := strconv.ParseFloat(s[:end], 64)
-	unit, ok := durationUnits[strings.ToLower(strings.TrimSpace(s[end:]))]
-	if err != nil || !ok || n*float64(unit) > float64(1<<62) {
-		return 0, false
-	}
-	return time.Duration(n * float64(unit)), true
+	return a, nil
 }
 
 // assertFetch is Kuzzle's assertNotExceedMaxFetch.
@@ -226,9 +182,9 @@ func appendHits(dst []byte, res *store.SearchResult, where func(i int) (string, 
 }
 
 func (c *controllers) documentScroll(ctx context.Context, req *api.Request) (any, error) {
-	ttl, _, err := c.scrollArg(req)
-	if err != nil {
-		return nil, err
+	ttl, _, kerr := req.Scroll(c.MaxScrollTTL)
+	if kerr != nil {
+		return nil, kerr
 	}
 	id, ok, kerr := req.String("scrollId")
 	if kerr != nil {

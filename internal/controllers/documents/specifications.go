@@ -239,9 +239,9 @@ func (c *controllers) searchSpecifications(ctx context.Context, req *api.Request
 	if kerr != nil {
 		return nil, kerr
 	}
-	ttl, _, err := c.scrollArg(req)
-	if err != nil {
-		return nil, err
+	ttl, _, kerr := req.Scroll(c.MaxScrollTTL)
+	if kerr != nil {
+		return nil, kerr
 	}
 	body := req.Body
 	if body != nil && body[0] != '{' {
@@ -281,9 +281,9 @@ func (c *controllers) scrollSpecifications(ctx context.Context, req *api.Request
 	if id == "" {
 		return nil, kerror.New("api.assert.missing_argument", "scrollId")
 	}
-	ttl, _, err := c.scrollArg(req)
-	if err != nil {
-		return nil, err
+	ttl, _, kerr := req.Scroll(c.MaxScrollTTL)
+	if kerr != nil {
+		return nil, kerr
 	}
 	if ttl == 0 {
 		ttl = c.ScrollTTL

@@ -55,47 +55,13 @@ func (c *controller) searchParams(req *api.Request) (searchArgs, error) {
 	return a, nil
 }
 
-// scrollArg reads the scroll argument: a duration string such as "30s",
-// at most the configured maximum.
+// scrollArg reads the scroll argument, at most the configured maximum.
 func (c *controller) scrollArg(req *api.Request) (time.Duration, error) {
-	raw := req.Arg("scroll")
-	if !truthy(raw) {
-		return 0, nil
-	}
-	text, _, kerr := req.String("scroll")
+	ttl, _, kerr := req.Scroll(c.Config.MaxScrollTTL)
 	if kerr != nil {
 		return 0, kerr
 	}
-	ttl, ok := parseDuration(text)
-	if !ok {
-		return 0, kerror.New("api.assert.invalid_argument", "scroll", `a duration such as "30s"`)
-	}
-	if c.Config.MaxScrollTTL > 0 && ttl > c.Config.MaxScrollTTL {
-		return 0, kerror.New("services.storage.scroll_duration_too_great", text)
-	}
 	return ttl, nil
-}
-
-// durationUnits are the units of Elasticsearch's time values; a bare
-// number is milliseconds.
-var durationUnits = map[string]time.Duration{
-	"": time.Millisecond, "ms": time.Millisecond, "s": time.Second, "m": time.Minute,
-	"h": time.Hour, "d": 24 * time.Hour,
-}
-
-// parseDuration reads a scroll duration such as "30s" or "1m".
-func parseDuration(s string) (time.Duration, bool) {
-	s = strings.TrimSpace(s)
-	end := 0
-	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == '.') {
-		end++
-	}
-	n, err := strconv.ParseFloat(s[:end], 64)
-	unit, ok := durationUnits[strings.ToLower(strings.TrimSpace(s[end:]))]
-	if err != nil || !ok || n*float64(unit) > float64(1<<62) {
-		return 0, false
-	}
-	return time.Duration(n * float64(unit)), true
 }
 
 // truthy is JavaScript's truthiness of a raw JSON value (absent: false).
