@@ -2,13 +2,19 @@
 // through the pure-Go driver modernc.org/sqlite, served by
 // internal/store/sqlstore with this package's Dialect.
 //
-// The database runs in WAL mode with synchronous=FULL: a write is on disk
-// when its commit returns, and the engine's group commit shares that flush
-// between concurrent writers. Options.Normal trades that for
-// synchronous=NORMAL: a commit is in the operating system's hands, which
-// survives the server's crash but not a power cut. Readers have their own
-// connections and never wait for the writer; a checkpointer of its own
-// copies the log into the database file beside them (checkpoint.go).
+// The database runs in WAL mode. A write is answered once it is on disk:
+// the writer commits groups of writes with synchronous=NORMAL, which hands
+// the log to the operating system without waiting, and the engine answers
+// each group after a flush of the log (fdatasync) that began after its
+// commit; one flush covers every group committed before it, and the writer
+// commits the next groups while it runs. Another client may read a write
+// in the moment between its commit and that flush, as Elasticsearch may
+// show a document before its translog is flushed. Options.Normal drops the
+// flush: a write is answered once it is in the operating system's hands,
+// which survives the server's crash but not a power cut. Readers have
+// their own connections and never wait for the writer; a checkpointer of
+// its own copies the log into the database file beside them
+// (checkpoint.go).
 //
 // sqlite imports internal/store, internal/store/query and
 // internal/store/sqlstore only.
@@ -17,6 +23,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -39,8 +46,8 @@ type Options struct {
 	Readers int
 	// MaxScrollTTL bounds a scroll's life (default one minute).
 	MaxScrollTTL time.Duration
-	// Normal relaxes durability to SQLite's synchronous=NORMAL: commits
-	// reach the operating system, not the disk, before they are answered.
+	// Normal relaxes durability: writes reach the operating system, not
+	// the disk, before they are answered.
 	Normal bool
 	// Logger receives the store's logs.
 	Logger *slog.Logger
@@ -52,7 +59,9 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 		return nil, fmt.Errorf("create the storage directory %q: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	writer, err := openDB(path, false, opts.Normal)
+	// The writer never waits for the disk at commit: with the default
+	// durability the engine flushes the log itself before it answers.
+	writer, err := openDB(path, false, true)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +96,11 @@ func Open(ctx context.Context, dir string, opts Options) (*sqlstore.Engine, erro
 		Dialect: NewDialect(), Writer: writer, Reader: reader, Logger: opts.Logger, MaxScrollTTL: opts.MaxScrollTTL,
 		PointReaders: points, Committed: ckpt.committed, OnClose: ckpt.close,
 	}
+	if !opts.Normal {
+		wal := newWALSync(path)
+		cfg.Flush = wal.sync
+		cfg.OnClose = func() error { return errors.Join(ckpt.close(), wal.close()) }
+	}
 	engine, err := sqlstore.New(ctx, cfg)
 	if err != nil {
 		ckpt.close()
@@ -116,6 +130,11 @@ func openDB(path string, readOnly, normal bool) (*sql.DB, error) {
 	q.Add("_pragma", "wal_autocheckpoint(40000)")
 	if readOnly {
 		q.Add("_pragma", "query_only(true)")
+	} else {
+		// The writer keeps the index pages its inserts change: with
+		// SQLite's default 2 MB it would read most of them back from the
+		// log at every group.
+		q.Add("_pragma", "cache_size(-65536)")
 	}
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())

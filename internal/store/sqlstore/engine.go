@@ -39,6 +39,13 @@ type Config struct {
 	// Committed, when set, is called by the writer after each commit; it
 	// must return at once.
 	Committed func()
+	// Flush, when set, makes commits durable after the fact: the writer's
+	// connection must not wait for the disk at commit, and the engine
+	// answers a committed group only once a Flush that began after its
+	// commit returned. One Flush covers every group committed before it
+	// began, and the writer commits the next groups while it runs. After
+	// a failed Flush every write fails until the engine is opened again.
+	Flush func() error
 	// OnClose, when set, is called by Close once the writer has stopped,
 	// before the database handles close.
 	OnClose func() error
@@ -70,7 +77,10 @@ type Engine struct {
 	commits, committed atomic.Int64
 	// committedHook is Config.Committed.
 	committedHook func()
-	onClose       func() error
+	// flusher answers committed groups once Config.Flush made them
+	// durable; nil: groups are answered at commit.
+	flusher *flusher
+	onClose func() error
 	// closing guards jobs against sends after Close.
 	closing sync.RWMutex
 	closed  bool
@@ -120,6 +130,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.prepared = map[string]*sql.Stmt{}
 	e.cat.Store(cat)
+	if cfg.Flush != nil {
+		e.flusher = newFlusher(cfg.Flush, e.log)
+	}
 	go e.writeLoop()
 	return e, nil
 }
@@ -133,6 +146,9 @@ func (e *Engine) Close() error {
 		e.closing.Unlock()
 		close(e.stop)
 		<-e.done
+		if e.flusher != nil {
+			e.flusher.close()
+		}
 		e.closeErr = e.release()
 	})
 	return e.closeErr
@@ -177,6 +193,12 @@ func (e *Engine) submit(ctx context.Context, run func(w *txn) error) error {
 	if e.closed {
 		e.closing.RUnlock()
 		return kerror.New("services.storage.not_connected")
+	}
+	if e.flusher != nil {
+		if err := e.flusher.err(); err != nil {
+			e.closing.RUnlock()
+			return err
+		}
 	}
 	select {
 	case e.jobs <- j:

@@ -97,7 +97,8 @@ func (e *Engine) writeLoop() {
 }
 
 // commitGroup runs first and every job that arrives meanwhile (up to
-// MaxBatch) in one transaction, commits it, then answers them all. A job
+// MaxBatch) in one transaction, commits it, then answers them all, or
+// hands them to the flusher, which answers them once they are on disk. A job
 // that fails with an engine error is answered with it, the transaction is
 // rolled back, and the others run again in a new one.
 func (e *Engine) commitGroup(first *job) {
@@ -126,6 +127,10 @@ func (e *Engine) commitGroup(first *job) {
 		e.committed.Add(int64(len(ran)))
 		if e.committedHook != nil {
 			e.committedHook()
+		}
+		if e.flusher != nil {
+			e.flusher.add(ran)
+			return
 		}
 		for _, j := range ran {
 			close(j.done)
