@@ -108,6 +108,14 @@ func (cl *connLoad) run(ctx context.Context) {
 		}
 	}
 	for cl.inUse > 0 && cl.err == nil {
+		// The requests sent for the responses of one read leave together,
+		// before the next read waits for the network.
+		if cl.c.Buffered() == 0 {
+			if err := cl.c.Flush(); err != nil {
+				cl.err = err
+				return
+			}
+		}
 		topic, p, err := cl.c.ReadPublish()
 		if errors.Is(err, mqttc.ErrMalformedPublish) {
 			continue
@@ -131,8 +139,8 @@ func (cl *connLoad) run(ctx context.Context) {
 	}
 }
 
-// send publishes the phase's next request in slot, unless the phase is
-// over; it reports whether it sent one.
+// send queues the phase's next request in slot, unless the phase is over;
+// it reports whether it queued one. The run loop flushes what is queued.
 func (cl *connLoad) send(slot int) bool {
 	if cl.ended {
 		return false
@@ -145,10 +153,7 @@ func (cl *connLoad) send(slot int) bool {
 	}
 	cl.buf = cl.ph.Build(cl.buf[:0], seq, "s"+strconv.Itoa(slot))
 	cl.sentAt[slot] = time.Now().UnixNano()
-	if err := cl.c.Publish(requestTopic, cl.buf); err != nil {
-		cl.err = err
-		return false
-	}
+	cl.c.Queue(requestTopic, cl.buf)
 	cl.inUse++
 	cl.sent++
 	return true

@@ -111,7 +111,7 @@ func (h *Harness) Documents(ctx context.Context, cfg DocumentsConfig) *Report {
 		rep.Note("each row is the run with the median ops/s of %d runs", cfg.Repeat)
 	}
 	documentsGoals(rep, cases)
-	rep.Note("Starling: %d MQTT connections, storage in a fresh directory (SQLite, synchronous FULL, group commit); preload by document:mCreate batches, %d in flight; "+
+	rep.Note("Starling: %d MQTT connections, storage in a fresh directory (SQLite, the log flushed before each answer, group commit); preload by document:mCreate batches, %d in flight; "+
 		"driver: bench/docstore, the same store package and documents called from goroutines of one process, on the servers' CPU; its CPU includes its callers. "+
 		"Documents of %d bytes, mapped fields city (keyword, %d values), age, name; searches: term on city, size 10.",
 		cfg.Conns, cfg.PreloadConns*cfg.PreloadWindow, len(docs.AppendBody(nil, cfg.Docs)), docs.Cities)

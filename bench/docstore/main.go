@@ -1,6 +1,6 @@
 // Command docstore measures the document store alone, with no server in
 // front of it: the ceiling of the documents scenario. It opens the SQLite
-// store (internal/store/sqlite, synchronous FULL, group commit) in a
+// store (internal/store/sqlite, flushed before each answer, group commit) in a
 // directory, creates the workload's collection (bench/internal/docs), then
 // runs the scenario's phases in its own process and prints one JSON line
 // per phase:

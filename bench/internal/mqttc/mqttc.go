@@ -51,6 +51,7 @@ type Conn struct {
 	r       *bufio.Reader
 	version byte
 	buf     []byte // reused by Publish
+	out     []byte // packets queued by Queue until Flush
 }
 
 // Dial connects to addr and completes the MQTT handshake.
@@ -154,23 +155,50 @@ func (c *Conn) Subscribe(topic string, timeout time.Duration) error {
 
 // Publish sends a QoS 0 message.
 func (c *Conn) Publish(topic string, payload []byte) error {
-	n := 2 + len(topic) + len(payload)
-	if c.version == 5 {
-		n++
-	}
-	b := append(c.buf[:0], 0x30)
-	b = binary.AppendUvarint(b, uint64(n))
-	b = binary.BigEndian.AppendUint16(b, uint16(len(topic)))
-	b = append(b, topic...)
-	if c.version == 5 {
-		b = append(b, 0)
-	}
-	b = append(b, payload...)
-	c.buf = b
-	if _, err := c.conn.Write(b); err != nil {
+	c.buf = appendPublish(c.buf[:0], c.version, topic, payload)
+	if _, err := c.conn.Write(c.buf); err != nil {
 		return fmt.Errorf("publish on %s: %w", topic, err)
 	}
 	return nil
+}
+
+// Queue adds a QoS 0 message to what the next Flush sends, so that the
+// messages of one burst leave with one system call.
+func (c *Conn) Queue(topic string, payload []byte) {
+	c.out = appendPublish(c.out, c.version, topic, payload)
+}
+
+// Flush sends what Queue added since the last Flush.
+func (c *Conn) Flush() error {
+	if len(c.out) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(c.out)
+	c.out = c.out[:0]
+	if err != nil {
+		return fmt.Errorf("send queued messages: %w", err)
+	}
+	return nil
+}
+
+// Buffered is the number of bytes received and not read yet: 0 when the
+// next read waits for the network.
+func (c *Conn) Buffered() int { return c.r.Buffered() }
+
+// appendPublish appends a QoS 0 PUBLISH packet.
+func appendPublish(b []byte, version byte, topic string, payload []byte) []byte {
+	n := 2 + len(topic) + len(payload)
+	if version == 5 {
+		n++
+	}
+	b = append(b, 0x30)
+	b = binary.AppendUvarint(b, uint64(n))
+	b = binary.BigEndian.AppendUint16(b, uint16(len(topic)))
+	b = append(b, topic...)
+	if version == 5 {
+		b = append(b, 0)
+	}
+	return append(b, payload...)
 }
 
 // ReadPacket reads the next packet and returns its type (high nibble of the
