@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -260,6 +261,9 @@ func (n *Node) mqttAuthenticator(require bool) func(string, []byte, bool) (strin
 		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
 		defer cancel()
 		kuid, err := strategy.Verify(ctx, credentials)
+		if kerr := (*kerror.Error)(nil); errors.As(err, &kerr) && kerr.ID == "api.process.overloaded" {
+			return "", mqtt.ErrServerBusy
+		}
 		if err != nil {
 			return "", mqtt.ErrBadCredentials
 		}
@@ -278,7 +282,9 @@ func (n *Node) mqttAuthenticator(require bool) func(string, []byte, bool) (strin
 // openLocal opens the local strategy (user names and passwords) on the
 // node's store.
 func openLocal(ctx context.Context, n *Node, cfg config.LocalStrategy) (*localLogin, error) {
-	hasher, err := password.NewHasher(password.DefaultConfig())
+	cost := password.DefaultConfig()
+	cost.Memory, cost.Iterations, cost.Parallelism = uint32(cfg.Argon2.Memory), uint32(cfg.Argon2.Iterations), uint8(cfg.Argon2.Parallelism)
+	hasher, err := password.NewHasher(cost)
 	if err != nil {
 		return nil, err
 	}

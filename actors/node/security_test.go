@@ -86,3 +86,42 @@ func TestMQTTConnectCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestMQTTLoginFlood: CONNECTs with passwords arriving faster than the
+// server hashes them are refused with "server busy" past the waiting bound
+// instead of queueing without end, every one is answered, and the server
+// keeps serving requests meanwhile.
+func TestMQTTLoginFlood(t *testing.T) {
+	srv := startServer(t, nil)
+	bystander := dialWire(t, srv.addr, 4)
+	bystander.mustConnect(connectOptions{})
+	const flood = 100
+	user, pass := "nobody", "not a password"
+	wires := make([]*wire, flood)
+	for i := range wires {
+		wires[i] = dialWire(t, srv.addr, byte(4+i%2))
+	}
+	for _, w := range wires {
+		w.send(w.connectFrame(connectOptions{username: &user, password: &pass}))
+	}
+	if r := bystander.request(`{"controller":"server","action":"now","requestId":"r"}`); r.Status != 200 {
+		t.Fatalf("server:now during the flood: %d %s", r.Status, r.raw)
+	}
+	busy, bad := 0, 0
+	for i, w := range wires {
+		ack := w.next()
+		switch code := ack.code(); {
+		case ack.kind != pkConnack:
+			t.Fatalf("CONNECT %d: packet %#x, want CONNACK", i, ack.kind)
+		case code == 0x03 || code == 0x89:
+			busy++
+		case code == 0x04 || code == 0x86:
+			bad++
+		default:
+			t.Fatalf("CONNECT %d: CONNACK %#x", i, code)
+		}
+	}
+	if busy == 0 || bad == 0 {
+		t.Fatalf("%d CONNECTs refused as busy, %d for bad credentials: want both", busy, bad)
+	}
+}

@@ -86,6 +86,16 @@ type willOptions struct {
 // connect sends a CONNECT and returns the CONNACK.
 func (w *wire) connect(o connectOptions) packet {
 	w.t.Helper()
+	w.send(w.connectFrame(o))
+	ack := w.next()
+	if ack.kind != pkConnack {
+		w.t.Fatalf("want CONNACK, got packet %#x", ack.kind)
+	}
+	return ack
+}
+
+// connectFrame encodes a CONNECT packet.
+func (w *wire) connectFrame(o connectOptions) []byte {
 	if o.id == "" {
 		o.id = clientID(w.t)
 	}
@@ -123,12 +133,7 @@ func (w *wire) connect(o connectOptions) packet {
 	if o.password != nil {
 		body = appendString(body, *o.password)
 	}
-	w.send(frame(pkConnect, body))
-	ack := w.next()
-	if ack.kind != pkConnack {
-		w.t.Fatalf("want CONNACK, got packet %#x", ack.kind)
-	}
-	return ack
+	return frame(pkConnect, body)
 }
 
 // mustConnect connects and fails the test unless the CONNACK accepts.

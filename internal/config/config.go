@@ -214,6 +214,9 @@ func defaults() map[string]any {
 		},
 		"plugins": map[string]any{
 			"wasm": wasmDefaults(),
+			localPlugin: map[string]any{
+				"argon2": map[string]any{"memory": 19456.0, "iterations": 2.0, "parallelism": 1.0},
+			},
 		},
 		"services": map[string]any{
 			"storageEngine": map[string]any{

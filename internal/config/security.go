@@ -22,6 +22,19 @@ type Standard struct {
 type LocalStrategy struct {
 	// PasswordPolicies are the plugin's passwordPolicies.
 	PasswordPolicies []PasswordPolicy
+	// Argon2 is the cost of new password hashes (argon2.*; the plugin's
+	// own hashing keys do not apply).
+	Argon2 Argon2
+}
+
+// Argon2 is the cost of one Argon2id password hash.
+type Argon2 struct {
+	// Memory is the memory a hash fills, in KiB (argon2.memory, 19456).
+	Memory int
+	// Iterations is the passes over it (argon2.iterations, 2).
+	Iterations int
+	// Parallelism is the lanes (argon2.parallelism, 1).
+	Parallelism int
 }
 
 // PasswordPolicy is one entry of passwordPolicies.
@@ -79,7 +92,11 @@ func (r *reader) definitions(path string, v any) map[string]jsonx.RawMessage {
 // localStrategy reads the local strategy plugin's keys.
 func (r *reader) localStrategy() LocalStrategy {
 	base := "plugins." + localPlugin + "."
-	var l LocalStrategy
+	l := LocalStrategy{Argon2: Argon2{
+		Parallelism: r.integer(base+"argon2.parallelism", 1, 255),
+		Iterations:  r.integer(base+"argon2.iterations", 1, 100),
+	}}
+	l.Argon2.Memory = r.integer(base+"argon2.memory", 8*max(l.Argon2.Parallelism, 1), 4<<20)
 	list, _ := r.value(base + "passwordPolicies").([]any)
 	for i, entry := range list {
 		path := base + "passwordPolicies[" + strconv.Itoa(i) + "]"

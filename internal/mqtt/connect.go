@@ -46,6 +46,9 @@ func (c *Conn) connect(fh packets.FixedHeader, body []byte) error {
 		case errors.Is(err, ErrBadCredentials):
 			c.srv.stats.authRefused.Add(1)
 			return c.refuse(packets.ErrBadUsernameOrPassword.Code, 0x04, "bad user name or password")
+		case errors.Is(err, ErrServerBusy):
+			c.srv.stats.authRefused.Add(1)
+			return c.refuse(packets.ErrServerBusy.Code, 0x03, "too many logins at once")
 		case err != nil:
 			c.srv.stats.authRefused.Add(1)
 			return c.refuse(packets.ErrNotAuthorized.Code, 0x05, "not authorized: "+err.Error())

@@ -38,14 +38,17 @@ type Authenticator interface {
 	// Authenticate checks a CONNECT's user name and password (hasUsername
 	// is false when the packet has none) and returns the identity the
 	// client's session acts as ("" for anonymous), or ErrBadCredentials or
-	// ErrNotAuthorized. It runs on the client's read goroutine, before
+	// ErrNotAuthorized, or ErrServerBusy when it cannot check them now.
+	// It runs on the client's read goroutine, before
 	// anything else of the client is handled.
 	Authenticate(username string, password []byte, hasUsername bool) (identity string, err error)
 }
 
 // Refusals of Authenticate: the CONNACK says 0x04 (MQTT 3.1.1) or 0x86
-// (MQTT 5) for ErrBadCredentials, 0x05 or 0x87 for ErrNotAuthorized.
+// (MQTT 5) for ErrBadCredentials, 0x05 or 0x87 for ErrNotAuthorized, 0x03
+// (server unavailable) or 0x89 (server busy) for ErrServerBusy.
 var (
 	ErrBadCredentials = errors.New("bad user name or password")
 	ErrNotAuthorized  = errors.New("not authorized")
+	ErrServerBusy     = errors.New("server busy")
 )

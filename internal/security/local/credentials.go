@@ -185,9 +185,9 @@ func (s *Strategy) Create(ctx context.Context, kuid string, raw jsonx.RawMessage
 		return Info{}, usernameRequired()
 	}
 	// Hash before taking the lock: Argon2 is the slow part.
-	hash, err := s.hasher.Hash(c.Password)
+	hash, err := s.hash(c.Password)
 	if err != nil {
-		return Info{}, fmt.Errorf("local strategy: %w", err)
+		return Info{}, err
 	}
 	s.writes.Lock()
 	defer s.writes.Unlock()
@@ -225,8 +225,8 @@ func (s *Strategy) Update(ctx context.Context, kuid string, raw jsonx.RawMessage
 	}
 	hash := ""
 	if c.Password != "" {
-		if hash, err = s.hasher.Hash(c.Password); err != nil {
-			return Info{}, fmt.Errorf("local strategy: %w", err)
+		if hash, err = s.hash(c.Password); err != nil {
+			return Info{}, err
 		}
 	}
 	s.writes.Lock()

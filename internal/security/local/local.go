@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
@@ -58,13 +57,10 @@ type Strategy struct {
 	policies *password.Policies
 	now      func() time.Time
 	subject  func(ctx context.Context, kuid string) (password.Subject, error)
-	// dummy is a hash of a random password that Verify checks when the
+	// dummy is a hash no password matches, which Verify checks when the
 	// username is unknown, so that answering takes as long as for a known
-	// one; made at its first use (a server nobody logs in to never spends
-	// an Argon2 hash on it).
-	dummy     string
-	dummyOnce sync.Once
-	dummyErr  error
+	// one.
+	dummy string
 	// verifyHash is hasher.Verify; tests count its calls.
 	verifyHash func(pw, encoded string) (bool, error)
 	// mapping is the collection's mapping, for parsing searches.
@@ -103,7 +99,11 @@ func New(ctx context.Context, st store.Store, hasher *password.Hasher, policies 
 	if policies == nil {
 		policies, _ = password.NewPolicies(nil)
 	}
-	s := &Strategy{st: st, hasher: hasher, policies: policies, now: opts.Now, subject: opts.Subject, verifyHash: hasher.Verify}
+	dummy, err := hasher.Decoy()
+	if err != nil {
+		return nil, err
+	}
+	s := &Strategy{st: st, hasher: hasher, policies: policies, now: opts.Now, subject: opts.Subject, verifyHash: hasher.Verify, dummy: dummy}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -127,18 +127,9 @@ func New(ctx context.Context, st store.Store, hasher *password.Hasher, policies 
 
 // decoy checks pw against the hash of a random password, spending the
 // time a known user name would.
-func (s *Strategy) decoy(pw string) {
-	s.dummyOnce.Do(func() {
-		secret := make([]byte, 32)
-		if _, err := rand.Read(secret); err != nil {
-			s.dummyErr = err
-			return
-		}
-		s.dummy, s.dummyErr = s.hasher.Hash(string(secret))
-	})
-	if s.dummyErr == nil {
-		_, _ = s.verifyHash(pw, s.dummy)
-	}
+func (s *Strategy) decoy(pw string) error {
+	_, err := s.verifyHash(pw, s.dummy)
+	return err
 }
 
 // byUsername returns the credentials whose username is username, nil when

@@ -2,8 +2,11 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/security/password"
 	"github.com/starlingmq/starling/internal/store"
 )
 
@@ -24,11 +27,17 @@ func (s *Strategy) Verify(ctx context.Context, username, pw string) (string, err
 		return "", err
 	}
 	if r == nil {
-		// Spend the time a known username would.
-		s.decoy(pw)
+		// Spend the time a known username would, and fail as it would
+		// when too many logins wait.
+		if errors.Is(s.decoy(pw), password.ErrBusy) {
+			return "", kerror.New("api.process.overloaded")
+		}
 		return "", wrongCredentials()
 	}
 	ok, err := s.verifyHash(pw, r.Password)
+	if errors.Is(err, password.ErrBusy) {
+		return "", kerror.New("api.process.overloaded")
+	}
 	if err != nil {
 		return "", fmt.Errorf("local strategy: password of %q: %w", username, err)
 	}
@@ -95,4 +104,17 @@ func (s *Strategy) PasswordRequiredCheck(ctx context.Context, kuid, current stri
 		return invalidCurrentPassword()
 	}
 	return nil
+}
+
+// hash hashes a new password; too many hashes at once answer that the
+// server is overloaded.
+func (s *Strategy) hash(pw string) (string, error) {
+	h, err := s.hasher.Hash(pw)
+	if errors.Is(err, password.ErrBusy) {
+		return "", kerror.New("api.process.overloaded")
+	}
+	if err != nil {
+		return "", fmt.Errorf("local strategy: %w", err)
+	}
+	return h, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -67,28 +68,46 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Hasher hashes and verifies passwords. It is safe for concurrent use: at
-// most GOMAXPROCS hashes run at once (each holds Config.Memory), the others
-// wait, so that a burst of logins cannot make the server hold its memory
-// many times over.
+// Hasher hashes and verifies passwords. It is safe for concurrent use.
+// Hashing never takes every core: at most GOMAXPROCS−1 hashes run at once
+// (one on one or two cores), each holding Config.Memory, so that a flood of
+// logins leaves the server a core for everything else. At most
+// waitingPerSlot hashes per slot wait for one; past that a hash fails at
+// once with ErrBusy.
 type Hasher struct {
-	cfg   Config
-	slots chan struct{}
+	cfg        Config
+	slots      chan struct{}
+	waiting    atomic.Int64
+	maxWaiting int64
 }
+
+// waitingPerSlot bounds the hashes waiting for a slot, per slot.
+const waitingPerSlot = 16
+
+// ErrBusy is what a hash gets when too many already wait: the caller
+// answers that the server is overloaded.
+var ErrBusy = errors.New("password hashing: too many logins at once")
 
 // NewHasher validates cfg and returns a hasher for it.
 func NewHasher(cfg Config) (*Hasher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Hasher{cfg: cfg, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
+	slots := max(runtime.GOMAXPROCS(0)-1, 1)
+	return &Hasher{cfg: cfg, slots: make(chan struct{}, slots), maxWaiting: int64(slots * waitingPerSlot)}, nil
 }
 
-// derive runs one Argon2id derivation in a slot.
-func (h *Hasher) derive(password string, salt []byte, p Config) []byte {
+// derive runs one Argon2id derivation in a slot, or fails with ErrBusy
+// when too many wait for one.
+func (h *Hasher) derive(password string, salt []byte, p Config) ([]byte, error) {
+	if h.waiting.Add(1) > h.maxWaiting {
+		h.waiting.Add(-1)
+		return nil, ErrBusy
+	}
 	h.slots <- struct{}{}
+	h.waiting.Add(-1)
 	defer func() { <-h.slots }()
-	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength), nil
 }
 
 // Hash derives a hash of password with a fresh random salt and returns
@@ -98,18 +117,38 @@ func (h *Hasher) Hash(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("hash password: salt: %w", err)
 	}
-	return encode(h.cfg, salt, h.derive(password, salt, h.cfg)), nil
+	key, err := h.derive(password, salt, h.cfg)
+	if err != nil {
+		return "", err
+	}
+	return encode(h.cfg, salt, key), nil
+}
+
+// Decoy returns a hash in the hasher's parameters that no password is
+// known to match (a random salt and a random key): checking a password
+// against it costs what checking one against a real hash does.
+func (h *Hasher) Decoy() (string, error) {
+	b := make([]byte, h.cfg.SaltLength+h.cfg.KeyLength)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("decoy hash: %w", err)
+	}
+	return encode(h.cfg, b[:h.cfg.SaltLength], b[h.cfg.SaltLength:]), nil
 }
 
 // Verify reports whether password matches encoded, whatever parameters
 // encoded was made with; the comparison takes constant time. An error
-// (wrapping ErrMalformed) means encoded is not a hash this package reads.
+// wrapping ErrMalformed means encoded is not a hash this package reads;
+// ErrBusy, that too many hashes wait.
 func (h *Hasher) Verify(password, encoded string) (bool, error) {
 	p, salt, key, err := decode(encoded)
 	if err != nil {
 		return false, err
 	}
-	return subtle.ConstantTimeCompare(h.derive(password, salt, p), key) == 1, nil
+	got, err := h.derive(password, salt, p)
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
 // Verify is Hasher.Verify without its bound on concurrent hashes; the
