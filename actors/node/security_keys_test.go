@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/starlingmq/starling/actors/node"
 	"github.com/starlingmq/starling/internal/config"
@@ -122,9 +123,25 @@ func TestTokensAndAPIKeysSurviveARestart(t *testing.T) {
 	if !strings.Contains(string(adminKey.Result), `"ttl":86400000`) {
 		t.Fatalf("security:createApiKey: %s", adminKey.Result)
 	}
+	refreshed := login(t, c, "ann", "correct horse battery", `,"expiresIn":"1d"`)
+	mustCall(t, c, "auth", "refreshToken", `"jwt":"`+refreshed.JWT+`"`)
+	graceEnd := time.Now().Add(time.Second) // security.authToken.gracePeriod
 
 	r = r.restart(t)
 	c = r.client(t)
+	// A refreshed token outlives its refresh by the grace period only,
+	// across a restart too.
+	var check struct {
+		Valid     bool  `json:"valid"`
+		ExpiresAt int64 `json:"expiresAt"`
+	}
+	res := mustCall(t, c, "auth", "checkToken", `"body":{"token":"`+refreshed.JWT+`"}`)
+	if err := jsonx.Unmarshal(res.Result, &check); err != nil {
+		t.Fatal(err)
+	}
+	if check.Valid && check.ExpiresAt > graceEnd.UnixMilli() {
+		t.Fatalf("a refreshed token is valid until %d after a restart, past its grace period (%d)", check.ExpiresAt, graceEnd.UnixMilli())
+	}
 	tests := []struct {
 		name, jwt, want string
 	}{
@@ -140,7 +157,7 @@ func TestTokensAndAPIKeysSurviveARestart(t *testing.T) {
 			}
 		})
 	}
-	res := mustCall(t, c, "auth", "searchApiKeys", `"body":{"match":{"description":"kept"}}`+jwt)
+	res = mustCall(t, c, "auth", "searchApiKeys", `"body":{"match":{"description":"kept"}}`+jwt)
 	if !strings.Contains(string(res.Result), `"total":1`) || !strings.Contains(string(res.Result), `"_id":"k1"`) || strings.Contains(string(res.Result), "kapikey-") {
 		t.Fatalf("searchApiKeys: %s", res.Result)
 	}

@@ -181,6 +181,13 @@ func (c *controller) refreshToken(ctx context.Context, req *api.Request) (any, e
 	if err := c.keep(ctx, t); err != nil {
 		return nil, err
 	}
+	// The old token lives on for the grace period only, across a restart
+	// too; if that cannot be stored, it ends now.
+	if old, ok := c.Tokens.Current(caller.Token); ok {
+		if err := c.Security.SaveToken(ctx, stored(old)); err != nil {
+			c.Tokens.Revoke(old.JWT)
+		}
+	}
 	return tokenResult(t), nil
 }
 

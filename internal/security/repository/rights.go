@@ -48,7 +48,7 @@ func (r *Repository) Principal(ctx context.Context, id string) (*Principal, erro
 // principalCache holds the principals built, each with the user and the
 // snapshot it was built from, at most max of them.
 type principalCache struct {
-	mu  sync.Mutex
+	mu  sync.RWMutex
 	max int
 	m   map[string]principalEntry
 }
@@ -61,8 +61,8 @@ type principalEntry struct {
 
 // get returns id's principal if it was built from u and s.
 func (c *principalCache) get(id string, u *security.User, s *snapshot) *Principal {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if e, ok := c.m[id]; ok && e.user == u && e.snap == s {
 		return e.p
 	}

@@ -120,7 +120,7 @@ func decodeUser(id string, src jsonx.RawMessage) (*security.User, error) {
 // userCache holds users read from the store, at most max of them: past
 // that, an arbitrary one makes room.
 type userCache struct {
-	mu  sync.Mutex
+	mu  sync.RWMutex
 	max int
 	m   map[string]*security.User
 }
@@ -130,8 +130,8 @@ func newUserCache(max int) *userCache {
 }
 
 func (c *userCache) get(id string) (*security.User, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	u, ok := c.m[id]
 	return u, ok
 }

@@ -39,6 +39,9 @@ func (m *Manager) Verify(encoded string) (Token, error) {
 // encoded is not in the registry. A registered JWT's signature was checked
 // when it entered, so only its exp is compared here.
 func (m *Manager) check(encoded string) (tok Token, live bool, gone []ended, err error) {
+	if tok, ok := m.checkShared(encoded); ok {
+		return tok, true, nil, nil
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.reg.byJWT[encoded]
@@ -61,6 +64,23 @@ func (m *Manager) check(encoded string) (tok Token, live bool, gone []ended, err
 		gone = []ended{{e.tok, Revoked}}
 	}
 	return e.tok, true, gone, nil
+}
+
+// checkShared is check's path for a live token that stays registered, under
+// the read lock, so that the requests of many connections verify their
+// tokens side by side; ok is false when check must decide under the lock.
+func (m *Manager) checkShared(encoded string) (Token, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e, ok := m.reg.byJWT[encoded]
+	if !ok || e.tok.SingleUse {
+		return Token{}, false
+	}
+	now := m.now()
+	if (!e.exp.IsZero() && !now.Before(e.exp)) || (!e.deadline.IsZero() && !e.deadline.After(now)) {
+		return Token{}, false
+	}
+	return e.tok, true
 }
 
 // Register adds a token issued elsewhere (an API key loaded from the store,
@@ -174,6 +194,23 @@ func (m *Manager) Refresh(encoded string, expiresIn time.Duration) (Token, error
 		m.rearmLocked()
 	}
 	return fresh, nil
+}
+
+// Current returns the live token registered for encoded, with ExpiresAt
+// the moment it stops being valid: its expiry, or the end of its grace
+// period once refreshed, whichever comes first.
+func (m *Manager) Current(encoded string) (Token, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e, ok := m.reg.byJWT[encoded]
+	if !ok {
+		return Token{}, false
+	}
+	t := e.tok
+	if !e.deadline.IsZero() && (t.ExpiresAt.IsZero() || e.deadline.Before(t.ExpiresAt)) {
+		t.ExpiresAt = e.deadline
+	}
+	return t, true
 }
 
 // Sweep ends the tokens whose time has come. The expiry timer calls it;

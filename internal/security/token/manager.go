@@ -93,7 +93,7 @@ type Manager struct {
 	onEnd     func(Token, EndReason)
 	log       *slog.Logger
 
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	reg    *registry
 	timer  Timer
 	armed  time.Time // the deadline the timer fires for
