@@ -1,6 +1,7 @@
 // Command starling runs a Starling server: Kuzzle's API over MQTT.
 //
 //	starling [--config FILE] [--cpuprofile FILE] [--memprofile FILE]
+//	starling --version
 //
 // Configuration comes from built-in defaults, then a kuzzlerc JSON file
 // (--config, else Kuzzle's lookup: .kuzzlerc up from the working directory,
@@ -27,7 +28,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // startCPUProfile profiles the process into path until stop is called.
@@ -61,14 +62,21 @@ func writeAllocProfile(path string, stderr io.Writer) {
 }
 
 // run is main without the process exit, returning the exit status.
-func run(args []string, stderr io.Writer) int {
+// --version prints the version server:info reports on stdout; logs and
+// errors go to stderr.
+func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("starling", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configFile := flags.String("config", "", "kuzzlerc JSON `file` to read (default: Kuzzle's lookup)")
 	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	memProfile := flags.String("memprofile", "", "write an allocation profile of the whole run to `file` at exit (for go tool pprof)")
+	version := flags.Bool("version", false, "print the version and exit")
 	if err := flags.Parse(args); err != nil {
 		return 2
+	}
+	if *version {
+		fmt.Fprintf(stdout, "starling %s\n", node.Version)
+		return 0
 	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)

@@ -20,7 +20,7 @@ const wait = 10 * time.Second
 // a test, so that tests start real processes without a build step.
 func TestMain(m *testing.M) {
 	if os.Getenv("STARLING_TEST_RUN_MAIN") == "1" {
-		os.Exit(run(os.Args[1:], os.Stderr))
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
