@@ -61,6 +61,16 @@ func writeAllocProfile(path string, stderr io.Writer) {
 	}
 }
 
+// newLogger writes INFO and above to w, as server.logs.format says: "json"
+// for one JSON object per line, else slog's text lines.
+func newLogger(format string, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
 // run is main without the process exit, returning the exit status.
 // --version prints the version server:info reports on stdout; logs and
 // errors go to stderr.
@@ -89,13 +99,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *memProfile != "" {
 		defer writeAllocProfile(*memProfile, stderr)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-
 	cfg, err := config.Load(config.OSSources(*configFile))
 	if err != nil {
 		fmt.Fprintf(stderr, "starling: %v\n", err)
 		return 1
 	}
+	log := newLogger(cfg.Server.Logs.Format, stderr)
 	if cfg.File != "" {
 		log.Info("configuration file read", "file", cfg.File)
 	}

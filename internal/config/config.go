@@ -28,8 +28,17 @@ type Config struct {
 type Server struct {
 	// MaxRequestSize is server.maxRequestSize in bytes ("1MB" by default).
 	MaxRequestSize int
+	// Logs is server.logs.
+	Logs Logs
 	// MQTT is server.protocols.mqtt.
 	MQTT MQTT
+}
+
+// Logs holds the server.logs.* keys Starling reads.
+type Logs struct {
+	// Format is server.logs.format: "text" (default), slog's key=value
+	// lines, or "json", one JSON object per line. A Starling key.
+	Format string
 }
 
 // MQTT holds the server.protocols.mqtt.* keys.
@@ -241,6 +250,7 @@ func defaults() map[string]any {
 		},
 		"server": map[string]any{
 			"maxRequestSize": "1MB",
+			"logs":           map[string]any{"format": "text"},
 			"protocols": map[string]any{
 				"mqtt": map[string]any{
 					"enabled":                 true,

@@ -30,6 +30,9 @@ func TestDefaults(t *testing.T) {
 		m.ResponseTopic != "Kuzzle/response" || m.Port != 1883 || m.DisconnectDelay != 250*time.Millisecond {
 		t.Fatalf("unexpected MQTT defaults: %+v", m)
 	}
+	if cfg.Server.Logs.Format != "text" {
+		t.Fatalf("server.logs.format = %q, want text", cfg.Server.Logs.Format)
+	}
 	if cfg.Server.MaxRequestSize != 1<<20 {
 		t.Fatalf("maxRequestSize = %d, want 1MiB", cfg.Server.MaxRequestSize)
 	}
@@ -38,6 +41,16 @@ func TestDefaults(t *testing.T) {
 	}
 	if cfg.DevelopmentEnv || cfg.File != "" {
 		t.Fatalf("unexpected env/file: %+v", cfg)
+	}
+}
+
+func TestLogFormat(t *testing.T) {
+	cfg, err := Load(Sources{Env: []string{"kuzzle_server__logs__format=json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Logs.Format != "json" {
+		t.Fatalf("server.logs.format = %q, want json", cfg.Server.Logs.Format)
 	}
 }
 
@@ -170,6 +183,7 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{"port out of range", "kuzzle_server__protocols__mqtt__server__port=70000", "", "server.protocols.mqtt.server.port"},
 		{"fractional port", "kuzzle_server__protocols__mqtt__server__port=1.5", "", "server.protocols.mqtt.server.port"},
 		{"bad size", "kuzzle_server__maxRequestSize=big", "", "server.maxRequestSize"},
+		{"unknown log format", "kuzzle_server__logs__format=xml", "", `server.logs.format: invalid value "xml" (expected one of text, json)`},
 		{"wildcard topic", "kuzzle_server__protocols__mqtt__requestTopic=a/#", "", "server.protocols.mqtt.requestTopic"},
 		{"empty topic", "kuzzle_server__protocols__mqtt__responseTopic=", "", "server.protocols.mqtt.responseTopic"},
 		{"bad json", "kuzzle_limits=*json:{", "", "limits"},

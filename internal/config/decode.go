@@ -221,6 +221,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 	cfg := &Config{
 		Server: Server{
 			MaxRequestSize: r.size("server.maxRequestSize"),
+			Logs:           Logs{Format: r.oneOf("server.logs.format", "text", "json")},
 			MQTT: MQTT{
 				Enabled:                 r.boolean(mqtt + "enabled"),
 				AllowPubSub:             r.boolean(mqtt + "allowPubSub"),
