@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/koncorde"
@@ -16,8 +17,12 @@ import (
 // controllers and watches the directory. The default directory may be
 // missing (Wasm is then off); a configured one must exist.
 func (n *Node) startWasm(cfg config.Wasm) error {
+	dir := cfg.Dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
 	if _, err := os.Stat(cfg.Dir); errors.Is(err, fs.ErrNotExist) && !cfg.DirSet {
-		n.log.Debug("no Wasm module directory: Wasm controllers off", "dir", cfg.Dir)
+		n.log.Info("Wasm off: no module directory (plugins.wasm.dir)", "dir", dir)
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -32,7 +37,7 @@ func (n *Node) startWasm(cfg config.Wasm) error {
 		return fmt.Errorf("plugins.wasm.dir: %w", err)
 	}
 	n.wasm, n.stopWasm = host, cancel
-	n.log.Info("Wasm modules loaded", "dir", cfg.Dir)
+	n.log.Info("Wasm on: modules loaded, watching the module directory", "dir", dir, "watchInterval", cfg.WatchInterval)
 	return nil
 }
 
