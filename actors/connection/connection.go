@@ -21,6 +21,7 @@ type expired struct{}
 // connection is the actor; see the package documentation.
 type connection struct {
 	id       string
+	protocol string             // the client's protocol, for user notifications
 	client   channel.Subscriber // the MQTT client
 	rooms    *actor.PID         // the realtime rooms actor, told when the connection ends
 	registry *actor.PID         // the registry, told too
@@ -128,7 +129,7 @@ func (c *connection) leaveAll(ctx actor.Context) {
 		for id := range c.roomIDs {
 			rooms = append(rooms, id)
 		}
-		ctx.Send(c.rooms, roommsg.Gone{ConnectionID: c.id, Rooms: rooms})
+		ctx.Send(c.rooms, roommsg.Gone{ConnectionID: c.id, Rooms: rooms, Protocol: c.protocol})
 	}
 	clear(c.grants)
 	clear(c.roomIDs)

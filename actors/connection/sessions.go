@@ -15,6 +15,10 @@ import (
 // its channel's actor.
 const ensureTimeout = 5 * time.Second
 
+// protocol is the name of the connections this package opens, as Kuzzle
+// names it in request contexts and notifications.
+const protocol = "mqtt"
+
 // Channels tells which topics are live realtime channels.
 type Channels interface {
 	// IsChannel reports whether topic is a live channel's name; it must be
@@ -78,7 +82,7 @@ func (s *Sessions) Open(client *mqtt.Conn) mqtt.Session {
 	id := api.NewID()
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &connection{
-			id: id, client: client, rooms: s.cfg.Rooms, registry: s.cfg.Registry, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
+			id: id, protocol: protocol, client: client, rooms: s.cfg.Rooms, registry: s.cfg.Registry, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
 			grants: map[string]*grant{}, roomIDs: map[string][]string{},
 		}
 	})
@@ -92,7 +96,7 @@ func (s *Sessions) Open(client *mqtt.Conn) mqtt.Session {
 	}
 	s.cfg.Root.Send(s.cfg.Registry, track{pid: pid})
 	s.cfg.Logger.Debug("connection opened", "connection", id, "client", client.ID(), "remote", client.Remote())
-	return &session{sessions: s, pid: pid, conn: api.Connection{ID: id, Protocol: "mqtt", Token: client.Identity()}}
+	return &session{sessions: s, pid: pid, conn: api.Connection{ID: id, Protocol: protocol, Token: client.Identity()}}
 }
 
 // session is one client's handle, called from its MQTT read goroutine. It

@@ -179,7 +179,7 @@ func TestRealtimeDisconnectDelay(t *testing.T) {
 		t.Fatalf("a reconnected client has none of the old subscriptions: %s", r.raw)
 	}
 	n := nextNotification(t, watcher, s.Channel)
-	if n.User != "out" || n.Result.Count != 1 || n.Protocol != "" {
+	if n.User != "out" || n.Result.Count != 1 || n.Protocol != "mqtt" || n.Timestamp < left.UnixMilli() {
 		t.Fatalf("unexpected notification %s", n.raw)
 	}
 	if gone := time.Since(left); gone < delay {

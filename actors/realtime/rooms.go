@@ -5,6 +5,7 @@ import (
 	"maps"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -152,8 +153,9 @@ func (r *rooms) Receive(ctx actor.Context) {
 	case leave:
 		ctx.Respond(r.leave(ctx, msg.roomID, msg.connectionID, msg.event))
 	case roommsg.Gone:
+		ev := event{action: "unsubscribe", protocol: msg.Protocol, timestamp: time.Now().UnixMilli()}
 		for _, id := range msg.Rooms {
-			r.leave(ctx, id, msg.ConnectionID, event{action: "unsubscribe"})
+			r.leave(ctx, id, msg.ConnectionID, ev)
 		}
 	case count:
 		n := 0

@@ -23,4 +23,7 @@ type Gone struct {
 	ConnectionID string
 	// Rooms are the rooms it was in.
 	Rooms []string
+	// Protocol is the connection's protocol ("mqtt"), carried by the user
+	// notifications its leaving causes.
+	Protocol string
 }
