@@ -57,6 +57,7 @@ var importRules = map[string][]string{
 	"internal/jsonx":    nil,
 	"internal/kerror":   nil,
 	"internal/koncorde": {"internal/jsonx", "internal/kerror"},
+	"internal/metrics":  nil, // the standard library and client_golang only
 	"internal/mqtt":     {"internal/api", "internal/kerror"},
 	"internal/security": {"internal/jsonx", "internal/kerror"},
 	"internal/security/guard": {
@@ -130,6 +131,11 @@ var neverDepends = []struct {
 		why:  "dependencies run actors → internal/*, never back",
 	},
 	{
+		from: []string{"actors/channel", "actors/connection", "actors/dispatcher", "actors/realtime/...", "internal/mqtt"},
+		to:   []string{"internal/metrics"},
+		why:  "the metrics library is fed through small interfaces the composition root injects (protoactor itself pulls client_golang in, so only our package is named)",
+	},
+	{
 		from: []string{"wasmhost"},
 		to:   []string{"actors/...", "internal/mqtt", mochi},
 		why:  "dependencies run actors → wasmhost, never back, and the sandbox host has no MQTT code",
@@ -139,8 +145,9 @@ var neverDepends = []struct {
 // importedOnlyBy names packages of the module that only the packages listed
 // may import (tests aside), nil for none.
 var importedOnlyBy = map[string][]string{
-	"actors/node": {"cmd/starling"}, // the composition root
-	"cmd/...":     nil,              // programs
+	"actors/node":      {"cmd/starling"}, // the composition root
+	"internal/metrics": {"actors/node"},  // fed through interfaces elsewhere
+	"cmd/...":          nil,              // programs
 }
 
 // platforms are the targets the module's files are listed for: the host,

@@ -13,6 +13,17 @@ type Subscriber interface {
 	ProtocolVersion() byte
 }
 
+// Counter counts what channels do with notifications (metrics). Every
+// channel shares it: it must be safe for concurrent use and cheap. It is
+// called once per notification, not once per subscriber.
+type Counter interface {
+	// Delivered counts packets handed to subscribers' queues.
+	Delivered(n int)
+	// Dropped counts packets not delivered because their subscriber was
+	// gone or had just been disconnected for falling behind.
+	Dropped(n int)
+}
+
 // Encoder appends to dst a PUBLISH packet of a notification payload on
 // topic, for a protocol version.
 type Encoder func(dst []byte, topic string, payload []byte, version byte) []byte
@@ -46,6 +57,7 @@ type Subscribers struct{}
 type channel struct {
 	name        string
 	encode      Encoder
+	counter     Counter // nil: nothing counted
 	subscribers map[string]Subscriber
 	packets     [6][]byte // by protocol version: reused from one notification to the next
 }
@@ -56,10 +68,10 @@ const maxKeptPacket = 16 << 10
 
 // Props returns the props of the channel actor for the channel name, whose
 // MQTT topic is that name; its mailbox runs on mailboxes (protoactor's
-// default when nil).
-func Props(name string, encode Encoder, mailboxes actor.Dispatcher) *actor.Props {
+// default when nil); counter, when not nil, counts its notifications.
+func Props(name string, encode Encoder, mailboxes actor.Dispatcher, counter Counter) *actor.Props {
 	props := actor.PropsFromProducer(func() actor.Actor {
-		return &channel{name: name, encode: encode, subscribers: map[string]Subscriber{}}
+		return &channel{name: name, encode: encode, counter: counter, subscribers: map[string]Subscriber{}}
 	})
 	if mailboxes != nil {
 		props = props.Configure(actor.WithDispatcher(mailboxes))
@@ -85,6 +97,7 @@ func (c *channel) Receive(ctx actor.Context) {
 // hands it to every subscriber.
 func (c *channel) fanOut(payload []byte) {
 	var encoded [len(c.packets)]bool
+	delivered, dropped := 0, 0
 	for id, s := range c.subscribers {
 		v := s.ProtocolVersion()
 		if int(v) >= len(c.packets) {
@@ -94,9 +107,16 @@ func (c *channel) fanOut(payload []byte) {
 			c.packets[v] = c.encode(c.packets[v][:0], c.name, payload, v)
 			encoded[v] = true
 		}
-		if !s.Deliver(c.packets[v]) {
+		if s.Deliver(c.packets[v]) {
+			delivered++
+		} else {
+			dropped++
 			delete(c.subscribers, id)
 		}
+	}
+	if c.counter != nil {
+		c.counter.Delivered(delivered)
+		c.counter.Dropped(dropped)
 	}
 	for v := range c.packets {
 		if cap(c.packets[v]) > maxKeptPacket {

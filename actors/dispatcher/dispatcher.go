@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -34,6 +35,21 @@ type Config struct {
 	Guard Guard
 	// Logger receives the dispatcher's logs.
 	Logger *slog.Logger
+	// Observer, when set, is told about every answered request.
+	Observer Observer
+}
+
+// Observer is told about every answered request (metrics). It is called
+// from the goroutine that answered, concurrently: it must be safe for
+// concurrent use and cheap. Requests refused before their action ran
+// (unparsable, unknown controller or action, overloaded, shutting down)
+// are observed with empty controller and action, which keeps the labels a
+// client can create bounded, and a zero latency.
+type Observer interface {
+	// ObserveRequest reports one answer: the request's controller and
+	// action, the response status, and the time since the dispatcher
+	// received the request.
+	ObserveRequest(controller, action string, status int, elapsed time.Duration)
 }
 
 // job is one routed request waiting for, or holding, an action slot.
@@ -41,6 +57,9 @@ type job struct {
 	req    *api.Request
 	action api.Action
 	reply  reply
+	// received is when the dispatcher got the request; zero without an
+	// Observer, which alone reads it.
+	received time.Time
 }
 
 // reply is where an answer goes: a Responder, else a PID.
@@ -174,6 +193,9 @@ func (d *dispatcher) dispatch(msg Dispatch) {
 		return
 	}
 	j := job{req: req, action: action, reply: to}
+	if d.cfg.Observer != nil {
+		j.received = time.Now()
+	}
 	switch {
 	case immediate && d.running < d.cfg.ConcurrentRequests && len(d.queue) == 0 && d.handBack(msg.Handoff, j):
 	case d.running < d.cfg.ConcurrentRequests:
@@ -280,12 +302,17 @@ func (d *dispatcher) run(j job) {
 // action succeeded.
 func (d *dispatcher) execute(j job) bool {
 	result, err := d.call(j)
+	var resp *api.Response
 	if err != nil {
-		d.send(j.reply, api.Failure(j.req, err, d.cfg.Node))
-		return false
+		resp = api.Failure(j.req, err, d.cfg.Node)
+	} else {
+		resp = api.Success(j.req, result, d.cfg.Node)
 	}
-	d.send(j.reply, api.Success(j.req, result, d.cfg.Node))
-	return true
+	d.send(j.reply, resp)
+	if d.cfg.Observer != nil {
+		d.cfg.Observer.ObserveRequest(j.req.Controller, j.req.Action, resp.Status, time.Since(j.received))
+	}
+	return err == nil
 }
 
 // call runs the action, turning panics and foreign errors into Kuzzle errors.
@@ -326,6 +353,9 @@ func (d *dispatcher) fail(to reply, req *api.Request, err *kerror.Error) {
 		d.counts.refused(req.Connection.Protocol)
 	}
 	d.send(to, api.Failure(req, err, d.cfg.Node))
+	if d.cfg.Observer != nil {
+		d.cfg.Observer.ObserveRequest("", "", err.Status, 0)
+	}
 }
 
 // send encodes a response once and delivers it.

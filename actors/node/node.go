@@ -22,6 +22,7 @@ import (
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/server"
 	"github.com/starlingmq/starling/internal/koncorde"
+	"github.com/starlingmq/starling/internal/metrics"
 	"github.com/starlingmq/starling/internal/mqtt"
 	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/sqlite"
@@ -62,6 +63,7 @@ type Node struct {
 	mailboxes  *pool.Pool
 	stopWasm   context.CancelFunc
 	stats      *server.Statistics
+	exporter   *metrics.Metrics   // Prometheus's view of the node's counters
 	stopStats  context.CancelFunc // nil until the frames are written
 	started    time.Time
 	stopOnce   sync.Once
@@ -78,6 +80,7 @@ func Start(opts Options) (_ *Node, err error) {
 		log = slog.Default()
 	}
 	n := &Node{id: newNodeID(), log: log, started: time.Now()}
+	n.exporter = n.newExporter()
 	n.system = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(minLevel{slog.LevelWarn, log.Handler()}).With("component", "actors")
 	}))
@@ -121,6 +124,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 	var err error
 	n.realtime, err = realtime.Start(n.system, realtime.Config{
 		Mailboxes: n.mailboxes,
+		Counter:   n.exporter,
 		Engine: koncorde.New(
 			koncorde.WithMaxConditions(cfg.Limits.SubscriptionConditionsCount),
 			koncorde.WithMaxMinterms(cfg.Limits.SubscriptionMinterms),
@@ -159,6 +163,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		Controllers:        n.controllers,
 		Guard:              guard,
 		Logger:             n.log,
+		Observer:           n.exporter,
 	}), "dispatcher")
 	if err != nil {
 		return fmt.Errorf("spawn dispatcher: %w", err)

@@ -33,6 +33,9 @@ type Config struct {
 	Encode channel.Encoder
 	// Mailboxes runs the channel actors; protoactor's default when nil.
 	Mailboxes actor.Dispatcher
+	// Counter, when set, counts the notifications every channel delivers
+	// and drops.
+	Counter channel.Counter
 	// Logger receives the subsystem's logs.
 	Logger *slog.Logger
 	// Validate applies the collection's specifications to a published
@@ -64,7 +67,7 @@ func Start(system *actor.ActorSystem, cfg Config) (*Realtime, error) {
 	pid, err := system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &rooms{
 			engine: cfg.Engine, node: cfg.Node, maxRooms: cfg.MaxRooms, maxRoomsPerConnection: cfg.MaxRoomsPerConnection,
-			encode: cfg.Encode, mailboxes: cfg.Mailboxes, views: views, log: cfg.Logger,
+			encode: cfg.Encode, mailboxes: cfg.Mailboxes, counter: cfg.Counter, views: views, log: cfg.Logger,
 			rooms: map[string]*room{}, members: map[member]jsonx.RawMessage{}, memberships: map[string]int{},
 			refused: map[string]int64{}, logged: map[string]limit{},
 		}

@@ -127,7 +127,8 @@ type rooms struct {
 	encode                channel.Encoder
 	// mailboxes runs the channel actors.
 	mailboxes actor.Dispatcher
-	views     *sync.Map // roomID → *roomView, written here only
+	counter   channel.Counter // nil: notifications not counted
+	views     *sync.Map       // roomID → *roomView, written here only
 	log       *slog.Logger
 	rooms     map[string]*room
 	// members maps each subscription to the volatile data it was made
@@ -222,7 +223,7 @@ func (r *rooms) ensureChannel(ctx actor.Context, roomID, name string) *actor.PID
 		return nil
 	}
 	if ch.pid == nil {
-		ch.pid = ctx.Spawn(channel.Props(name, r.encode, r.mailboxes))
+		ch.pid = ctx.Spawn(channel.Props(name, r.encode, r.mailboxes, r.counter))
 		r.publishView(rm)
 	}
 	return ch.pid

@@ -1,0 +1,106 @@
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Snapshot is what a server's own counters say at one scrape.
+type Snapshot struct {
+	// Connections counts live connections by protocol.
+	Connections map[string]int
+	// RunningRequests is the number of actions running; PendingRequests
+	// the number waiting for a slot.
+	RunningRequests, PendingRequests int
+	// Rooms and Subscriptions are realtime's gauges: rooms, and
+	// connections in at least one room.
+	Rooms, Subscriptions int
+	// QueuedBytes is what every MQTT client's queue holds together.
+	QueuedBytes int64
+	// SlowClientDisconnects counts the clients disconnected for falling
+	// behind (their own queue or the server's total full) since start.
+	SlowClientDisconnects int64
+	// Refused counts the requests, packets and connections refused by a
+	// limit since start, by reason (a Kuzzle error id or a limit name).
+	Refused map[string]int64
+	// StoreCommits and StoreWrites count the document store's commits
+	// since start and the write operations they held.
+	StoreCommits, StoreWrites int64
+}
+
+// Source reads a Snapshot; it is called at each scrape and should answer
+// well within scrapeTimeout.
+type Source func(ctx context.Context) (Snapshot, error)
+
+// scrapeTimeout bounds one call of a Source.
+const scrapeTimeout = 5 * time.Second
+
+// snapshotCollector turns a Source into metrics at scrape time: nothing is
+// counted twice and nothing costs anything between scrapes.
+type snapshotCollector struct {
+	source                            Source
+	connections, running, pending     *prometheus.Desc
+	rooms, subscriptions, queuedBytes *prometheus.Desc
+	slow, refused, commits, writes    *prometheus.Desc
+}
+
+func newSnapshotCollector(source Source) *snapshotCollector {
+	desc := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
+	}
+	return &snapshotCollector{
+		source:        source,
+		connections:   desc("connections", "Live connections, by protocol.", "protocol"),
+		running:       desc("requests_running", "API actions running."),
+		pending:       desc("requests_pending", "API requests waiting for an action slot (limits.requestsBufferSize bounds them)."),
+		rooms:         desc("rooms", "Realtime rooms."),
+		subscriptions: desc("subscriptions", "Connections subscribed to at least one realtime room."),
+		queuedBytes:   desc("mqtt_queued_bytes", "Bytes queued for every MQTT client together."),
+		slow:          desc("slow_client_disconnects_total", "Clients disconnected for falling behind their notifications and answers."),
+		refused:       desc("refused_total", "Requests, packets and connections refused by a limit, by reason.", "reason"),
+		commits:       desc("store_commits_total", "Document store commits (each may group several writers)."),
+		writes:        desc("store_writes_total", "Document store write operations committed."),
+	}
+}
+
+// Describe sends every metric's description.
+func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.connections, c.running, c.pending, c.rooms, c.subscriptions,
+		c.queuedBytes, c.slow, c.refused, c.commits, c.writes} {
+		ch <- d
+	}
+}
+
+// Collect reads the source once and sends its values; a failing source
+// sends one invalid metric, which the handler reports and skips.
+func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	s, err := c.source(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.connections, err)
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	for protocol, n := range s.Connections {
+		gauge(c.connections, float64(n), protocol)
+	}
+	gauge(c.running, float64(s.RunningRequests))
+	gauge(c.pending, float64(s.PendingRequests))
+	gauge(c.rooms, float64(s.Rooms))
+	gauge(c.subscriptions, float64(s.Subscriptions))
+	gauge(c.queuedBytes, float64(s.QueuedBytes))
+	counter(c.slow, float64(s.SlowClientDisconnects))
+	for reason, n := range s.Refused {
+		counter(c.refused, float64(n), reason)
+	}
+	counter(c.commits, float64(s.StoreCommits))
+	counter(c.writes, float64(s.StoreWrites))
+}
