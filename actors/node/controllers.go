@@ -9,6 +9,7 @@ import (
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/server"
+	"github.com/starlingmq/starling/internal/httpws"
 )
 
 // serverController builds the server controller on this node's counters,
@@ -23,7 +24,18 @@ func (n *Node) serverController(cfg *config.Config) api.Controller {
 		Controllers: n.controllerNames,
 		Metrics:     n.metrics,
 		Stats:       n.stats,
+		HTTPRoutes:  httpRoutes(),
 	})
+}
+
+// httpRoutes lists Kuzzle's HTTP routes for server:publicApi.
+func httpRoutes() []server.HTTPRoute {
+	routes := httpws.Routes()
+	out := make([]server.HTTPRoute, len(routes))
+	for i, r := range routes {
+		out[i] = server.HTTPRoute{Verb: r.Verb, Path: r.Path, Controller: r.Controller, Action: r.Action}
+	}
+	return out
 }
 
 // startStats writes statistics frames until the node stops.

@@ -17,6 +17,11 @@ type Route struct {
 	Controller, Action string
 }
 
+// Routes returns Kuzzle's HTTP routes of controllers' actions, in
+// Kuzzle's order (without the router's own: /_query, /_healthcheck,
+// /_ready).
+func Routes() []Route { return kuzzleRoutes() }
+
 // routeKind tells the routes Kuzzle's router answers itself apart.
 type routeKind int
 
