@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/starlingmq/starling/internal/config"
 )
@@ -189,5 +191,42 @@ func TestHTTPBearerToken(t *testing.T) {
 	}
 	if a := do(t, srv, "GET", "/_me", "", map[string]string{"Authorization": "Bearer nonsense"}); a.status != 401 || a.errorID() != "security.token.invalid" {
 		t.Fatalf("bad token: %d %s", a.status, a.raw)
+	}
+}
+
+func TestHTTPSubscriptionEndsWithItsRequest(t *testing.T) {
+	srv := startServer(t, nil)
+	do(t, srv, "POST", "/zoo/_create", "", nil)
+	do(t, srv, "PUT", "/zoo/cats", "", nil)
+	a := do(t, srv, "POST", "/_query", `{"controller":"realtime","action":"subscribe","index":"zoo","collection":"cats","body":{}}`, nil)
+	var sub struct {
+		RoomID string `json:"roomId"`
+	}
+	if err := json.Unmarshal(a.env.Result, &sub); err != nil || a.status != 200 || sub.RoomID == "" {
+		t.Fatalf("subscribe over HTTP: %d %s", a.status, a.raw)
+	}
+	a = do(t, srv, "POST", "/_query", `{"controller":"realtime","action":"count","body":{"roomId":"`+sub.RoomID+`"}}`, nil)
+	if (a.status != 404 || a.errorID() != "core.realtime.room_not_found") && string(a.env.Result) != `{"count":0}` {
+		t.Fatalf("the room of an HTTP subscription must be gone with its connection: %d %s", a.status, a.raw)
+	}
+}
+
+// TestHTTPSlowHeaders: a client that never finishes its headers is
+// disconnected after the read timeout.
+func TestHTTPSlowHeaders(t *testing.T) {
+	srv := startServer(t, func(cfg *config.Config) { cfg.Server.MQTT.ConnectTimeout = 300 * time.Millisecond })
+	conn, err := net.Dial("tcp", srv.node.HTTPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /_now HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	start := time.Now()
+	_, err = io.ReadAll(conn)
+	if err != nil || time.Since(start) >= wait {
+		t.Fatalf("the server must close a connection whose headers never end: %v", err)
 	}
 }

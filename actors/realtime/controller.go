@@ -9,6 +9,7 @@ import (
 
 	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/connection"
+	"github.com/starlingmq/starling/actors/realtime/roommsg"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
@@ -89,6 +90,11 @@ func (rt *Realtime) enter(ctx context.Context, req *api.Request, msg join) (any,
 	j := answer.(joined)
 	if j.err != nil {
 		return nil, j.err
+	}
+	if req.Connection.Protocol == "http" {
+		// An HTTP connection ends with its answer, and its subscription
+		// with it, as Kuzzle removes it once it answered.
+		rt.system.Root.Send(rt.rooms, roommsg.Gone{ConnectionID: req.Connection.ID, Rooms: []string{j.roomID}})
 	}
 	if p := req.Connection.Protocol; p == "mqtt" || p == "websocket" {
 		// Acknowledged before the response leaves: the connection holds the
