@@ -99,7 +99,11 @@ func (s *Sessions) spawn(id string, client channel.Subscriber, json bool, delay 
 		s.cfg.Logger.Error("cannot spawn connection actor", "connection", id, "error", err)
 		pid = s.cfg.Root.Spawn(props)
 	}
-	s.cfg.Root.Send(s.cfg.Registry, track{pid: pid})
+	protocol := "mqtt"
+	if json {
+		protocol = "websocket"
+	}
+	s.cfg.Root.Send(s.cfg.Registry, track{pid: pid, protocol: protocol})
 	return pid
 }
 

@@ -55,7 +55,7 @@ func (n *Node) statsCounters(ctx context.Context) (server.Counters, error) {
 	if err != nil {
 		return server.Counters{}, fmt.Errorf("dispatcher stats: %w", err)
 	}
-	count, err := n.ask(ctx, n.registry, connection.Count{})
+	count, err := n.ask(ctx, n.registry, connection.CountByProtocol{})
 	if err != nil {
 		return server.Counters{}, fmt.Errorf("connection count: %w", err)
 	}
@@ -64,7 +64,7 @@ func (n *Node) statsCounters(ctx context.Context) (server.Counters, error) {
 		Ongoing:     s.Ongoing,
 		Completed:   s.Completed,
 		Failed:      s.Failed,
-		Connections: map[string]int{"mqtt": count.(int)},
+		Connections: count.(map[string]int),
 	}, nil
 }
 
@@ -84,7 +84,7 @@ func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 	if err != nil {
 		return server.Metrics{}, fmt.Errorf("dispatcher stats: %w", err)
 	}
-	count, err := n.ask(ctx, n.registry, connection.Count{})
+	count, err := n.ask(ctx, n.registry, connection.CountByProtocol{})
 	if err != nil {
 		return server.Metrics{}, fmt.Errorf("connection count: %w", err)
 	}
@@ -114,7 +114,7 @@ func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 	return server.Metrics{
 		ConcurrentRequests: s.Running,
 		PendingRequests:    s.Pending,
-		Connections:        map[string]int{"mqtt": count.(int)},
+		Connections:        count.(map[string]int),
 		Rooms:              rt.Rooms,
 		Subscriptions:      rt.Subscriptions,
 		MQTT:               gauges,

@@ -106,6 +106,15 @@ func TestWebSocketRequests(t *testing.T) {
 	if m := c.next(); m.Error == nil || m.Error.ID != "network.websocket.unexpected_error" || m.Status != 400 || m.Room != nil {
 		t.Fatalf("not JSON: %s", m.raw)
 	}
+	m = c.call(`{"controller":"server","action":"metrics","requestId":"m"}`)
+	var metrics struct {
+		Network struct {
+			Connections map[string]int `json:"connections"`
+		} `json:"network"`
+	}
+	if err := json.Unmarshal(m.Result, &metrics); err != nil || metrics.Network.Connections["websocket"] != 1 {
+		t.Fatalf("server:metrics must count the WebSocket connection: %s", m.raw)
+	}
 	m = c.call(`{"controller":"document","action":"get","index":"nope","collection":"c","_id":"x","requestId":"w2"}`)
 	if m.Status != 412 || m.Error == nil || m.Error.ID != "services.storage.unknown_index" {
 		t.Fatalf("error answer: %s", m.raw)
@@ -159,5 +168,16 @@ func TestWebSocketNotifications(t *testing.T) {
 			t.Fatalf("the room outlived its only client: %s", m.raw)
 		}
 		time.Sleep(10 * time.Millisecond) // polling the room: no event tells a test it emptied
+	}
+}
+
+// TestWebSocketIdleTimeout: a client that sends nothing for the idle
+// timeout is disconnected.
+func TestWebSocketIdleTimeout(t *testing.T) {
+	srv := startServer(t, func(cfg *config.Config) { cfg.Server.WebSocket.IdleTimeout = 200 * time.Millisecond })
+	c := dialWS(t, srv)
+	start := time.Now()
+	if _, err := c.read(); err == nil || time.Since(start) >= wait {
+		t.Fatalf("an idle client must be disconnected, got %v", err)
 	}
 }
