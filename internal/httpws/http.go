@@ -95,11 +95,11 @@ func (s *Server) readContent(r *http.Request) (jsonx.RawMessage, *kerror.Error) 
 	if len(data) == 0 {
 		return nil, nil
 	}
-	if data, kerr := s.uncompress(r.Header.Get("Content-Encoding"), data); kerr != nil {
+	data, kerr := s.uncompress(r.Header.Get("Content-Encoding"), data)
+	if kerr != nil {
 		return nil, kerr
-	} else {
-		return parseContent(ctype, data)
 	}
+	return parseContent(ctype, data)
 }
 
 // uncompress undoes the Content-Encoding layers, the last one first; the
