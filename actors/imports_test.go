@@ -25,9 +25,11 @@ const module = "github.com/starlingmq/starling"
 // loses its row: the test names both.
 var importRules = map[string][]string{
 	// The actor graph.
-	"actors":                  nil,
-	"actors/channel":          nil,
-	"actors/connection":       {"actors/channel", "actors/dispatcher", "actors/realtime/roommsg", "internal/api", "internal/mqtt"},
+	"actors":         nil,
+	"actors/channel": {"internal/jsonx"},
+	"actors/connection": {
+		"actors/channel", "actors/dispatcher", "actors/realtime/roommsg", "internal/api", "internal/httpws", "internal/mqtt",
+	},
 	"actors/dispatcher":       {"actors/pool", "internal/api", "internal/kerror"},
 	"actors/node":             {"actors/...", "internal/...", "wasmhost"}, // the composition root
 	"actors/pool":             nil,
@@ -54,6 +56,7 @@ var importRules = map[string][]string{
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query", "internal/validation",
 	},
+	"internal/httpws":   {"internal/api", "internal/jsonx", "internal/kerror"},
 	"internal/jsonx":    nil,
 	"internal/kerror":   nil,
 	"internal/koncorde": {"internal/jsonx", "internal/kerror"},

@@ -54,6 +54,7 @@ func startServer(t *testing.T, limits wasmhost.Limits, modules map[string]string
 		t.Fatal(err)
 	}
 	cfg.Server.MQTT.Host, cfg.Server.MQTT.Port = "127.0.0.1", 0
+	cfg.Server.Host, cfg.Server.Port = "127.0.0.1", 0
 	cfg.Storage.Path = t.TempDir()
 	s := &server{dir: t.TempDir(), published: make(chan published, 64), registered: make(chan string, 64)}
 	realtime := api.Controller{Name: "realtime", Actions: map[string]api.Action{

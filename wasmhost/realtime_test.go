@@ -25,6 +25,7 @@ func TestWasmFilterInRealtime(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Server.MQTT.Host, cfg.Server.MQTT.Port = "127.0.0.1", 0
+	cfg.Server.Host, cfg.Server.Port = "127.0.0.1", 0
 	cfg.Storage.Path = t.TempDir()
 	cfg.Wasm.Dir, cfg.Wasm.DirSet, cfg.Wasm.CacheDir = dir, true, filepath.Join(buildDir, "cache")
 	n, err := node.Start(node.Options{Config: cfg, Logger: testLogger(t)})

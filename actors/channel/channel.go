@@ -2,14 +2,17 @@ package channel
 
 import (
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/starlingmq/starling/internal/jsonx"
 )
 
-// Subscriber is an MQTT client as a channel sees it.
+// Subscriber is a client as a channel sees it.
 type Subscriber interface {
 	// Deliver queues one encoded packet without blocking; false when the
 	// client is gone. It must not keep packet, which the channel reuses.
 	Deliver(packet []byte) bool
-	// ProtocolVersion is 3, 4 (MQTT 3.1.1) or 5.
+	// ProtocolVersion is 3, 4 (MQTT 3.1.1) or 5 for an MQTT client, RawJSON
+	// for a client that takes JSON messages (WebSocket).
 	ProtocolVersion() byte
 }
 
@@ -22,6 +25,27 @@ type Counter interface {
 	// Dropped counts packets not delivered because their subscriber was
 	// gone or had just been disconnected for falling behind.
 	Dropped(n int)
+}
+
+// RawJSON is the ProtocolVersion of a subscriber that gets each
+// notification as its JSON with a "room" key naming the channel, as
+// Kuzzle's WebSocket protocol sends it, instead of an MQTT packet.
+const RawJSON byte = 0
+
+// AppendRoom appends to dst the JSON object payload with a last key
+// "room": room, as Kuzzle adds it to what a WebSocket client receives.
+func AppendRoom(dst, payload []byte, room string) []byte {
+	end := len(payload) - 1
+	for end > 0 && payload[end] != '}' {
+		end--
+	}
+	dst = append(dst, payload[:end]...)
+	if end > 1 {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"room":`...)
+	dst = jsonx.AppendString(dst, room)
+	return append(dst, '}')
 }
 
 // Encoder appends to dst a PUBLISH packet of a notification payload on
@@ -103,7 +127,10 @@ func (c *channel) fanOut(payload []byte) {
 		if int(v) >= len(c.packets) {
 			continue
 		}
-		if !encoded[v] {
+		if !encoded[v] && v == RawJSON {
+			c.packets[v] = AppendRoom(c.packets[v][:0], payload, c.name)
+			encoded[v] = true
+		} else if !encoded[v] {
 			c.packets[v] = c.encode(c.packets[v][:0], c.name, payload, v)
 			encoded[v] = true
 		}

@@ -10,5 +10,5 @@
 // queues a copy in its bounded queue. A subscriber that cannot keep up is
 // disconnected by its queue; the others are not slowed.
 //
-// channel imports protoactor only.
+// channel imports internal/jsonx and protoactor only.
 package channel

@@ -22,7 +22,8 @@ type expired struct{}
 type connection struct {
 	id       string
 	protocol string             // the client's protocol, for user notifications
-	client   channel.Subscriber // the MQTT client
+	client   channel.Subscriber // the MQTT or WebSocket client
+	json     bool               // a WebSocket client: JSON messages, subscribed when granted
 	rooms    *actor.PID         // the realtime rooms actor, told when the connection ends
 	registry *actor.PID         // the registry, told too
 	delay    time.Duration
@@ -54,7 +55,10 @@ func (c *connection) Receive(ctx actor.Context) {
 		c.end(ctx)
 	case Granted:
 		c.granted(msg)
-		if ctx.Sender() != nil {
+		switch {
+		case c.json: // no SUBSCRIBE will come: subscribed before the answer leaves
+			c.subscribe(ctx, msg.Channel)
+		case ctx.Sender() != nil:
 			ctx.Respond(msg)
 		}
 	case Revoked:
@@ -77,27 +81,32 @@ func (c *connection) Receive(ctx actor.Context) {
 // channel's first subscriber; the actor keeps handling messages meanwhile.
 func (c *connection) subscribe(ctx actor.Context, topic string) {
 	asker := ctx.Sender()
+	reply := func(ok bool) {
+		if asker != nil {
+			ctx.Send(asker, ok)
+		}
+	}
 	g, ok := c.grants[topic]
 	switch {
 	case !ok || c.rooms == nil:
-		ctx.Respond(false)
+		reply(false)
 		return
 	case g.subscribed:
-		ctx.Respond(true)
+		reply(true)
 		return
 	}
 	future := ctx.RequestFuture(c.rooms, roommsg.EnsureChannel{RoomID: g.roomID, Channel: topic}, ensureTimeout)
 	ctx.ReenterAfter(future, func(answer any, err error) {
 		pid, _ := answer.(*actor.PID)
 		if err != nil || pid == nil || c.grants[topic] != g {
-			ctx.Send(asker, false) // the room or the grant is gone
+			reply(false) // the room or the grant is gone
 			return
 		}
 		if !g.subscribed {
 			ctx.Send(pid, channel.AddSubscriber{ConnectionID: c.id, Subscriber: c.client})
 			g.pid, g.subscribed = pid, true
 		}
-		ctx.Send(asker, true)
+		reply(true)
 	})
 }
 
@@ -112,7 +121,11 @@ func (c *connection) end(ctx actor.Context) {
 // tokenExpired leaves every room and tells the client why.
 func (c *connection) tokenExpired(ctx actor.Context, msg TokenExpired) {
 	c.leaveAll(ctx)
-	if msg.Notification != nil && !c.gone {
+	switch {
+	case msg.Notification == nil || c.gone:
+	case c.json:
+		c.client.Deliver(channel.AppendRoom(nil, msg.Notification, NotificationTopic))
+	default:
 		c.client.Deliver(mqtt.AppendPublish(nil, NotificationTopic, msg.Notification, c.client.ProtocolVersion()))
 	}
 }

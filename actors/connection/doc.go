@@ -1,5 +1,5 @@
-// Package connection owns the connection actors, one per MQTT client, and
-// the registry actor that counts them.
+// Package connection owns the connection actors, one per MQTT or
+// WebSocket client, and the registry actor that counts them.
 //
 // A connection actor is spawned when its client's CONNECT is accepted,
 // under the name "conn/<connection id>" so that realtime can address it by
@@ -14,8 +14,14 @@
 //
 // Sessions is the MQTT listener's Handler: it spawns the actors, forwards
 // requests to the dispatcher (answers go straight to the client through
-// its mqtt.Reply) and subscription events to the actors.
+// its mqtt.Reply) and subscription events to the actors. It is the
+// httpws.Handler too: a WebSocket client gets a connection actor like an
+// MQTT one, except that it is made a subscriber of each channel as soon as
+// it is granted (a Kuzzle WebSocket client sends no MQTT SUBSCRIBE), gets
+// notifications as JSON with their room, and leaves its rooms as soon as
+// it disconnects, as in Kuzzle; an HTTP request runs on a connection id
+// of its own, without an actor.
 //
-// connection imports internal/mqtt, internal/api, actors/channel, actors/realtime/roommsg,
+// connection imports internal/mqtt, internal/httpws, internal/api, actors/channel, actors/realtime/roommsg,
 // actors/dispatcher and protoactor.
 package connection

@@ -8,12 +8,20 @@ import (
 // an int. A connection counts until its disconnect delay has passed.
 type Count struct{}
 
+// CountByProtocol asks the registry how many connections are alive by
+// protocol ("mqtt", "websocket"); it answers with a map[string]int that
+// always has "mqtt".
+type CountByProtocol struct{}
+
 // List asks the registry for the PIDs of every live connection; it answers
 // with a []*actor.PID.
 type List struct{}
 
 // track tells the registry about a new connection actor.
-type track struct{ pid *actor.PID }
+type track struct {
+	pid      *actor.PID
+	protocol string
+}
 
 // untrack tells the registry a connection actor stops. Connection actors
 // say so themselves rather than being watched: a watch costs every
@@ -22,13 +30,14 @@ type untrack struct{ pid *actor.PID }
 
 // registry knows the live connection actors.
 type registry struct {
-	live map[string]*actor.PID
+	live     map[string]*actor.PID
+	protocol map[string]string // by PID id
 }
 
 // RegistryProps returns the props of a connection registry.
 func RegistryProps() *actor.Props {
 	return actor.PropsFromProducer(func() actor.Actor {
-		return &registry{live: map[string]*actor.PID{}}
+		return &registry{live: map[string]*actor.PID{}, protocol: map[string]string{}}
 	})
 }
 
@@ -37,10 +46,18 @@ func (r *registry) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case track:
 		r.live[msg.pid.Id] = msg.pid
+		r.protocol[msg.pid.Id] = msg.protocol
 	case untrack:
 		delete(r.live, msg.pid.Id)
+		delete(r.protocol, msg.pid.Id)
 	case Count:
 		ctx.Respond(len(r.live))
+	case CountByProtocol:
+		counts := map[string]int{"mqtt": 0}
+		for _, p := range r.protocol {
+			counts[p]++
+		}
+		ctx.Respond(counts)
 	case List:
 		pids := make([]*actor.PID, 0, len(r.live))
 		for _, pid := range r.live {

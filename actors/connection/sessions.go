@@ -6,6 +6,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/dispatcher"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/mqtt"
@@ -80,9 +81,21 @@ func (s *Sessions) Authenticate(username string, password []byte, hasUsername bo
 // Open spawns the connection actor of a newly connected MQTT client.
 func (s *Sessions) Open(client *mqtt.Conn) mqtt.Session {
 	id := api.NewID()
+	pid := s.spawn(id, client, false, s.cfg.DisconnectDelay)
+	s.cfg.Logger.Debug("connection opened", "connection", id, "client", client.ID(), "remote", client.Remote())
+	return &session{sessions: s, pid: pid, conn: api.Connection{ID: id, Protocol: "mqtt", Token: client.Identity()}}
+}
+
+// spawn starts and registers the connection actor of a client; a JSON
+// client is a WebSocket one.
+func (s *Sessions) spawn(id string, client channel.Subscriber, json bool, delay time.Duration) *actor.PID {
+	protocol := "mqtt"
+	if json {
+		protocol = "websocket"
+	}
 	props := actor.PropsFromProducer(func() actor.Actor {
 		return &connection{
-			id: id, protocol: protocol, client: client, rooms: s.cfg.Rooms, registry: s.cfg.Registry, delay: s.cfg.DisconnectDelay, log: s.cfg.Logger,
+			id: id, protocol: protocol, client: client, json: json, rooms: s.cfg.Rooms, registry: s.cfg.Registry, delay: delay, log: s.cfg.Logger,
 			grants: map[string]*grant{}, roomIDs: map[string][]string{},
 		}
 	})
@@ -94,9 +107,8 @@ func (s *Sessions) Open(client *mqtt.Conn) mqtt.Session {
 		s.cfg.Logger.Error("cannot spawn connection actor", "connection", id, "error", err)
 		pid = s.cfg.Root.Spawn(props)
 	}
-	s.cfg.Root.Send(s.cfg.Registry, track{pid: pid})
-	s.cfg.Logger.Debug("connection opened", "connection", id, "client", client.ID(), "remote", client.Remote())
-	return &session{sessions: s, pid: pid, conn: api.Connection{ID: id, Protocol: protocol, Token: client.Identity()}}
+	s.cfg.Root.Send(s.cfg.Registry, track{pid: pid, protocol: protocol})
+	return pid
 }
 
 // session is one client's handle, called from its MQTT read goroutine. It

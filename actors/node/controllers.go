@@ -9,6 +9,7 @@ import (
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/server"
+	"github.com/starlingmq/starling/internal/httpws"
 )
 
 // serverController builds the server controller on this node's counters,
@@ -23,7 +24,18 @@ func (n *Node) serverController(cfg *config.Config) api.Controller {
 		Controllers: n.controllerNames,
 		Metrics:     n.metrics,
 		Stats:       n.stats,
+		HTTPRoutes:  httpRoutes(),
 	})
+}
+
+// httpRoutes lists Kuzzle's HTTP routes for server:publicApi.
+func httpRoutes() []server.HTTPRoute {
+	routes := httpws.Routes()
+	out := make([]server.HTTPRoute, len(routes))
+	for i, r := range routes {
+		out[i] = server.HTTPRoute{Verb: r.Verb, Path: r.Path, Controller: r.Controller, Action: r.Action}
+	}
+	return out
 }
 
 // startStats writes statistics frames until the node stops.
@@ -43,7 +55,7 @@ func (n *Node) statsCounters(ctx context.Context) (server.Counters, error) {
 	if err != nil {
 		return server.Counters{}, fmt.Errorf("dispatcher stats: %w", err)
 	}
-	count, err := n.ask(ctx, n.registry, connection.Count{})
+	count, err := n.ask(ctx, n.registry, connection.CountByProtocol{})
 	if err != nil {
 		return server.Counters{}, fmt.Errorf("connection count: %w", err)
 	}
@@ -52,7 +64,7 @@ func (n *Node) statsCounters(ctx context.Context) (server.Counters, error) {
 		Ongoing:     s.Ongoing,
 		Completed:   s.Completed,
 		Failed:      s.Failed,
-		Connections: map[string]int{"mqtt": count.(int)},
+		Connections: count.(map[string]int),
 	}, nil
 }
 
@@ -72,7 +84,7 @@ func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 	if err != nil {
 		return server.Metrics{}, fmt.Errorf("dispatcher stats: %w", err)
 	}
-	count, err := n.ask(ctx, n.registry, connection.Count{})
+	count, err := n.ask(ctx, n.registry, connection.CountByProtocol{})
 	if err != nil {
 		return server.Metrics{}, fmt.Errorf("connection count: %w", err)
 	}
@@ -102,7 +114,7 @@ func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 	return server.Metrics{
 		ConcurrentRequests: s.Running,
 		PendingRequests:    s.Pending,
-		Connections:        map[string]int{"mqtt": count.(int)},
+		Connections:        count.(map[string]int),
 		Rooms:              rt.Rooms,
 		Subscriptions:      rt.Subscriptions,
 		MQTT:               gauges,

@@ -118,3 +118,24 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Errorf("no Go runtime metrics")
 	}
 }
+
+// TestMetricsOnTheHTTPPort: GET /metrics on server.port serves the same
+// metrics, in Prometheus's text format.
+func TestMetricsOnTheHTTPPort(t *testing.T) {
+	srv := startServer(t, nil)
+	resp, err := http.Get("http://" + srv.node.HTTPAddr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(string(body), "\nstarling_connections{") && !strings.Contains(string(body), "\nstarling_rooms ") {
+		t.Fatalf("GET /metrics has no Starling metric:\n%s", body)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/server"
+	"github.com/starlingmq/starling/internal/httpws"
 	"github.com/starlingmq/starling/internal/koncorde"
 	"github.com/starlingmq/starling/internal/metrics"
 	"github.com/starlingmq/starling/internal/mqtt"
@@ -54,6 +55,7 @@ type Node struct {
 	dispatcher *actor.PID
 	registry   *actor.PID
 	mqtt       *mqtt.Server
+	httpws     *httpws.Server // nil when HTTP and WebSocket are disabled
 	realtime   *realtime.Realtime
 	store      store.Store
 	specs      *validation.Registry
@@ -107,11 +109,15 @@ func Start(opts Options) (_ *Node, err error) {
 	if err := n.startWasm(cfg.Wasm); err != nil {
 		return nil, err
 	}
+	sessions := n.sessions(cfg)
+	if err := n.startHTTPWS(cfg, sessions); err != nil {
+		return nil, err
+	}
 	if !cfg.Server.MQTT.Enabled {
-		log.Warn("MQTT is disabled (server.protocols.mqtt.enabled): no client can connect")
+		log.Warn("MQTT is disabled (server.protocols.mqtt.enabled)")
 		return n, nil
 	}
-	if err := n.startMQTT(cfg); err != nil {
+	if err := n.startMQTT(cfg, sessions); err != nil {
 		return nil, err
 	}
 	log.Info("starling started", "node", n.id, "version", Version)
@@ -176,9 +182,10 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 	return nil
 }
 
-// startMQTT opens the MQTT listener, whose sessions become connection actors.
-func (n *Node) startMQTT(cfg *config.Config) error {
-	sessions := connection.NewSessions(connection.Config{
+// sessions returns the adapter that turns MQTT and WebSocket clients into
+// connection actors.
+func (n *Node) sessions(cfg *config.Config) *connection.Sessions {
+	return connection.NewSessions(connection.Config{
 		Root:            n.system.Root,
 		Registry:        n.registry,
 		Dispatcher:      n.dispatcher,
@@ -189,6 +196,10 @@ func (n *Node) startMQTT(cfg *config.Config) error {
 		Logger:          n.log,
 		Authenticate:    n.mqttAuthenticator(cfg.Server.MQTT.RequireAuthentication),
 	})
+}
+
+// startMQTT opens the MQTT listener, whose sessions become connection actors.
+func (n *Node) startMQTT(cfg *config.Config, sessions *connection.Sessions) error {
 	n.mqtt = mqtt.New(mqttConfig(cfg, n.id), sessions, n.log)
 	if err := n.mqtt.Start(); err != nil {
 		n.mqtt = nil
@@ -235,6 +246,9 @@ func (n *Node) abort() {
 	if n.mqtt != nil {
 		_ = n.mqtt.Close(ctx)
 	}
+	if n.httpws != nil {
+		_ = n.httpws.Close(ctx)
+	}
 	_ = n.closeWasm(ctx)
 	if n.realtime != nil {
 		_ = n.realtime.Stop()
@@ -256,6 +270,15 @@ func (n *Node) MQTTAddr() net.Addr {
 		return nil
 	}
 	return n.mqtt.Addr()
+}
+
+// HTTPAddr returns the HTTP and WebSocket listening address (server.port),
+// nil when both protocols are disabled.
+func (n *Node) HTTPAddr() net.Addr {
+	if n.httpws == nil {
+		return nil
+	}
+	return n.httpws.Addr()
 }
 
 // RegisterController adds a controller to the API, or replaces the one of
@@ -298,11 +321,17 @@ func (n *Node) shutdown(ctx context.Context) error {
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.StopAccepting())
 	}
+	if n.httpws != nil {
+		errs = append(errs, n.httpws.StopAccepting())
+	}
 	if _, err := n.ask(ctx, n.dispatcher, dispatcher.Drain{}); err != nil {
 		errs = append(errs, fmt.Errorf("drain requests: %w", err))
 	}
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.Close(ctx))
+	}
+	if n.httpws != nil {
+		errs = append(errs, n.httpws.Close(ctx))
 	}
 	if err := n.closeWasm(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close Wasm modules: %w", err))

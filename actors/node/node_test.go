@@ -33,6 +33,7 @@ func startServer(t *testing.T, mutate func(*config.Config), controllers ...api.C
 	}
 	cfg.Server.MQTT.Host = "127.0.0.1"
 	cfg.Server.MQTT.Port = 0
+	cfg.Server.Host, cfg.Server.Port = "127.0.0.1", 0
 	cfg.Storage.Path = t.TempDir()
 	if mutate != nil {
 		mutate(cfg)

@@ -31,6 +31,7 @@ func startOn(t *testing.T, dir string) *restartable {
 	}
 	cfg.Server.MQTT.Host = "127.0.0.1"
 	cfg.Server.MQTT.Port = 0
+	cfg.Server.Host, cfg.Server.Port = "127.0.0.1", 0
 	cfg.Storage.Path = dir
 	cfg.Limits.LoginsPerSecond = 100 // several logins a second from one connection
 	n, err := node.Start(node.Options{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

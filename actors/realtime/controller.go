@@ -9,6 +9,7 @@ import (
 
 	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/connection"
+	"github.com/starlingmq/starling/actors/realtime/roommsg"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
@@ -90,7 +91,12 @@ func (rt *Realtime) enter(ctx context.Context, req *api.Request, msg join) (any,
 	if j.err != nil {
 		return nil, j.err
 	}
-	if req.Connection.Protocol == "mqtt" {
+	if req.Connection.Protocol == "http" {
+		// An HTTP connection ends with its answer, and its subscription
+		// with it, as Kuzzle removes it once it answered.
+		rt.system.Root.Send(rt.rooms, roommsg.Gone{ConnectionID: req.Connection.ID, Rooms: []string{j.roomID}})
+	}
+	if p := req.Connection.Protocol; p == "mqtt" || p == "websocket" {
 		// Acknowledged before the response leaves: the connection holds the
 		// grant before its client can learn the channel's name. A connection
 		// already gone answers nothing; its rooms are left when it ends.
@@ -112,7 +118,7 @@ func (rt *Realtime) unsubscribe(ctx context.Context, req *api.Request) (any, err
 	if kerr, _ := answer.(*kerror.Error); kerr != nil {
 		return nil, kerr
 	}
-	if req.Connection.Protocol == "mqtt" {
+	if p := req.Connection.Protocol; p == "mqtt" || p == "websocket" {
 		rt.system.Root.Send(connection.PID(rt.system, req.Connection.ID), connection.Revoked{RoomID: roomID})
 	}
 	return map[string]string{"roomId": roomID}, nil

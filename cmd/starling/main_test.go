@@ -39,7 +39,7 @@ func start(t *testing.T, env []string, args ...string) *process {
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"STARLING_TEST_RUN_MAIN=1", "HOME=" + dir, "PATH=" + os.Getenv("PATH")}, env...)
+	cmd.Env = append([]string{"STARLING_TEST_RUN_MAIN=1", "HOME=" + dir, "PATH=" + os.Getenv("PATH"), "kuzzle_server__port=0", "kuzzle_server__host=127.0.0.1"}, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

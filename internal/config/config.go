@@ -32,6 +32,36 @@ type Server struct {
 	Logs Logs
 	// MQTT is server.protocols.mqtt.
 	MQTT MQTT
+	// Port is server.port, the HTTP and WebSocket port (7512); 0 picks a
+	// free port.
+	Port int
+	// Host is server.host, the HTTP and WebSocket listening address, ""
+	// for every interface (a Starling addition).
+	Host string
+	// HTTP is server.protocols.http.
+	HTTP HTTP
+	// WebSocket is server.protocols.websocket.
+	WebSocket WebSocket
+}
+
+// HTTP holds the server.protocols.http.* keys.
+type HTTP struct {
+	// Enabled turns Kuzzle's HTTP API on (default: true).
+	Enabled bool
+	// AllowCompression accepts compressed request bodies (default: true).
+	AllowCompression bool
+	// MaxEncodingLayers bounds the Content-Encoding layers of a request
+	// (default: 3).
+	MaxEncodingLayers int
+}
+
+// WebSocket holds the server.protocols.websocket.* keys.
+type WebSocket struct {
+	// Enabled turns Kuzzle's WebSocket protocol on (default: true).
+	Enabled bool
+	// IdleTimeout closes a socket that sent nothing for that long (60s;
+	// Kuzzle raises values under 1s to 60s).
+	IdleTimeout time.Duration
 }
 
 // Logs holds the server.logs.* keys Starling reads.
@@ -251,7 +281,18 @@ func defaults() map[string]any {
 		"server": map[string]any{
 			"maxRequestSize": "1MB",
 			"logs":           map[string]any{"format": "text"},
+			"port":           7512.0,
+			"host":           "",
 			"protocols": map[string]any{
+				"http": map[string]any{
+					"enabled":           true,
+					"allowCompression":  true,
+					"maxEncodingLayers": 3.0,
+				},
+				"websocket": map[string]any{
+					"enabled":     true,
+					"idleTimeout": 60000.0,
+				},
 				"mqtt": map[string]any{
 					"enabled":                 true,
 					"allowPubSub":             false,

@@ -222,6 +222,17 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 		Server: Server{
 			MaxRequestSize: r.size("server.maxRequestSize"),
 			Logs:           Logs{Format: r.oneOf("server.logs.format", "text", "json")},
+			Port:           r.integer("server.port", 0, 65535),
+			Host:           r.str("server.host"),
+			HTTP: HTTP{
+				Enabled:           r.boolean("server.protocols.http.enabled"),
+				AllowCompression:  r.boolean("server.protocols.http.allowCompression"),
+				MaxEncodingLayers: r.integer("server.protocols.http.maxEncodingLayers", 0, 100),
+			},
+			WebSocket: WebSocket{
+				Enabled:     r.boolean("server.protocols.websocket.enabled"),
+				IdleTimeout: wsIdle(r.millis("server.protocols.websocket.idleTimeout")),
+			},
 			MQTT: MQTT{
 				Enabled:                 r.boolean(mqtt + "enabled"),
 				AllowPubSub:             r.boolean(mqtt + "allowPubSub"),
@@ -311,4 +322,13 @@ func checkTopics(m MQTT, l Limits) error {
 		return fmt.Errorf("configuration key limits.requestsBufferWarningThreshold: invalid value %d (expected between limits.concurrentRequests and limits.requestsBufferSize)", l.RequestsBufferWarningThreshold)
 	}
 	return nil
+}
+
+// wsIdle applies Kuzzle's rule: an idle timeout under one second (or 0,
+// which would disable it) becomes 60 seconds.
+func wsIdle(d time.Duration) time.Duration {
+	if d < time.Second {
+		return 60 * time.Second
+	}
+	return d
 }

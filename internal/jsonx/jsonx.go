@@ -4,6 +4,8 @@
 package jsonx
 
 import (
+	"bytes"
+
 	json "github.com/goccy/go-json"
 )
 
@@ -34,4 +36,10 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	dst = append(dst, s...)
 	return append(dst, '"')
+}
+
+// Indent appends to dst an indented form of the JSON src, as
+// JSON.stringify(value, undefined, indent) writes it.
+func Indent(dst *bytes.Buffer, src []byte, prefix, indent string) error {
+	return json.Indent(dst, src, prefix, indent)
 }

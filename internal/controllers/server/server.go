@@ -27,10 +27,22 @@ type Node struct {
 	// Metrics returns the live counters: requests running and pending,
 	// connections by protocol.
 	Metrics func(ctx context.Context) (Metrics, error)
+	// HTTPRoutes are Kuzzle's HTTP routes, listed under each action's
+	// "http" key by publicApi and info, as Kuzzle does (the SDK's HTTP
+	// protocol builds its URLs from them).
+	HTTPRoutes []HTTPRoute
 	// Stats keeps the statistics frames of getStats, getLastStats and
 	// getAllStats; nil when stats.enabled is false
 	// (services.statistics.not_available).
 	Stats *Statistics
+}
+
+// HTTPRoute is one HTTP route of an action.
+type HTTPRoute struct {
+	// Verb is the upper-case HTTP method, Path the URL pattern.
+	Verb, Path string
+	// Controller and Action name the action.
+	Controller, Action string
 }
 
 // Metrics are the counters server:metrics reports.
@@ -86,16 +98,24 @@ func (n Node) publicAPI(ctx context.Context, _ *api.Request) (any, error) {
 	return n.routes(ctx)
 }
 
-func (n Node) routes(ctx context.Context) (map[string]map[string]map[string]string, error) {
+func (n Node) routes(ctx context.Context) (map[string]map[string]map[string]any, error) {
 	controllers, err := n.Controllers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]map[string]map[string]string{}
+	http := map[[2]string][]map[string]string{}
+	for _, r := range n.HTTPRoutes {
+		key := [2]string{r.Controller, r.Action}
+		http[key] = append(http[key], map[string]string{"path": r.Path, "url": r.Path, "verb": r.Verb})
+	}
+	out := map[string]map[string]map[string]any{}
 	for controller, actions := range controllers {
-		list := map[string]map[string]string{}
+		list := map[string]map[string]any{}
 		for _, action := range actions {
-			list[action] = map[string]string{"action": action, "controller": controller}
+			list[action] = map[string]any{"action": action, "controller": controller}
+			if routes := http[[2]string{controller, action}]; routes != nil {
+				list[action]["http"] = routes
+			}
 		}
 		if len(list) > 0 {
 			out[controller] = list
