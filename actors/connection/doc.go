@@ -7,7 +7,9 @@
 // the realtime channels it was granted, which of them its client
 // subscribed to (it alone decides whether a channel subscription is
 // allowed, and makes the client a subscriber of the channel's actor before
-// the SUBACK goes out), and its end: when the client disconnects it lives
+// the SUBACK goes out; a client subscribing to a channel it was not granted
+// has its session run realtime:join for it first, with its rights), and
+// its end: when the client disconnects it lives
 // on for disconnectDelay — a mailbox timer, not a sleep — then leaves its
 // rooms, tells the registry and stops. A client that reconnects within
 // the delay gets a new connection, as in Kuzzle.

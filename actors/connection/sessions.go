@@ -2,6 +2,7 @@ package connection
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -123,10 +124,58 @@ type session struct {
 // a channel's topic; the actor makes it a subscriber of the channel before
 // it says yes, so that any notification the client's later requests cause
 // is delivered after the SUBACK.
+//
+// A client that did not join the channel's room itself (mosquitto_sub, say)
+// may still subscribe when its user may: the session joins the room for it
+// first, through the dispatcher, with the connection's rights, as
+// realtime:join would.
 func (s *session) Subscribe(topic string) bool {
+	if s.subscribe(topic) {
+		return true
+	}
+	return s.joinChannel(topic) && s.subscribe(topic)
+}
+
+// subscribe asks the connection actor.
+func (s *session) subscribe(topic string) bool {
 	answer, err := s.sessions.cfg.Root.RequestFuture(s.pid, subscribe{topic: topic}, ensureTimeout).Result()
 	ok, _ := answer.(bool)
 	return err == nil && ok
+}
+
+// joinChannel runs realtime:join for the room and options a channel's name
+// stands for; the realtime controller grants the channel to the connection
+// before it answers. It reports whether the join was sent.
+func (s *session) joinChannel(topic string) bool {
+	roomID, scope, users, ok := parseChannel(topic)
+	if !ok || !s.sessions.Reserved(topic) {
+		return false
+	}
+	payload := `{"controller":"realtime","action":"join","requestId":"mqtt-subscribe","scope":"` + scope +
+		`","users":"` + users + `","body":{"roomId":"` + roomID + `"}}`
+	_, err := s.sessions.cfg.Root.RequestFuture(s.sessions.cfg.Dispatcher, dispatcher.Dispatch{
+		Payload: []byte(payload), Connection: s.conn,
+	}, ensureTimeout).Result()
+	return err == nil
+}
+
+// parseChannel reads a channel's name, "<roomId>-<users>1<scope>" as
+// Kuzzle names it, back into its room and options; roomId must be made of
+// letters, digits, '-' and '_'.
+func parseChannel(topic string) (roomID, scope, users string, ok bool) {
+	dash := strings.LastIndexByte(topic, '-')
+	if dash <= 0 || len(topic)-dash != 4 || topic[dash+2] != '1' {
+		return "", "", "", false
+	}
+	roomID = topic[:dash]
+	for _, r := range roomID {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return "", "", "", false
+		}
+	}
+	users = map[byte]string{'1': "all", '2': "in", '3': "none"}[topic[dash+1]]
+	scope = map[byte]string{'1': "all", '2': "in", '3': "out"}[topic[dash+3]]
+	return roomID, scope, users, users != "" && scope != ""
 }
 
 // Unsubscribe tells the connection actor its client left a topic.

@@ -312,3 +312,49 @@ func TestRevocationOnEveryConnection(t *testing.T) {
 		t.Fatalf("the token in a request after revokeTokens: %s", r.raw)
 	}
 }
+
+// TestChannelSubscriptionWithCredentials: a client that only MQTT-subscribes
+// to a channel (as mosquitto_sub does) gets its notifications when the user
+// it logged in as at CONNECT may subscribe to the room, and a SUBACK failure
+// when not.
+func TestChannelSubscriptionWithCredentials(t *testing.T) {
+	srv, c := securityServer(t, nil)
+	_, root := restrictedSecurity(t, c)
+	var channels [2]sub
+	for i, col := range []string{"items", "secret"} {
+		r := mustCall(t, c, "realtime", "subscribe", `"index":"shop","collection":"`+col+`","body":{},"scope":"in","jwt":"`+root+`"`)
+		if err := jsonx.Unmarshal(r.Result, &channels[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		user, pass string
+		items      byte // SUBACK code on the items channel
+		secret     byte // and on the secret one
+	}{
+		{"rita", "rita's password", 0, 0x80},
+		{"root", "root's password", 0, 0},
+		{"", "", 0x80, 0x80}, // anonymous may not subscribe at all
+	} {
+		w := dialWire(t, srv.addr, 4)
+		o := connectOptions{}
+		if tt.user != "" {
+			o.username, o.password = &tt.user, &tt.pass
+		}
+		w.mustConnect(o)
+		if got := w.subscribe(channels[0].Channel); got != tt.items {
+			t.Errorf("%q on the items channel: SUBACK %#x, want %#x", tt.user, got, tt.items)
+		}
+		if got := w.subscribe(channels[1].Channel); got != tt.secret {
+			t.Errorf("%q on the secret channel: SUBACK %#x, want %#x", tt.user, got, tt.secret)
+		}
+		if tt.items != 0 {
+			continue
+		}
+		mustCall(t, c, "realtime", "publish", `"index":"shop","collection":"items","body":{"for":"`+tt.user+`"},"jwt":"`+root+`"`)
+		p := w.nextOf(pkPublish)
+		if topic, payload := w.publishOf(p); topic != channels[0].Channel || !strings.Contains(string(payload), `"for":"`+tt.user+`"`) {
+			t.Errorf("%q's notification on %s: %s", tt.user, topic, payload)
+		}
+	}
+}

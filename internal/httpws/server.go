@@ -144,7 +144,8 @@ func (s *Server) StopAccepting() error {
 // then disconnects every WebSocket client.
 func (s *Server) Close(ctx context.Context) error {
 	err := s.StopAccepting()
-	if e := s.http.Shutdown(ctx); e != nil {
+	// Shutdown closes the listener again: StopAccepting already did.
+	if e := s.http.Shutdown(ctx); e != nil && !errors.Is(e, net.ErrClosed) {
 		err = errors.Join(err, fmt.Errorf("shut HTTP down: %w", e))
 	}
 	s.mu.Lock()
