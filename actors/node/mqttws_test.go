@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -172,4 +175,32 @@ func TestMQTTOverWebSocketBounds(t *testing.T) {
 			t.Fatalf("packets before the close: %v", got)
 		}
 	})
+}
+
+// TestMQTTJSOverWebSocket drives the listener with MQTT.js (mqtt 5.16.0,
+// installed by `npm ci --prefix bench/node`), the browser MQTT client:
+// testdata/mqttjs_ws.js connects to ws://127.0.0.1:port/mqtt and sends
+// Kuzzle requests.
+func TestMQTTJSOverWebSocket(t *testing.T) {
+	nodeBin, err := exec.LookPath("node")
+	modules, _ := filepath.Abs(filepath.Join("..", "..", "bench", "node", "node_modules"))
+	if err == nil {
+		_, err = os.Stat(filepath.Join(modules, "mqtt", "package.json"))
+	}
+	if err != nil {
+		if os.Getenv("STARLING_REQUIRE_ALL") == "1" {
+			t.Fatalf("node or bench/node/node_modules/mqtt is missing (npm ci --prefix bench/node): %v", err)
+		}
+		t.Skipf("node or bench/node/node_modules/mqtt is missing (npm ci --prefix bench/node): %v", err)
+	}
+	_, url := startWSServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nodeBin, filepath.Join("testdata", "mqttjs_ws.js"), url)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("MQTT.js script failed: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }
