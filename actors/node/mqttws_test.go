@@ -204,3 +204,42 @@ func TestMQTTJSOverWebSocket(t *testing.T) {
 	}
 	t.Logf("%s", out)
 }
+
+// TestMQTTOverWebSocketSlowClient checks the outbound bounds: a WebSocket
+// client that stops reading is disconnected once its queue is full, and
+// never makes the publisher wait on it.
+func TestMQTTOverWebSocketSlowClient(t *testing.T) {
+	srv, url := startWSServer(t, func(cfg *config.Config) {
+		cfg.Server.MQTT.MaxPendingNotifications = 100
+		cfg.Server.MQTT.MaxPendingBytes = 256 << 10
+		cfg.Server.MQTT.WriteTimeout = time.Minute
+	})
+	slow, _ := dialMQTTWS(t, url, "mqtt", 4)
+	slow.mustConnect(connectOptions{})
+	r := slow.request(`{"controller":"realtime","action":"subscribe","index":"i","collection":"c","body":{}}`)
+	var s sub
+	if err := jsonx.Unmarshal(r.Result, &s); err != nil || r.Status != 200 {
+		t.Fatalf("realtime:subscribe failed: %s", r.raw)
+	}
+	if code := slow.subscribe(s.Channel); code >= 0x80 {
+		t.Fatalf("MQTT subscription to the channel refused: %#x", code)
+	}
+
+	pub := dialWire(t, srv.addr, 4)
+	pub.mustConnect(connectOptions{})
+	const published = 4000 // 16 MB of notifications: more than the sockets hold
+	body := `{"controller":"realtime","action":"publish","index":"i","collection":"c","body":{"pad":"` + strings.Repeat("x", 4000) + `"}}`
+	begin := time.Now()
+	for range published {
+		if r := pub.request(body); r.Status != 200 {
+			t.Fatalf("realtime:publish failed: %s", r.raw)
+		}
+	}
+	if d := time.Since(begin); d > 30*time.Second {
+		t.Fatalf("publishing took %s: the publisher waited on the slow client", d)
+	}
+	got := slow.expectClosed()
+	if len(got) >= published {
+		t.Fatalf("the slow client got all %d notifications: not disconnected", len(got))
+	}
+}
