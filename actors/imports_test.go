@@ -62,6 +62,7 @@ var importRules = map[string][]string{
 	"internal/koncorde": {"internal/jsonx", "internal/kerror"},
 	"internal/metrics":  nil, // the standard library and client_golang only
 	"internal/mqtt":     {"internal/api", "internal/kerror"},
+	"internal/mqttws":   nil, // the MQTT server through an interface
 	"internal/security": {"internal/jsonx", "internal/kerror"},
 	"internal/security/guard": {
 		"internal/api", "internal/kerror", "internal/security", "internal/security/repository", "internal/security/token",

@@ -80,6 +80,7 @@ func (h *Harness) ReqResp(ctx context.Context, cfg ReqRespConfig) *Report {
 		}
 	}
 	if slices.Contains(h.servers(rep), Starling) {
+		h.reqrespKuzzleProtocols(ctx, rep, cfg)
 		h.reqrespAuthenticated(ctx, rep, cfg)
 	}
 	rep.Note("aedes 0.51.3 refuses MQTT 5 connections (CONNACK 0x01): MQTT 5 cases have no aedes row.")

@@ -38,7 +38,10 @@ const (
 type Server struct {
 	Name string
 	Addr string // host:port of its MQTT listener
-	PID  int
+	// HTTPAddr is host:port of Starling's HTTP and WebSocket listener
+	// (server.port), "" for the peers.
+	HTTPAddr string
+	PID      int
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited
@@ -103,7 +106,10 @@ func (e *Env) command(ctx context.Context, name string, args ...string) *exec.Cm
 	return cmd
 }
 
-var listeningRe = regexp.MustCompile(`msg="MQTT listening" address=(\S+)`)
+var (
+	listeningRe     = regexp.MustCompile(`msg="MQTT listening" address=(\S+)`)
+	httpListeningRe = regexp.MustCompile(`msg="HTTP[^"]*listener started" address=(\S+)`)
+)
 
 func (e *Env) startStarling(ctx context.Context, extra []string) (*Server, error) {
 	if !slices.ContainsFunc(extra, func(kv string) bool { return strings.HasPrefix(kv, "kuzzle_storage__path=") }) {
@@ -119,14 +125,27 @@ func (e *Env) startStarling(ctx context.Context, extra []string) (*Server, error
 	cmd.Dir = e.Dir // no .kuzzlerc from the working tree
 	cmd.Env = append(os.Environ(),
 		"kuzzle_server__protocols__mqtt__server__host=127.0.0.1",
-		"kuzzle_server__protocols__mqtt__server__port=0")
+		"kuzzle_server__protocols__mqtt__server__port=0",
+		"kuzzle_server__host=127.0.0.1",
+		"kuzzle_server__port=0")
 	cmd.Env = append(cmd.Env, extra...)
-	return e.launch(ctx, Starling, cmd, true, func(line string) string {
+	// The HTTP listener starts before MQTT: its address is known once
+	// MQTT's is, and the scan goroutine's send of the latter orders them.
+	var httpAddr string
+	s, err := e.launch(ctx, Starling, cmd, true, func(line string) string {
+		if m := httpListeningRe.FindStringSubmatch(line); m != nil {
+			httpAddr = m[1]
+		}
 		if m := listeningRe.FindStringSubmatch(line); m != nil {
 			return m[1]
 		}
 		return ""
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.HTTPAddr = httpAddr
+	return s, nil
 }
 
 func (e *Env) startMosquitto(ctx context.Context) (*Server, error) {

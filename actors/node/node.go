@@ -25,6 +25,7 @@ import (
 	"github.com/starlingmq/starling/internal/koncorde"
 	"github.com/starlingmq/starling/internal/metrics"
 	"github.com/starlingmq/starling/internal/mqtt"
+	"github.com/starlingmq/starling/internal/mqttws"
 	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/sqlite"
 	"github.com/starlingmq/starling/internal/validation"
@@ -55,6 +56,7 @@ type Node struct {
 	dispatcher *actor.PID
 	registry   *actor.PID
 	mqtt       *mqtt.Server
+	mqttws     *mqttws.Server // nil when MQTT over WebSocket is disabled
 	httpws     *httpws.Server // nil when HTTP and WebSocket are disabled
 	realtime   *realtime.Realtime
 	store      store.Store
@@ -205,7 +207,7 @@ func (n *Node) startMQTT(cfg *config.Config, sessions *connection.Sessions) erro
 		n.mqtt = nil
 		return err
 	}
-	return nil
+	return n.startMQTTWebSocket(cfg)
 }
 
 // mqttConfig maps server.protocols.mqtt.* onto the listener's Config.
@@ -242,6 +244,9 @@ func (n *Node) abort() {
 	defer cancel()
 	if n.stopStats != nil {
 		n.stopStats()
+	}
+	if n.mqttws != nil {
+		_ = n.mqttws.Close(ctx)
 	}
 	if n.mqtt != nil {
 		_ = n.mqtt.Close(ctx)
@@ -321,11 +326,17 @@ func (n *Node) shutdown(ctx context.Context) error {
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.StopAccepting())
 	}
+	if n.mqttws != nil {
+		errs = append(errs, n.mqttws.StopAccepting())
+	}
 	if n.httpws != nil {
 		errs = append(errs, n.httpws.StopAccepting())
 	}
 	if _, err := n.ask(ctx, n.dispatcher, dispatcher.Drain{}); err != nil {
 		errs = append(errs, fmt.Errorf("drain requests: %w", err))
+	}
+	if n.mqttws != nil {
+		errs = append(errs, n.mqttws.Close(ctx))
 	}
 	if n.mqtt != nil {
 		errs = append(errs, n.mqtt.Close(ctx))

@@ -141,6 +141,22 @@ type MQTT struct {
 	// after it are dropped and every client is disconnected. A Starling
 	// addition.
 	ShutdownTimeout time.Duration
+	// WebSocket is server.protocols.mqtt.websocket: MQTT over WebSocket.
+	WebSocket MQTTWebSocket
+}
+
+// MQTTWebSocket holds the server.protocols.mqtt.websocket.* keys: MQTT over
+// WebSocket for browser MQTT clients, on a listener of its own. Starling
+// additions.
+type MQTTWebSocket struct {
+	// Enabled opens the listener (default: false).
+	Enabled bool
+	// Host is the listening address ("" for every interface).
+	Host string
+	// Port is the listening port (8080); 0 picks a free port.
+	Port int
+	// Path is the HTTP path of the WebSocket upgrade ("/mqtt", MQTT.js's).
+	Path string
 }
 
 // Storage configures the document store.
@@ -319,6 +335,12 @@ func defaults() map[string]any {
 					"server": map[string]any{
 						"host": "",
 						"port": 1883.0,
+					},
+					"websocket": map[string]any{
+						"enabled": false,
+						"host":    "",
+						"port":    8080.0,
+						"path":    "/mqtt",
 					},
 				},
 			},

@@ -44,6 +44,28 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+func TestMQTTWebSocketKeys(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Server.MQTT.WebSocket, (MQTTWebSocket{Port: 8080, Path: "/mqtt"}); got != want {
+		t.Fatalf("MQTT over WebSocket defaults = %+v, want %+v", got, want)
+	}
+	cfg, err = Load(Sources{Env: []string{
+		"kuzzle_server__protocols__mqtt__websocket__enabled=true",
+		"kuzzle_server__protocols__mqtt__websocket__host=127.0.0.1",
+		"kuzzle_server__protocols__mqtt__websocket__port=0",
+		"kuzzle_server__protocols__mqtt__websocket__path=/ws",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Server.MQTT.WebSocket, (MQTTWebSocket{Enabled: true, Host: "127.0.0.1", Path: "/ws"}); got != want {
+		t.Fatalf("MQTT over WebSocket keys = %+v, want %+v", got, want)
+	}
+}
+
 func TestLogFormat(t *testing.T) {
 	cfg, err := Load(Sources{Env: []string{"kuzzle_server__logs__format=json"}})
 	if err != nil {
@@ -183,6 +205,8 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{"port out of range", "kuzzle_server__protocols__mqtt__server__port=70000", "", "server.protocols.mqtt.server.port"},
 		{"fractional port", "kuzzle_server__protocols__mqtt__server__port=1.5", "", "server.protocols.mqtt.server.port"},
 		{"bad size", "kuzzle_server__maxRequestSize=big", "", "server.maxRequestSize"},
+		{"mqtt websocket port", "kuzzle_server__protocols__mqtt__websocket__port=-1", "", "server.protocols.mqtt.websocket.port"},
+		{"mqtt websocket relative path", "kuzzle_server__protocols__mqtt__websocket__path=mqtt", "", "server.protocols.mqtt.websocket.path"},
 		{"unknown log format", "kuzzle_server__logs__format=xml", "", `server.logs.format: invalid value "xml" (expected one of text, json)`},
 		{"wildcard topic", "kuzzle_server__protocols__mqtt__requestTopic=a/#", "", "server.protocols.mqtt.requestTopic"},
 		{"empty topic", "kuzzle_server__protocols__mqtt__responseTopic=", "", "server.protocols.mqtt.responseTopic"},

@@ -258,6 +258,12 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				IdleTimeout:             r.millis(mqtt + "idleTimeout"),
 				WriteTimeout:            r.millis(mqtt + "writeTimeout"),
 				ShutdownTimeout:         r.millis(mqtt + "shutdownTimeout"),
+				WebSocket: MQTTWebSocket{
+					Enabled: r.boolean(mqtt + "websocket.enabled"),
+					Host:    r.str(mqtt + "websocket.host"),
+					Port:    r.integer(mqtt+"websocket.port", 0, 65535),
+					Path:    r.nonEmpty(mqtt + "websocket.path"),
+				},
 			},
 		},
 		Storage: Storage{
@@ -311,6 +317,9 @@ func checkTopics(m MQTT, l Limits) error {
 		if strings.ContainsAny(topic, "#+") {
 			return fmt.Errorf("configuration key server.protocols.mqtt.%s: invalid value %q (expected a topic name without wildcards)", key, topic)
 		}
+	}
+	if !strings.HasPrefix(m.WebSocket.Path, "/") {
+		return fmt.Errorf("configuration key server.protocols.mqtt.websocket.path: invalid value %q (expected a path starting with /)", m.WebSocket.Path)
 	}
 	if m.RequestTopic == m.ResponseTopic {
 		return fmt.Errorf("configuration key server.protocols.mqtt.responseTopic: invalid value %q (expected a topic other than requestTopic)", m.ResponseTopic)

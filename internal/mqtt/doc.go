@@ -37,7 +37,9 @@
 // holding no buffer (sockconn.go reads with raw system calls into a pooled
 // buffer taken once bytes are there). Writes are made by whoever delivers
 // a packet: at once when the socket takes it, else by a writer goroutine
-// that exists only while the queue is not empty.
+// that exists only while the queue is not empty. A stream that is no raw
+// socket (MQTT over WebSocket, handed over by Serve) is always written by
+// that writer goroutine: whether it would block is not known.
 //
 // mqtt knows nothing of actors. It imports internal/api and
 // internal/kerror (to answer requests it refuses itself) and mochi's packet

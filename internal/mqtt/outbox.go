@@ -277,8 +277,10 @@ func (o *outbox) closeWhenDrained(why error) {
 // tryWrite writes what the socket takes now without waiting, and returns
 // the part left unwritten.
 func (c *Conn) tryWrite(packet []byte) ([]byte, error) {
-	if c.direct == nil { // not a socket: write through the waiting path
-		return nil, c.writeBatch([][]byte{packet})
+	if c.direct == nil {
+		// Not a socket whose readiness is known (a WebSocket stream): the
+		// writer goroutine writes it, so that no deliverer waits on it.
+		return packet, nil
 	}
 	n, err := c.direct.tryWrite(packet)
 	if err != nil {
@@ -294,9 +296,14 @@ func (c *Conn) writeBatch(batch [][]byte) error {
 		return err
 	}
 	var err error
-	if c.direct != nil {
+	switch {
+	case c.direct != nil:
 		_, err = c.direct.writeBuffers(&bufs)
-	} else {
+	case len(batch) > 1:
+		// One write, so that a stream framing each write (a WebSocket
+		// message) frames the batch once.
+		_, err = c.sock.Write(bytes.Join(batch, nil))
+	default:
 		_, err = bufs.WriteTo(c.sock)
 	}
 	return err

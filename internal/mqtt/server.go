@@ -101,6 +101,19 @@ func (s *Server) accept() {
 	}
 }
 
+// Serve runs one client on nc, a byte stream another listener accepted
+// (MQTT over WebSocket), until it goes: every rule and bound applies as to
+// the server's own sockets, and Close disconnects it too. It closes nc and
+// returns at once when the server is closing.
+func (s *Server) Serve(nc net.Conn) {
+	c := newConn(s, nc)
+	if !s.track(c) {
+		_ = nc.Close()
+		return
+	}
+	c.serve()
+}
+
 // track records an open socket, unless the server is closing.
 func (s *Server) track(c *Conn) bool {
 	s.mu.Lock()
