@@ -118,7 +118,7 @@ func (s *Server) Start() error {
 	s.ln, s.served = ln, make(chan struct{})
 	go func() {
 		defer close(s.served)
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 			s.log.Error("HTTP listener failed", "error", err)
 		}
 	}()
