@@ -42,6 +42,9 @@ type Server struct {
 	HTTP HTTP
 	// WebSocket is server.protocols.websocket.
 	WebSocket WebSocket
+	// TLS is server.tls, TLS on the HTTP and WebSocket port (a Starling
+	// key).
+	TLS TLS
 }
 
 // HTTP holds the server.protocols.http.* keys.
@@ -141,6 +144,9 @@ type MQTT struct {
 	// after it are dropped and every client is disconnected. A Starling
 	// addition.
 	ShutdownTimeout time.Duration
+	// TLS is server.protocols.mqtt.tls, TLS on the MQTT listener (a
+	// Starling key).
+	TLS TLS
 }
 
 // Storage configures the document store.
@@ -283,6 +289,7 @@ func defaults() map[string]any {
 			"logs":           map[string]any{"format": "text"},
 			"port":           7512.0,
 			"host":           "",
+			"tls":            tlsDefaults(),
 			"protocols": map[string]any{
 				"http": map[string]any{
 					"enabled":           true,
@@ -316,6 +323,7 @@ func defaults() map[string]any {
 					"idleTimeout":             300000.0,
 					"writeTimeout":            10000.0,
 					"shutdownTimeout":         10000.0,
+					"tls":                     tlsDefaults(),
 					"server": map[string]any{
 						"host": "",
 						"port": 1883.0,

@@ -233,6 +233,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				Enabled:     r.boolean("server.protocols.websocket.enabled"),
 				IdleTimeout: wsIdle(r.millis("server.protocols.websocket.idleTimeout")),
 			},
+			TLS: r.tls("server.tls"),
 			MQTT: MQTT{
 				Enabled:                 r.boolean(mqtt + "enabled"),
 				AllowPubSub:             r.boolean(mqtt + "allowPubSub"),
@@ -258,6 +259,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				IdleTimeout:             r.millis(mqtt + "idleTimeout"),
 				WriteTimeout:            r.millis(mqtt + "writeTimeout"),
 				ShutdownTimeout:         r.millis(mqtt + "shutdownTimeout"),
+				TLS:                     r.tls(mqtt + "tls"),
 			},
 		},
 		Storage: Storage{
