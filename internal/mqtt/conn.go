@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -293,12 +294,21 @@ func (c *Conn) close(cause error) {
 		c.out.close()
 		c.inflight.close()
 		if reset {
-			if l, ok := c.sock.(interface{ SetLinger(int) error }); ok {
+			if l, ok := rawSocket(c.sock).(interface{ SetLinger(int) error }); ok {
 				_ = l.SetLinger(0)
 			}
 		}
 		_ = c.sock.Close()
 	})
+}
+
+// rawSocket returns the socket under a TLS connection, sock itself
+// otherwise.
+func rawSocket(sock net.Conn) net.Conn {
+	if t, ok := sock.(*tls.Conn); ok {
+		return t.NetConn()
+	}
+	return sock
 }
 
 // stoppedReading reports whether cause says the client stopped reading
