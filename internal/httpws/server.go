@@ -151,7 +151,9 @@ func (s *Server) StopAccepting() error {
 // then disconnects every WebSocket client.
 func (s *Server) Close(ctx context.Context) error {
 	err := s.StopAccepting()
-	if e := s.http.Shutdown(ctx); e != nil {
+	// Shutdown closes the listener again when Serve has not returned yet
+	// from the close above: that second close's error is no failure.
+	if e := s.http.Shutdown(ctx); e != nil && !errors.Is(e, net.ErrClosed) {
 		err = errors.Join(err, fmt.Errorf("shut HTTP down: %w", e))
 	}
 	s.mu.Lock()
