@@ -293,12 +293,16 @@ func (c *Conn) close(cause error) {
 		c.cause.Store(cause)
 		c.out.close()
 		c.inflight.close()
+		sock := c.sock
 		if reset {
-			if l, ok := rawSocket(c.sock).(interface{ SetLinger(int) error }); ok {
+			// Under TLS, the socket itself: closing the TLS connection
+			// would first write a close_notify the client does not read.
+			sock = rawSocket(sock)
+			if l, ok := sock.(interface{ SetLinger(int) error }); ok {
 				_ = l.SetLinger(0)
 			}
 		}
-		_ = c.sock.Close()
+		_ = sock.Close()
 	})
 }
 

@@ -277,8 +277,11 @@ func (o *outbox) closeWhenDrained(why error) {
 // tryWrite writes what the socket takes now without waiting, and returns
 // the part left unwritten.
 func (c *Conn) tryWrite(packet []byte) ([]byte, error) {
-	if c.direct == nil { // not a socket: write through the waiting path
-		return nil, c.writeBatch([][]byte{packet})
+	if c.direct == nil {
+		// No socket to try (TLS): all of it is left for the writer
+		// goroutine, so that a client whose socket is full never holds
+		// up the caller (a channel fanning a notification out).
+		return packet, nil
 	}
 	n, err := c.direct.tryWrite(packet)
 	if err != nil {
