@@ -108,3 +108,40 @@ func TestTakeoverOfStuckTLSClient(t *testing.T) {
 		t.Fatalf("server:now on the new connection: %s", r)
 	}
 }
+
+// TestTLSNotificationsInOrder: a burst of notifications reaches a TLS
+// subscriber whole and in order.
+func TestTLSNotificationsInOrder(t *testing.T) {
+	files := newTLSFiles(t, "mqtt")
+	srv := startServer(t, func(c *config.Config) { c.Server.MQTT.TLS = files.conf() })
+	w, err := dialWireTLS(t, srv.addr, tlstest.ClientConfig(nil, files.ca))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.mustConnect(connectOptions{})
+	var s sub
+	if err := jsonx.Unmarshal(w.request(subscribeRequest(`{}`)).Result, &s); err != nil {
+		t.Fatal(err)
+	}
+	if code := w.subscribe(s.Channel); code != 0 {
+		t.Fatalf("SUBACK %#x", code)
+	}
+	publisher := dialWS(t, srv)
+	const count = 500
+	for n := range count {
+		publisher.send(`{"controller":"realtime","action":"publish","index":"i","collection":"c","body":{"n":` + strconv.Itoa(n) + `}}`)
+	}
+	for n := range count {
+		topic, payload := w.publishOf(w.nextOf(pkPublish))
+		var note struct {
+			Result struct {
+				Source struct {
+					N int `json:"n"`
+				} `json:"_source"`
+			} `json:"result"`
+		}
+		if topic != s.Channel || jsonx.Unmarshal(payload, &note) != nil || note.Result.Source.N != n {
+			t.Fatalf("notification %d: %s %s", n, topic, payload)
+		}
+	}
+}

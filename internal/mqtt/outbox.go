@@ -296,11 +296,39 @@ func (c *Conn) writeBatch(batch [][]byte) error {
 	if err := c.sock.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout)); err != nil {
 		return err
 	}
-	var err error
 	if c.direct != nil {
-		_, err = c.direct.writeBuffers(&bufs)
-	} else {
-		_, err = bufs.WriteTo(c.sock)
+		_, err := c.direct.writeBuffers(&bufs)
+		return err
+	}
+	return c.writeJoined(batch)
+}
+
+// joinedSize is the most bytes writeJoined hands to one Write.
+const joinedSize = 64 << 10
+
+// writeJoined writes packets through an ordinary connection (TLS) in
+// writes of up to joinedSize bytes: one Write per packet would make one
+// TLS record and one system call of each.
+func (c *Conn) writeJoined(batch [][]byte) error {
+	if len(batch) == 1 {
+		_, err := c.sock.Write(batch[0])
+		return err
+	}
+	pooled := c.srv.corks.Get().(*[]byte)
+	buf := (*pooled)[:0]
+	var err error
+	for i, p := range batch {
+		buf = append(buf, p...)
+		if len(buf) >= joinedSize || i == len(batch)-1 {
+			if _, err = c.sock.Write(buf); err != nil {
+				break
+			}
+			buf = buf[:0]
+		}
+	}
+	if cap(buf) <= maxPooledPacket*4 {
+		*pooled = buf[:0]
+		c.srv.corks.Put(pooled)
 	}
 	return err
 }
