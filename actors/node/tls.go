@@ -27,6 +27,9 @@ func (n *Node) loadTLS(key string, c config.TLS) (*tls.Config, error) {
 		return nil, keyError(key, err)
 	}
 	n.certs = append(n.certs, listenerCerts{key: key, certs: certs})
+	leaf := certs.Leaf()
+	n.log.Info("TLS certificate loaded", "key", key, "subject", leaf.Subject.String(),
+		"notAfter", leaf.NotAfter, "clientCertificates", c.ClientCA != "")
 	return certs.Config(), nil
 }
 
