@@ -145,3 +145,25 @@ func TestTLSNotificationsInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSHandshakeWithinConnectTimeout: a socket that never starts its
+// TLS handshake is closed after connectTimeout, like one that never sends
+// its CONNECT.
+func TestTLSHandshakeWithinConnectTimeout(t *testing.T) {
+	files := newTLSFiles(t, "mqtt")
+	srv := startServer(t, func(c *config.Config) {
+		c.Server.MQTT.TLS = files.conf()
+		c.Server.MQTT.ConnectTimeout = 200 * time.Millisecond
+	})
+	conn, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(wait))
+	_, err = io.Copy(io.Discard, conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("a socket without a TLS handshake was still open after %s", wait)
+	}
+}
