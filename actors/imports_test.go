@@ -71,10 +71,12 @@ var importRules = map[string][]string{
 		"internal/jsonx", "internal/kerror", "internal/security", "internal/store",
 		"internal/store/mapping", "internal/store/query",
 	},
-	"internal/store":         {"internal/jsonx", "internal/kerror", "internal/store/mapping", "internal/store/query"},
-	"internal/store/mapping": {"internal/jsonx", "internal/kerror"},
-	"internal/store/query":   {"internal/jsonx", "internal/kerror", "internal/koncorde", "internal/store/mapping"},
-	"internal/store/sqlite":  {"internal/store", "internal/store/query", "internal/store/sqlstore"},
+	"internal/tlsconf":         nil, // the standard library only
+	"internal/tlsconf/tlstest": nil, // the standard library only; for tests
+	"internal/store":           {"internal/jsonx", "internal/kerror", "internal/store/mapping", "internal/store/query"},
+	"internal/store/mapping":   {"internal/jsonx", "internal/kerror"},
+	"internal/store/query":     {"internal/jsonx", "internal/kerror", "internal/koncorde", "internal/store/mapping"},
+	"internal/store/sqlite":    {"internal/store", "internal/store/query", "internal/store/sqlstore"},
 	"internal/store/sqlstore": {
 		"internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query",

@@ -13,9 +13,14 @@ func (n *Node) startHTTPWS(cfg *config.Config, sessions *connection.Sessions) er
 	if !s.HTTP.Enabled && !s.WebSocket.Enabled {
 		return nil
 	}
+	tlsConfig, err := n.loadTLS("server.tls", s.TLS)
+	if err != nil {
+		return err
+	}
 	srv, err := httpws.New(httpws.Config{
 		Host:               s.Host,
 		Port:               s.Port,
+		TLS:                tlsConfig,
 		Node:               n.id,
 		HTTP:               s.HTTP.Enabled,
 		WebSocket:          s.WebSocket.Enabled,

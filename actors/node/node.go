@@ -74,6 +74,8 @@ type Node struct {
 	stopErr    error
 	// controllers is fixed before the dispatcher starts.
 	controllers []api.Controller
+	// certs are the listeners with TLS on, fixed by Start.
+	certs []listenerCerts
 }
 
 // Start builds the actor graph and starts listening. On error, whatever
@@ -202,7 +204,12 @@ func (n *Node) sessions(cfg *config.Config) *connection.Sessions {
 
 // startMQTT opens the MQTT listener, whose sessions become connection actors.
 func (n *Node) startMQTT(cfg *config.Config, sessions *connection.Sessions) error {
-	n.mqtt = mqtt.New(mqttConfig(cfg, n.id), sessions, n.log)
+	mcfg := mqttConfig(cfg, n.id)
+	var err error
+	if mcfg.TLS, err = n.loadTLS("server.protocols.mqtt.tls", cfg.Server.MQTT.TLS); err != nil {
+		return err
+	}
+	n.mqtt = mqtt.New(mcfg, sessions, n.log)
 	if err := n.mqtt.Start(); err != nil {
 		n.mqtt = nil
 		return err

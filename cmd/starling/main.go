@@ -7,7 +7,8 @@
 // (--config, else Kuzzle's lookup: .kuzzlerc up from the working directory,
 // ~/.kuzzlerc, /etc/kuzzlerc …), then kuzzle_… environment variables.
 // SIGINT or SIGTERM stops accepting clients, answers the requests in flight
-// and exits 0.
+// and exits 0. SIGHUP re-reads the TLS certificate files of the listeners
+// with TLS on; a failure is logged and the old certificates stay.
 //
 // starling imports actors/node and internal/config only: node wires the rest.
 package main
@@ -71,6 +72,30 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// waitForStop returns once ctx ends (SIGINT, SIGTERM), reloading the TLS
+// certificates on every SIGHUP meanwhile.
+func waitForStop(ctx context.Context, hup <-chan os.Signal, n *node.Node, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			reloadTLS(n, log)
+		}
+	}
+}
+
+// reloadTLS re-reads the TLS files of every listener, on SIGHUP. A failure
+// is logged and the listeners keep their certificates: the server goes on.
+func reloadTLS(n *node.Node, log *slog.Logger) {
+	listeners := n.TLSListeners()
+	if err := n.ReloadTLS(); err != nil {
+		log.Error("SIGHUP: TLS reload failed, previous certificates kept", "error", err)
+		return
+	}
+	log.Info("SIGHUP: TLS certificates reloaded", "listeners", listeners)
+}
+
 // run is main without the process exit, returning the exit status.
 // --version prints the version server:info reports on stdout; logs and
 // errors go to stderr.
@@ -111,12 +136,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1) // caught from now on: SIGHUP must not end the process
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	n, err := node.Start(node.Options{Config: cfg, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "starling: %v\n", err)
 		return 1
 	}
-	<-ctx.Done()
+	waitForStop(ctx, hup, n, log)
 	log.Info("shutting down: answering requests in flight")
 	// server.protocols.mqtt.shutdownTimeout bounds the whole shutdown,
 	// whatever the clients do.

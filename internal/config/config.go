@@ -42,6 +42,9 @@ type Server struct {
 	HTTP HTTP
 	// WebSocket is server.protocols.websocket.
 	WebSocket WebSocket
+	// TLS is server.tls, TLS on the HTTP and WebSocket port (a Starling
+	// key).
+	TLS TLS
 }
 
 // HTTP holds the server.protocols.http.* keys.
@@ -143,6 +146,9 @@ type MQTT struct {
 	ShutdownTimeout time.Duration
 	// WebSocket is server.protocols.mqtt.websocket: MQTT over WebSocket.
 	WebSocket MQTTWebSocket
+	// TLS is server.protocols.mqtt.tls, TLS on the MQTT listener (a
+	// Starling key).
+	TLS TLS
 }
 
 // MQTTWebSocket holds the server.protocols.mqtt.websocket.* keys: MQTT over
@@ -299,6 +305,7 @@ func defaults() map[string]any {
 			"logs":           map[string]any{"format": "text"},
 			"port":           7512.0,
 			"host":           "",
+			"tls":            tlsDefaults(),
 			"protocols": map[string]any{
 				"http": map[string]any{
 					"enabled":           true,
@@ -332,6 +339,7 @@ func defaults() map[string]any {
 					"idleTimeout":             300000.0,
 					"writeTimeout":            10000.0,
 					"shutdownTimeout":         10000.0,
+					"tls":                     tlsDefaults(),
 					"server": map[string]any{
 						"host": "",
 						"port": 1883.0,

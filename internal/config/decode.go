@@ -233,6 +233,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 				Enabled:     r.boolean("server.protocols.websocket.enabled"),
 				IdleTimeout: wsIdle(r.millis("server.protocols.websocket.idleTimeout")),
 			},
+			TLS: r.tls("server.tls"),
 			MQTT: MQTT{
 				Enabled:                 r.boolean(mqtt + "enabled"),
 				AllowPubSub:             r.boolean(mqtt + "allowPubSub"),
@@ -264,6 +265,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 					Port:    r.integer(mqtt+"websocket.port", 0, 65535),
 					Path:    r.nonEmpty(mqtt + "websocket.path"),
 				},
+				TLS:                     r.tls(mqtt + "tls"),
 			},
 		},
 		Storage: Storage{

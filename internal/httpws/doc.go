@@ -1,7 +1,7 @@
 // Package httpws owns Kuzzle's HTTP and WebSocket door: one listener on
 // server.port serving Kuzzle's HTTP routes (generated from Kuzzle's
 // api/httpRoutes.js by gen_routes.js) and, on an upgrade, Kuzzle's
-// WebSocket protocol.
+// WebSocket protocol; HTTPS and WSS instead when Config.TLS is set.
 //
 // An HTTP request becomes one Kuzzle request payload (URL placeholders,
 // query string, body, Authorization bearer token and X-Kuzzle-Volatile

@@ -2,6 +2,7 @@ package httpws
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,6 +44,9 @@ type Config struct {
 	// Host and Port are the listening address; port 0 picks a free port.
 	Host string
 	Port int
+	// TLS, when not nil, makes the listener serve HTTPS and WSS with it
+	// instead of HTTP and WS.
+	TLS *tls.Config
 	// Node is the node id written in the answers the listener makes itself.
 	Node string
 	// HTTP and WebSocket turn each protocol on.
@@ -115,6 +119,9 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen for HTTP and WebSocket: %w", err)
 	}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
 	s.ln, s.served = ln, make(chan struct{})
 	go func() {
 		defer close(s.served)
@@ -122,7 +129,7 @@ func (s *Server) Start() error {
 			s.log.Error("HTTP listener failed", "error", err)
 		}
 	}()
-	s.log.Info("HTTP/WebSocket listener started", "address", ln.Addr().String(), "http", s.cfg.HTTP, "websocket", s.cfg.WebSocket)
+	s.log.Info("HTTP/WebSocket listener started", "address", ln.Addr().String(), "tls", s.cfg.TLS != nil, "http", s.cfg.HTTP, "websocket", s.cfg.WebSocket)
 	return nil
 }
 
@@ -144,7 +151,8 @@ func (s *Server) StopAccepting() error {
 // then disconnects every WebSocket client.
 func (s *Server) Close(ctx context.Context) error {
 	err := s.StopAccepting()
-	// Shutdown closes the listener again: StopAccepting already did.
+	// Shutdown closes the listener again when Serve has not returned yet
+	// from the close above: that second close's error is no failure.
 	if e := s.http.Shutdown(ctx); e != nil && !errors.Is(e, net.ErrClosed) {
 		err = errors.Join(err, fmt.Errorf("shut HTTP down: %w", e))
 	}

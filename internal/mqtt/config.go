@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"cmp"
+	"crypto/tls"
 	"time"
 )
 
@@ -12,6 +13,9 @@ type Config struct {
 	// Host and Port are the listening address; port 0 picks a free port.
 	Host string
 	Port int
+	// TLS, when not nil, makes the listener speak TLS with it instead of
+	// plain TCP; the handshake must end within ConnectTimeout.
+	TLS *tls.Config
 	// Node is the server id written in the error answers this package
 	// builds itself.
 	Node string

@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -292,13 +293,26 @@ func (c *Conn) close(cause error) {
 		c.cause.Store(cause)
 		c.out.close()
 		c.inflight.close()
+		sock := c.sock
 		if reset {
-			if l, ok := c.sock.(interface{ SetLinger(int) error }); ok {
+			// Under TLS, the socket itself: closing the TLS connection
+			// would first write a close_notify the client does not read.
+			sock = rawSocket(sock)
+			if l, ok := sock.(interface{ SetLinger(int) error }); ok {
 				_ = l.SetLinger(0)
 			}
 		}
-		_ = c.sock.Close()
+		_ = sock.Close()
 	})
+}
+
+// rawSocket returns the socket under a TLS connection, sock itself
+// otherwise.
+func rawSocket(sock net.Conn) net.Conn {
+	if t, ok := sock.(*tls.Conn); ok {
+		return t.NetConn()
+	}
+	return sock
 }
 
 // stoppedReading reports whether cause says the client stopped reading

@@ -4,7 +4,8 @@
 // packet to a client goes through, and plain publish/subscribe with its
 // retained messages. It moves bytes and events: each client's session
 // belongs to a Handler (the connection actors), which decides what the
-// client may subscribe to among the realtime channels.
+// client may subscribe to among the realtime channels. The listener
+// speaks plain TCP, or TLS when Config.TLS is set.
 //
 // The topic rules, from Kuzzle's MQTT protocol, applied to every message a
 // client can cause (a PUBLISH, its will, a retained message):

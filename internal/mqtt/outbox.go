@@ -278,8 +278,10 @@ func (o *outbox) closeWhenDrained(why error) {
 // the part left unwritten.
 func (c *Conn) tryWrite(packet []byte) ([]byte, error) {
 	if c.direct == nil {
-		// Not a socket whose readiness is known (a WebSocket stream): the
-		// writer goroutine writes it, so that no deliverer waits on it.
+		// Not a socket whose readiness is known (TLS, a WebSocket
+		// stream): all of it is left for the writer goroutine, so that a
+		// client whose socket is full never holds up the caller (a
+		// channel fanning a notification out).
 		return packet, nil
 	}
 	n, err := c.direct.tryWrite(packet)
@@ -295,16 +297,39 @@ func (c *Conn) writeBatch(batch [][]byte) error {
 	if err := c.sock.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout)); err != nil {
 		return err
 	}
+	if c.direct != nil {
+		_, err := c.direct.writeBuffers(&bufs)
+		return err
+	}
+	return c.writeJoined(batch)
+}
+
+// joinedSize is the most bytes writeJoined hands to one Write.
+const joinedSize = 64 << 10
+
+// writeJoined writes packets through an ordinary connection (TLS) in
+// writes of up to joinedSize bytes: one Write per packet would make one
+// TLS record and one system call of each.
+func (c *Conn) writeJoined(batch [][]byte) error {
+	if len(batch) == 1 {
+		_, err := c.sock.Write(batch[0])
+		return err
+	}
+	pooled := c.srv.corks.Get().(*[]byte)
+	buf := (*pooled)[:0]
 	var err error
-	switch {
-	case c.direct != nil:
-		_, err = c.direct.writeBuffers(&bufs)
-	case len(batch) > 1:
-		// One write, so that a stream framing each write (a WebSocket
-		// message) frames the batch once.
-		_, err = c.sock.Write(bytes.Join(batch, nil))
-	default:
-		_, err = bufs.WriteTo(c.sock)
+	for i, p := range batch {
+		buf = append(buf, p...)
+		if len(buf) >= joinedSize || i == len(batch)-1 {
+			if _, err = c.sock.Write(buf); err != nil {
+				break
+			}
+			buf = buf[:0]
+		}
+	}
+	if cap(buf) <= maxPooledPacket*4 {
+		*pooled = buf[:0]
+		c.srv.corks.Put(pooled)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -70,10 +71,13 @@ func (s *Server) Start() error {
 	if err != nil {
 		return fmt.Errorf("listen for MQTT on %s: %w", addr, err)
 	}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
 	s.listener = ln
 	s.accepted.Add(1)
 	go s.accept()
-	s.log.Info("MQTT listening", "address", ln.Addr().String(),
+	s.log.Info("MQTT listening", "address", ln.Addr().String(), "tls", s.cfg.TLS != nil,
 		"requestTopic", s.cfg.RequestTopic, "responseTopic", s.cfg.ResponseTopic,
 		"allowPubSub", s.cfg.AllowPubSub, "developmentMode", s.cfg.BroadcastResponses)
 	return nil
