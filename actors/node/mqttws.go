@@ -15,7 +15,12 @@ func (n *Node) startMQTTWebSocket(cfg *config.Config) error {
 	if !w.Enabled {
 		return nil
 	}
+	tlsConfig, err := n.loadTLS("server.protocols.mqtt.websocket.tls", w.TLS)
+	if err != nil {
+		return err
+	}
 	srv := mqttws.New(mqttws.Config{
+		TLS:            tlsConfig,
 		Host:           w.Host,
 		Port:           w.Port,
 		Path:           w.Path,

@@ -330,3 +330,34 @@ func TestTLSStartupErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMQTTOverWSS: MQTT over WebSocket with TLS on its listener.
+func TestMQTTOverWSS(t *testing.T) {
+	files := newTLSFiles(t, "mqtt-ws")
+	srv := startServer(t, func(c *config.Config) {
+		c.Server.MQTT.WebSocket.Enabled = true
+		c.Server.MQTT.WebSocket.Port = 0
+		c.Server.MQTT.WebSocket.TLS = files.conf()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	client := httpsClient(tlstest.ClientConfig(nil, files.ca))
+	ws, _, err := websocket.Dial(ctx, "wss://"+srv.node.MQTTWebSocketAddr().String()+"/mqtt",
+		&websocket.DialOptions{HTTPClient: client, Subprotocols: []string{"mqtt"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	conn := websocket.NetConn(context.Background(), ws, websocket.MessageBinary)
+	w := &wire{t: t, conn: conn, r: bufio.NewReader(conn), version: 4}
+	w.mustConnect(connectOptions{})
+	if r := w.request(`{"controller":"server","action":"now","requestId":"wss-now"}`); r.Status != 200 || r.RequestID != "wss-now" {
+		t.Fatalf("server:now over MQTT over WSS: %s", r.raw)
+	}
+	// A plain WebSocket upgrade on that port gets no answer from MQTT.
+	if plain, _, err := websocket.Dial(ctx, "ws://"+srv.node.MQTTWebSocketAddr().String()+"/mqtt",
+		&websocket.DialOptions{Subprotocols: []string{"mqtt"}}); err == nil {
+		plain.CloseNow()
+		t.Fatal("a plain ws:// upgrade succeeded on the WSS listener")
+	}
+}

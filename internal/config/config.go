@@ -163,6 +163,8 @@ type MQTTWebSocket struct {
 	Port int
 	// Path is the HTTP path of the WebSocket upgrade ("/mqtt", MQTT.js's).
 	Path string
+	// TLS is server.protocols.mqtt.websocket.tls: WSS instead of WS.
+	TLS TLS
 }
 
 // Storage configures the document store.
@@ -349,6 +351,7 @@ func defaults() map[string]any {
 						"host":    "",
 						"port":    8080.0,
 						"path":    "/mqtt",
+						"tls":     tlsDefaults(),
 					},
 				},
 			},

@@ -264,6 +264,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 					Host:    r.str(mqtt + "websocket.host"),
 					Port:    r.integer(mqtt+"websocket.port", 0, 65535),
 					Path:    r.nonEmpty(mqtt + "websocket.path"),
+					TLS:     r.tls(mqtt + "websocket.tls"),
 				},
 				TLS:                     r.tls(mqtt + "tls"),
 			},

@@ -3,6 +3,7 @@ package mqttws
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,9 @@ type Config struct {
 	ReadTimeout time.Duration
 	// MaxHeaderBytes bounds the upgrade request's headers (64 KiB).
 	MaxHeaderBytes int
+	// TLS, when not nil, makes the listener serve WSS with it instead of
+	// WS.
+	TLS *tls.Config
 }
 
 // Subprotocols are the WebSocket subprotocols negotiated, in order of
@@ -82,6 +86,9 @@ func (s *Server) Start() error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen for MQTT over WebSocket on %s: %w", addr, err)
+	}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
 	}
 	s.ln, s.served = ln, make(chan struct{})
 	go func() {
