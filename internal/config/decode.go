@@ -266,7 +266,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 					Path:    r.nonEmpty(mqtt + "websocket.path"),
 					TLS:     r.tls(mqtt + "websocket.tls"),
 				},
-				TLS:                     r.tls(mqtt + "tls"),
+				TLS: r.tls(mqtt + "tls"),
 			},
 		},
 		Storage: Storage{
