@@ -77,6 +77,7 @@ func Controller(node Node) api.Controller {
 		"getStats":     node.getStats,
 		"getLastStats": node.getLastStats,
 		"getAllStats":  node.getAllStats,
+		"openapi":      node.openAPI,
 	}, Immediate: immediate}
 }
 
