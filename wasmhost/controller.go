@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/starlingmq/starling/internal/api"
@@ -42,11 +43,24 @@ func (m *Module) action(ctx context.Context, req *api.Request) (any, error) {
 // result JSON, or the Kuzzle error to answer: the guest's own, or
 // core.sandbox.timeout, or plugin.runtime.unexpected_error saying what went
 // wrong (trap, exit, memory, invalid or oversized result).
+// The host's Observer is told of the call.
 func (m *Module) Handle(ctx context.Context, req *api.Request) (jsonx.RawMessage, *kerror.Error) {
+	start := time.Now()
+	res, kerr := m.handle(ctx, req)
+	if kerr != nil {
+		m.host.observe(m.name, KindController, start, kerr)
+	} else {
+		m.host.observe(m.name, KindController, start, nil)
+	}
+	return res, kerr
+}
+
+// handle is Handle, on this version or its successor.
+func (m *Module) handle(ctx context.Context, req *api.Request) (jsonx.RawMessage, *kerror.Error) {
 	in, err := m.acquire(ctx)
 	if errors.Is(err, errRetired) {
 		if next := m.successor(); next != nil {
-			return next.Handle(ctx, req)
+			return next.handle(ctx, req)
 		}
 		return nil, kerror.New("api.process.controller_not_found", m.ControllerName())
 	}

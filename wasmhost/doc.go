@@ -21,7 +21,8 @@
 // Concurrency: a Host, its Modules and Filters are safe for concurrent use.
 //
 // wasmhost imports internal/api, internal/kerror and internal/jsonx only: no
-// actor and no MQTT code. The server reaches it through two small interfaces
-// it satisfies (Caller, Registrar), so that the dependency stays
+// actor, no MQTT code and no metrics library. The server reaches it through
+// small interfaces it satisfies (Caller, Registrar, and Observer, told of
+// every call into a guest for the metrics), so that the dependency stays
 // actors → wasmhost.
 package wasmhost

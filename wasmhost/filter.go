@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
@@ -44,8 +45,17 @@ func (h *Host) Filter(module, name string, args jsonx.RawMessage) (*Filter, erro
 }
 
 // Test reports whether the document (JSON) matches. A guest failure is a
-// *kerror.Error, as for a controller call.
+// *kerror.Error, as for a controller call. The host's Observer is told of
+// the call.
 func (f *Filter) Test(ctx context.Context, doc []byte) (bool, error) {
+	start := time.Now()
+	ok, err := f.test(ctx, doc)
+	f.host.observe(f.module, KindFilter, start, err)
+	return ok, err
+}
+
+// test is Test, on the module's current version or its successors.
+func (f *Filter) test(ctx context.Context, doc []byte) (bool, error) {
 	m := f.slot.cur.Load()
 	for m != nil {
 		ok, err := m.test(ctx, f.prefix, doc)

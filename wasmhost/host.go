@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
@@ -41,7 +42,25 @@ type Options struct {
 	Logger *slog.Logger
 	// Caller serves the guests' API calls; without it they get an error.
 	Caller Caller
+	// Observer is told of every call into a guest; none when nil.
+	Observer Observer
 }
+
+// Observer is told of every call into a guest: its module's name, its kind
+// (KindController for an action, KindFilter for a filter test), how long it
+// took and its error (nil on success). It must be safe for concurrent use
+// and quick: it runs on the caller's goroutine.
+type Observer interface {
+	WasmCall(module, kind string, elapsed time.Duration, err error)
+}
+
+// The kinds of call an Observer is told of.
+const (
+	// KindController is a controller action (Module.Handle).
+	KindController = "controller"
+	// KindFilter is a filter test (Filter.Test).
+	KindFilter = "filter"
+)
 
 // Host loads modules and runs their calls. It is safe for concurrent use;
 // Close it once.
@@ -49,6 +68,7 @@ type Host struct {
 	cfg    Config
 	log    *slog.Logger
 	caller Caller
+	obs    Observer
 	cache  wazero.CompilationCache
 	dog    *watchdog
 
@@ -80,6 +100,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		cfg:      cfg,
 		log:      opts.Logger,
 		caller:   opts.Caller,
+		obs:      opts.Observer,
 		runtimes: map[uint32]wazero.Runtime{},
 		slots:    map[string]*slot{},
 		stop:     make(chan struct{}),
@@ -104,6 +125,13 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		h.dog.run(h.stop)
 	}()
 	return h, nil
+}
+
+// observe tells the Observer, if any, of a call started at start.
+func (h *Host) observe(module, kind string, start time.Time, err error) {
+	if h.obs != nil {
+		h.obs.WasmCall(module, kind, time.Since(start), err)
+	}
 }
 
 // Config returns the configuration in effect, defaults filled in.

@@ -26,7 +26,7 @@ func (n *Node) startWasm(cfg config.Wasm) error {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	host, err := wasmhost.New(ctx, wasmhost.Options{Config: wasmConfig(cfg), Logger: n.log, Caller: n})
+	host, err := wasmhost.New(ctx, wasmhost.Options{Config: wasmConfig(cfg), Logger: n.log, Caller: n, Observer: n.exporter})
 	if err != nil {
 		cancel()
 		return fmt.Errorf("start the Wasm host (plugins.wasm): %w", err)

@@ -21,6 +21,9 @@ type Metrics struct {
 	latency       *prometheus.HistogramVec
 	notifications *prometheus.CounterVec
 	sent, dropped prometheus.Counter
+	wasmCalls     *prometheus.CounterVec
+	wasmErrors    *prometheus.CounterVec
+	wasmLatency   *prometheus.HistogramVec
 }
 
 // New returns the metrics of one server: the Go runtime and process
@@ -43,12 +46,14 @@ func New(source Source) *Metrics {
 			Help: `Realtime notifications handed to subscribers ("sent") or not delivered because the subscriber was gone or disconnected for falling behind ("dropped").`,
 		}, []string{"outcome"}),
 	}
+	m.wasmCalls, m.wasmErrors, m.wasmLatency = wasmCollectors()
 	m.sent = m.notifications.WithLabelValues("sent")
 	m.dropped = m.notifications.WithLabelValues("dropped")
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.latency, m.notifications,
+		m.wasmCalls, m.wasmErrors, m.wasmLatency,
 	)
 	if source != nil {
 		m.registry.MustRegister(newSnapshotCollector(source))
@@ -86,4 +91,35 @@ func (m *Metrics) Dropped(n int) {
 	if n > 0 {
 		m.dropped.Add(float64(n))
 	}
+}
+
+// wasmCollectors returns the Wasm calls and errors counters and latency
+// histogram, labelled by module (a file name of the operator's module
+// directory) and kind (controller or filter).
+func wasmCollectors() (calls, errs *prometheus.CounterVec, latency *prometheus.HistogramVec) {
+	labels := []string{"module", "kind"}
+	calls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "wasm_calls_total",
+		Help: "Calls into Wasm modules, by module and kind (controller action or filter test).",
+	}, labels)
+	errs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace, Name: "wasm_errors_total",
+		Help: "Calls into Wasm modules that ended in an error (the guest's own, a trap, a timeout), by module and kind.",
+	}, labels)
+	latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace, Name: "wasm_call_duration_seconds",
+		Help:    "Duration of calls into Wasm modules, waiting for a free instance included, by module and kind.",
+		Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, labels)
+	return calls, errs, latency
+}
+
+// WasmCall counts one call into a Wasm module, its error if any, and its
+// duration. It is the Wasm host's Observer.
+func (m *Metrics) WasmCall(module, kind string, elapsed time.Duration, err error) {
+	m.wasmCalls.WithLabelValues(module, kind).Inc()
+	if err != nil {
+		m.wasmErrors.WithLabelValues(module, kind).Inc()
+	}
+	m.wasmLatency.WithLabelValues(module, kind).Observe(elapsed.Seconds())
 }
