@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -133,10 +134,18 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 // readLoop runs each frame as a request until the socket closes or stays
 // idle for IdleTimeout.
 func (c *Client) readLoop(session Session) {
+	// One context for every read, cancelled by a timer each message
+	// rearms: a context and a timer per message would cost more than the
+	// read of a small request.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	idle := time.AfterFunc(c.srv.cfg.IdleTimeout, cancel)
+	defer idle.Stop()
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.IdleTimeout)
 		_, data, err := c.conn.Read(ctx)
-		cancel()
+		if err == nil && !idle.Reset(c.srv.cfg.IdleTimeout) {
+			err = context.Canceled // the idle timeout fired as the message came
+		}
 		if err != nil {
 			c.srv.log.Debug("WebSocket client gone", "remote", c.remote, "error", err)
 			return
