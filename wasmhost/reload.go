@@ -71,6 +71,7 @@ func (h *Host) Reconfigure(cfg Config) ([]string, error) {
 	}
 	h.cfg.Limits, h.cfg.Modules, h.cfg.Settings = next.Limits, next.Modules, next.Settings
 	h.mu.Unlock()
+	h.dog.retick.Store(int64(tickFor(next)))
 	sort.Strings(changed)
 	if len(changed) > 0 {
 		select {
