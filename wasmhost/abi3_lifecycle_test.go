@@ -102,3 +102,48 @@ func TestABI3InitCalls(t *testing.T) {
 		t.Fatalf("init's subscription: %s", r.raw)
 	}
 }
+
+// TestABI3ObservedLifecycle: the Observer is told of init and tick calls.
+func TestABI3ObservedLifecycle(t *testing.T) {
+	obs := &observer{}
+	h, err := wasmhost.New(context.Background(), wasmhost.Options{
+		Config: wasmhost.Config{CacheDir: "-", Settings: map[string]wasmhost.Settings{
+			"bad": {Config: jsonx.RawMessage(`{"failInit":true}`)},
+		}}, Logger: testLogger(t), Observer: obs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close(context.Background()) })
+	wasm := buildABI3(t, "-DTICK=100")
+	dir := t.TempDir()
+	if _, err := h.Load(context.Background(), install(t, dir, "good", wasm)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Load(context.Background(), install(t, dir, "bad", wasm)); err == nil {
+		t.Fatal("bad loaded")
+	}
+	want := []observed{{"good", wasmhost.KindInit, false}, {"bad", wasmhost.KindInit, true}, {"good", wasmhost.KindTick, false}}
+	deadline := time.Now().Add(wait)
+	for {
+		obs.mu.Lock()
+		calls := append([]observed(nil), obs.calls...)
+		obs.mu.Unlock()
+		found := 0
+		for _, w := range want {
+			for _, c := range calls {
+				if c == w {
+					found++
+					break
+				}
+			}
+		}
+		if found == len(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("observed %v, want %v among them", calls, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

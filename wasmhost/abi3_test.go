@@ -215,3 +215,22 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestCallOfAnAnonymousRequestStaysAnonymous: a guest serving a request
+// without a token cannot call the API with a jwt of its own.
+func TestCallOfAnAnonymousRequestStaysAnonymous(t *testing.T) {
+	s := startServer(t, wasmhost.Limits{}, map[string]string{"faults": buildC(t, "testdata/faults.c")})
+	cl := connect(t, s.addr)
+	r := cl.call(t, `{"controller":"faults/faults","action":"call","body":{"controller":"realtime","action":"publish","index":"i","collection":"c","body":{"x":2},"jwt":"forged"}}`)
+	if r.Status != 200 || !strings.Contains(string(r.Result), `"result":{"published":true}`) {
+		t.Fatalf("call: %s", r.raw)
+	}
+	select {
+	case p := <-s.published:
+		if p.jwt != "" {
+			t.Fatalf("the guest's call ran with jwt %q", p.jwt)
+		}
+	case <-time.After(wait):
+		t.Fatal("nothing published")
+	}
+}

@@ -23,6 +23,14 @@ const (
 	exportTick = "starling_tick"
 )
 
+// The kinds of lifecycle call an Observer is told of.
+const (
+	// KindInit is a module version's starling_init.
+	KindInit = "init"
+	// KindTick is one starling_tick.
+	KindTick = "tick"
+)
+
 // minTick is the shortest tick period a manifest may ask for.
 const minTick = 100
 
@@ -60,7 +68,10 @@ func (m *Module) prepare(ctx context.Context) error {
 		return nil
 	}
 	input := append(append([]byte(`{"config":`), m.access.config...), '}')
-	if err := m.unattendedCall(ctx, func(in *instance) wapi.Function { return in.initFn }, input); err != nil {
+	start := time.Now()
+	err := m.unattendedCall(ctx, func(in *instance) wapi.Function { return in.initFn }, input)
+	m.host.observe(m.name, KindInit, start, err)
+	if err != nil {
 		return fmt.Errorf("%s: %w", exportInit, err)
 	}
 	return nil
@@ -148,7 +159,11 @@ func (m *Module) tick(now time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), m.limits.CallTimeout)
 	defer cancel()
 	input := strconv.AppendInt([]byte(`{"now":`), now.UnixMilli(), 10)
+	start := time.Now()
 	err := m.unattendedCall(ctx, func(in *instance) wapi.Function { return in.tickFn }, append(input, '}'))
+	if !errors.Is(err, errRetired) && !errors.Is(err, context.DeadlineExceeded) {
+		m.host.observe(m.name, KindTick, start, err)
+	}
 	switch {
 	case err == nil, errors.Is(err, errRetired):
 	case errors.Is(err, context.DeadlineExceeded):
