@@ -48,6 +48,9 @@ type Config struct {
 	Limits Limits
 	// ... except where Modules, keyed by module name, sets a non-zero field.
 	Modules map[string]Limits
+	// Settings, keyed by module name, are the modules' configuration and
+	// permissions (see Settings).
+	Settings map[string]Settings
 }
 
 // Limits bound what one module may use.
@@ -141,7 +144,7 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return c.validateSettings()
 }
 
 // parseMount splits "host[:guest[:ro]]".

@@ -10,6 +10,15 @@
 // costs its caller a Kuzzle error and its instance a replacement; the host
 // and every other guest go on.
 //
+// Per module settings (ABI 3, Settings): a configuration the guest reads
+// (host function config, starling_init's input), the API actions its calls
+// may run (allowedActions), the hosts its outbound HTTP requests may reach
+// (http_request, net/http with every URL, redirect and dial checked), and
+// a sha256 pin of the file. starling_init runs once per module version
+// before it is published; starling_tick runs on a timer, one call at a
+// time, until the version retires. Reconfigure applies new settings and
+// has Watch reload the modules they change.
+//
 // The guest ABI, version 2 (version 1 guests are still served), is
 // documented in guests/README.md: a guest exports starling_abi_version,
 // starling_alloc, starling_manifest and starling_handle and/or

@@ -78,6 +78,12 @@ type Host struct {
 	closed   bool
 	watchers sync.WaitGroup
 	stop     chan struct{}
+	// Reconfigure's bookkeeping: the names Load was asked for, a
+	// generation per name bumped when its settings change, and a nudge to
+	// the watchers.
+	tried map[string]bool
+	gens  map[string]uint64
+	kick  chan struct{}
 }
 
 // slot holds the current version of a named module; Filters keep the slot
@@ -104,6 +110,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		runtimes: map[uint32]wazero.Runtime{},
 		slots:    map[string]*slot{},
 		stop:     make(chan struct{}),
+		kick:     make(chan struct{}, 1),
 		dog:      newWatchdog(cfg),
 	}
 	if h.log == nil {
@@ -135,7 +142,11 @@ func (h *Host) observe(module, kind string, start time.Time, err error) {
 }
 
 // Config returns the configuration in effect, defaults filled in.
-func (h *Host) Config() Config { return h.cfg }
+func (h *Host) Config() Config {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cfg
+}
 
 // runtime returns the runtime for a memory limit, creating it (with the
 // host modules every guest may import) on first use. Memory limits are a
@@ -188,13 +199,21 @@ func (h *Host) Load(ctx context.Context, path string) (*Module, error) {
 
 // LoadBytes is Load with the module's name and code given.
 func (h *Host) LoadBytes(ctx context.Context, name string, code []byte) (*Module, error) {
-	limits := h.cfg.limitsFor(name)
+	limits, settings := h.moduleConfig(name)
+	if err := checkDigest(name, code, settings.SHA256); err != nil {
+		return nil, fmt.Errorf("load module %s: %w", name, err)
+	}
 	rt, err := h.runtime(ctx, limits.MemoryPages)
 	if err != nil {
 		return nil, fmt.Errorf("load module %s: %w", name, err)
 	}
 	m, err := newModule(ctx, h, rt, name, code, limits)
 	if err != nil {
+		return nil, fmt.Errorf("load module %s: %w", name, err)
+	}
+	m.access = newAccess(name, settings)
+	if err := m.prepare(ctx); err != nil {
+		m.retire(nil)
 		return nil, fmt.Errorf("load module %s: %w", name, err)
 	}
 	h.mu.Lock()
@@ -207,6 +226,7 @@ func (h *Host) LoadBytes(ctx context.Context, name string, code []byte) (*Module
 	if old := s.cur.Swap(m); old != nil {
 		old.retire(m)
 	}
+	m.startTicking()
 	h.log.Info("wasm module loaded", "module", name, "controller", m.ControllerName(),
 		"actions", m.manifest.Actions, "filters", m.manifest.Filters)
 	return m, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	wapi "github.com/tetratelabs/wazero/api"
 
+	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
 )
@@ -27,6 +28,8 @@ func (h *Host) instantiateHostModules(ctx context.Context, rt wazero.Runtime) er
 	fn("now", hostNow, nil, []wapi.ValueType{i64})
 	fn("call", h.hostCall, []wapi.ValueType{i32, i32}, []wapi.ValueType{i32}, "ptr", "len")
 	fn("call_result", hostCallResult, []wapi.ValueType{i32}, nil, "ptr")
+	fn("config", hostConfig, nil, []wapi.ValueType{i32})
+	fn("http_request", h.hostHTTPRequest, []wapi.ValueType{i32, i32}, []wapi.ValueType{i32}, "ptr", "len")
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("instantiate host module starling: %w", err)
 	}
@@ -94,27 +97,36 @@ func (h *Host) hostCall(ctx context.Context, mod wapi.Module, stack []uint64) {
 	stack[0] = uint64(len(in.pending))
 }
 
-// callAPI runs one API request for a guest, within the guest's deadline.
+// callAPI runs one API request for a guest, within the guest's deadline:
+// as the user and connection of the request being served, or, from
+// starling_init and starling_tick, as the anonymous user on no connection.
+// An action the module's allowedActions do not name is refused unrun.
 func (h *Host) callAPI(in *instance, payload []byte) []byte {
-	if h.caller == nil || in.req == nil {
+	if h.caller == nil || (in.req == nil && !in.unattended) {
 		return errorResponse(kerror.New("plugin.runtime.unexpected_error", "no API to call from here"))
+	}
+	var conn api.Connection
+	jwt := ""
+	if in.req != nil {
+		conn, jwt = in.req.Connection, in.req.JWT
+	}
+	payload = withJWT(payload, jwt)
+	if kerr := in.m.mayCall(payload, in.req == nil); kerr != nil {
+		return errorResponse(kerr)
 	}
 	ctx, cancel := context.WithDeadline(in.reqCtx, in.callDeadline())
 	defer cancel()
-	resp, err := h.caller.Call(ctx, withJWT(payload, in.req.JWT), in.req.Connection)
+	resp, err := h.caller.Call(ctx, payload, conn)
 	if err != nil {
 		return errorResponse(kerror.New("plugin.runtime.unexpected_error", err.Error()))
 	}
 	return resp
 }
 
-// withJWT sets the jwt of an API request payload to the served request's,
-// so that a guest calls as its caller and no one else: the key is appended
-// last, and the last of duplicate keys wins.
+// withJWT sets the jwt of an API request payload to the served request's
+// (null for none), so that a guest calls as its caller and no one else: the
+// key is appended last, and the last of duplicate keys wins.
 func withJWT(payload []byte, jwt string) []byte {
-	if jwt == "" {
-		return payload
-	}
 	p := bytes.TrimRight(payload, " \t\r\n")
 	if len(p) < 2 || p[len(p)-1] != '}' {
 		return payload // not an object: the API will say so
@@ -124,6 +136,9 @@ func withJWT(payload []byte, jwt string) []byte {
 		out = append(out, ',')
 	}
 	out = append(out, `"jwt":`...)
+	if jwt == "" {
+		return append(out, "null}"...)
+	}
 	out = appendString(out, jwt)
 	return append(out, '}')
 }

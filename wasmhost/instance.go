@@ -39,6 +39,7 @@ type instance struct {
 	version, alloc     wapi.Function
 	manifestFn, handle wapi.Function
 	filter             wapi.Function
+	initFn, tickFn     wapi.Function // ABI 3 lifecycle exports, nil when absent
 	stack              [2]uint64
 	buf                []byte // the input being encoded, host side
 	cctx               callContext
@@ -56,6 +57,9 @@ type instance struct {
 	req     *api.Request
 	reqCtx  context.Context
 	pending []byte // the last "call" answer, until call_result takes it
+	// unattended is true during starling_init and starling_tick: API calls
+	// then run as the anonymous user, on no connection.
+	unattended bool
 }
 
 // instanceKey is the context key host functions find their instance by.
@@ -121,6 +125,7 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	in.manifestFn = mod.ExportedFunction(exportManifest)
 	in.handle = mod.ExportedFunction(exportHandle)
 	in.filter = mod.ExportedFunction(exportFilter)
+	in.initFn, in.tickFn = mod.ExportedFunction(exportInit), mod.ExportedFunction(exportTick)
 	m.host.dog.add(in)
 	return in, nil
 }

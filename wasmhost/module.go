@@ -17,7 +17,7 @@ import (
 // ABIVersion is the newest guest ABI this host speaks (guests/README.md).
 // Version 2 lets the host keep the input buffer starling_alloc returned;
 // version 1 guests get starling_alloc before every call.
-const ABIVersion = 2
+const ABIVersion = 3
 
 // minABIVersion is the oldest guest ABI this host speaks.
 const minABIVersion = 1
@@ -40,6 +40,9 @@ type Manifest struct {
 	Actions []string `json:"actions,omitempty"`
 	// Filters are the filter names starling_filter answers to.
 	Filters []string `json:"filters,omitempty"`
+	// Tick is the period of starling_tick in milliseconds (ABI 3, at least
+	// 100), 0 for none.
+	Tick int64 `json:"tick,omitempty"`
 }
 
 // Module is one loaded version of a module file: its compiled code, its
@@ -54,6 +57,7 @@ type Module struct {
 	manifest Manifest
 	abi      int32 // the guest's ABI version
 	log      *slog.Logger
+	access   *access // settings, compiled; nil until LoadBytes sets them
 
 	// slots admits at most limits.PoolSize calls at a time.
 	slots chan struct{}
@@ -85,6 +89,8 @@ var abiExports = []struct {
 	{exportManifest, signature{nil, []wapi.ValueType{i64}}, true},
 	{exportHandle, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
 	{exportFilter, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i32}}, false},
+	{exportInit, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
+	{exportTick, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
 }
 
 // newModule compiles code, checks its exports, starts one instance and
@@ -308,6 +314,7 @@ func (m *Module) retire(next *Module) {
 		m.closed = true
 	}
 	m.mu.Unlock()
+	m.access.close()
 	for _, in := range idle {
 		in.close()
 	}

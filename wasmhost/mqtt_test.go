@@ -49,6 +49,13 @@ func (r registrar) RegisterController(c api.Controller) {
 // stand-in realtime:publish that records what guests publish.
 func startServer(t *testing.T, limits wasmhost.Limits, modules map[string]string) *server {
 	t.Helper()
+	return startServerConfig(t, wasmhost.Config{Limits: limits}, modules)
+}
+
+// startServerConfig is startServer with the host's whole configuration
+// (its WatchInterval is set).
+func startServerConfig(t *testing.T, hcfg wasmhost.Config, modules map[string]string) *server {
+	t.Helper()
 	cfg, err := config.Load(config.Sources{})
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +85,8 @@ func startServer(t *testing.T, limits wasmhost.Limits, modules map[string]string
 	for name, wasm := range modules {
 		install(t, s.dir, name, wasm)
 	}
-	s.host = newHost(t, wasmhost.Config{Limits: limits, WatchInterval: 20 * time.Millisecond}, s.node)
+	hcfg.WatchInterval = 20 * time.Millisecond
+	s.host = newHost(t, hcfg, s.node)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	if err := s.host.Watch(ctx, s.dir, registrar{s.node, s.registered}); err != nil {

@@ -14,6 +14,7 @@ import (
 type fileState struct {
 	modTime time.Time
 	size    int64
+	gen     uint64 // Host.confGen: changed settings reload the module
 }
 
 // watcher keeps a directory's modules loaded and their controllers
@@ -65,9 +66,10 @@ func (w *watcher) run(ctx context.Context) {
 		case <-w.h.stop:
 			return
 		case <-tick.C:
-			if err := w.scan(ctx); err != nil {
-				w.h.log.Warn("wasm module directory", "dir", w.dir, "err", err)
-			}
+		case <-w.h.kick: // Reconfigure changed some modules' settings
+		}
+		if err := w.scan(ctx); err != nil {
+			w.h.log.Warn("wasm module directory", "dir", w.dir, "err", err)
 		}
 	}
 }
@@ -89,7 +91,7 @@ func (w *watcher) scan(ctx context.Context) error {
 		if err != nil {
 			continue // removed meanwhile
 		}
-		state := fileState{info.ModTime(), info.Size()}
+		state := fileState{info.ModTime(), info.Size(), w.h.confGen(name)}
 		if old, ok := w.seen[name]; ok && old == state {
 			continue
 		}

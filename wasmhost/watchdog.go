@@ -3,6 +3,7 @@ package wasmhost
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,8 @@ const exitCodeTimeout = 0xdead
 type watchdog struct {
 	base time.Time // the origin of call starts (monotonic clock)
 	tick time.Duration
+	// retick is a new tick Reconfigure asks for, 0 for none.
+	retick atomic.Int64
 
 	mu    sync.Mutex
 	insts map[*instance]struct{}
@@ -34,17 +37,22 @@ type watchdog struct {
 // newWatchdog returns a watchdog ticking often enough for cfg's shortest
 // call timeout.
 func newWatchdog(cfg Config) *watchdog {
+	return &watchdog{
+		base:  time.Now(),
+		tick:  tickFor(cfg),
+		insts: map[*instance]struct{}{},
+	}
+}
+
+// tickFor returns the watchdog tick for cfg's shortest call timeout.
+func tickFor(cfg Config) time.Duration {
 	shortest := cfg.Limits.CallTimeout
 	for name := range cfg.Modules {
 		if d := cfg.limitsFor(name).CallTimeout; d < shortest {
 			shortest = d
 		}
 	}
-	return &watchdog{
-		base:  time.Now(),
-		tick:  min(max(shortest/4, time.Millisecond), 100*time.Millisecond),
-		insts: map[*instance]struct{}{},
-	}
+	return min(max(shortest/4, time.Millisecond), 100*time.Millisecond)
 }
 
 // now returns the time elapsed since base, at least 1: a call start is
@@ -75,6 +83,9 @@ func (w *watchdog) run(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-t.C:
+		}
+		if d := time.Duration(w.retick.Swap(0)); d > 0 {
+			t.Reset(d)
 		}
 		overdue = w.expire(overdue[:0])
 		for _, in := range overdue {

@@ -62,7 +62,39 @@ func wasmConfig(c config.Wasm) wasmhost.Config {
 		WatchInterval: c.WatchInterval,
 		Limits:        wasmLimits(c.Limits),
 		Modules:       modules,
+		Settings:      wasmSettings(c.ModuleSettings),
 	}
+}
+
+// wasmSettings maps plugins.wasm.modules.NAME's settings that are no limit.
+func wasmSettings(c map[string]config.WasmModule) map[string]wasmhost.Settings {
+	settings := make(map[string]wasmhost.Settings, len(c))
+	for name, s := range c {
+		settings[name] = wasmhost.Settings{
+			Config:         s.Config,
+			AllowedActions: s.AllowedActions,
+			AllowedHosts:   s.AllowedHosts,
+			SHA256:         s.SHA256,
+		}
+	}
+	return settings
+}
+
+// ReloadWasm applies plugins.wasm's limits and module settings from cfg
+// (a configuration read again, on SIGHUP): the modules whose settings
+// changed are reloaded as if their files had changed, and their names
+// returned; the others keep running. The module directory, the cache and
+// the watch interval are kept. Wasm off (no module directory at start)
+// stays off. An invalid cfg changes nothing.
+func (n *Node) ReloadWasm(cfg config.Wasm) ([]string, error) {
+	if n.wasm == nil {
+		return nil, nil
+	}
+	changed, err := n.wasm.Reconfigure(wasmConfig(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("plugins.wasm: %w", err)
+	}
+	return changed, nil
 }
 
 func wasmLimits(l config.WasmLimits) wasmhost.Limits {

@@ -8,7 +8,9 @@
 // ~/.kuzzlerc, /etc/kuzzlerc …), then kuzzle_… environment variables.
 // SIGINT or SIGTERM stops accepting clients, answers the requests in flight
 // and exits 0. SIGHUP re-reads the TLS certificate files of the listeners
-// with TLS on; a failure is logged and the old certificates stay.
+// with TLS on; a failure is logged and the old certificates stay. It also
+// reads the configuration again and reloads the Wasm modules whose
+// plugins.wasm limits or settings changed.
 //
 // starling imports actors/node and internal/config only: node wires the rest.
 package main
@@ -73,16 +75,35 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 }
 
 // waitForStop returns once ctx ends (SIGINT, SIGTERM), reloading the TLS
-// certificates on every SIGHUP meanwhile.
-func waitForStop(ctx context.Context, hup <-chan os.Signal, n *node.Node, log *slog.Logger) {
+// certificates and the Wasm settings (configuration file read again) on
+// every SIGHUP meanwhile.
+func waitForStop(ctx context.Context, hup <-chan os.Signal, n *node.Node, log *slog.Logger, configFile string) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 			reloadTLS(n, log)
+			reloadWasm(n, log, configFile)
 		}
 	}
+}
+
+// reloadWasm reads the configuration again and reloads the Wasm modules
+// whose limits or settings changed, on SIGHUP. A configuration that cannot
+// be read or used is logged and changes nothing.
+func reloadWasm(n *node.Node, log *slog.Logger, configFile string) {
+	cfg, err := config.Load(config.OSSources(configFile))
+	if err != nil {
+		log.Error("SIGHUP: configuration not read again, Wasm settings kept", "error", err)
+		return
+	}
+	changed, err := n.ReloadWasm(cfg.Wasm)
+	if err != nil {
+		log.Error("SIGHUP: Wasm settings kept", "error", err)
+		return
+	}
+	log.Info("SIGHUP: Wasm settings read again", "reloaded", changed)
 }
 
 // reloadTLS re-reads the TLS files of every listener, on SIGHUP. A failure
@@ -144,7 +165,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "starling: %v\n", err)
 		return 1
 	}
-	waitForStop(ctx, hup, n, log)
+	waitForStop(ctx, hup, n, log, *configFile)
 	log.Info("shutting down: answering requests in flight")
 	// server.protocols.mqtt.shutdownTimeout bounds the whole shutdown,
 	// whatever the clients do.

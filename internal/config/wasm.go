@@ -22,6 +22,9 @@ type Wasm struct {
 	Limits WasmLimits
 	// …except where Modules, by module name, sets a non-zero value.
 	Modules map[string]WasmLimits
+	// ModuleSettings holds, by module name, the settings of
+	// plugins.wasm.modules.NAME that are no limit.
+	ModuleSettings map[string]WasmModule
 }
 
 // WasmLimits bound what one module may use; zero means the default.
@@ -67,6 +70,7 @@ func (r *reader) decodeWasm(explicitDir bool) Wasm {
 		Limits:        r.wasmLimits(prefix+"limits.", true),
 		Modules:       map[string]WasmLimits{},
 	}
+	w.ModuleSettings = map[string]WasmModule{}
 	modules, ok := r.value(prefix + "modules").(map[string]any)
 	if !ok {
 		r.fail(prefix+"modules", "an object", r.value(prefix+"modules"))
@@ -79,6 +83,7 @@ func (r *reader) decodeWasm(explicitDir bool) Wasm {
 	sort.Strings(names)
 	for _, name := range names {
 		w.Modules[name] = r.wasmLimits(prefix+"modules."+name+".", false)
+		w.ModuleSettings[name] = r.wasmModule(prefix + "modules." + name + ".")
 	}
 	return w
 }
