@@ -27,6 +27,7 @@ func (h *Host) instantiateHostModules(ctx context.Context, rt wazero.Runtime) er
 	fn("now", hostNow, nil, []wapi.ValueType{i64})
 	fn("call", h.hostCall, []wapi.ValueType{i32, i32}, []wapi.ValueType{i32}, "ptr", "len")
 	fn("call_result", hostCallResult, []wapi.ValueType{i32}, nil, "ptr")
+	h.instantiateStateFunctions(fn)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("instantiate host module starling: %w", err)
 	}

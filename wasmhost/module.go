@@ -17,7 +17,7 @@ import (
 // ABIVersion is the newest guest ABI this host speaks (guests/README.md).
 // Version 2 lets the host keep the input buffer starling_alloc returned;
 // version 1 guests get starling_alloc before every call.
-const ABIVersion = 2
+const ABIVersion = 3
 
 // minABIVersion is the oldest guest ABI this host speaks.
 const minABIVersion = 1
@@ -54,6 +54,8 @@ type Module struct {
 	manifest Manifest
 	abi      int32 // the guest's ABI version
 	log      *slog.Logger
+	stats    *moduleStats // the module name's, shared by its versions
+	q        quarantine
 
 	// slots admits at most limits.PoolSize calls at a time.
 	slots chan struct{}
@@ -97,6 +99,7 @@ func newModule(ctx context.Context, h *Host, rt wazero.Runtime, name string, cod
 	m := &Module{
 		host: h, name: name, limits: limits, compiled: compiled, rt: rt,
 		log:   h.log.With("module", name),
+		stats: h.statsOf(name),
 		slots: make(chan struct{}, limits.PoolSize),
 	}
 	if err := m.checkExports(); err != nil {
@@ -275,6 +278,9 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 // release gives an instance back; a broken one (reusable false) is closed
 // and will be replaced by the next acquire.
 func (m *Module) release(in *instance, reusable bool) {
+	if in != nil && !in.broken {
+		in.countMemory()
+	}
 	m.mu.Lock()
 	m.busy--
 	keep := in != nil && reusable && !m.retired
