@@ -72,7 +72,10 @@ func (m *Module) isRetired() bool {
 // (controller action, filter test, pipe, hook, init, tick): it feeds the
 // module's metrics, the host's Observer and the quarantine. trapped says
 // that the guest trapped or ran out of time (the instance was lost), as
-// opposed to returning, even an error.
+// opposed to returning, even an error: it is the instance's trapped field
+// once invoke or callPacked returned. A new kind of call checks refusal
+// first (nil: it may run) and, once it ran, calls recordCall on the
+// version that served it.
 func (m *Module) recordCall(kind string, start time.Time, err error, trapped bool) {
 	elapsed := time.Since(start)
 	m.stats.record(elapsed, err != nil, trapped)

@@ -30,3 +30,11 @@ func TestHistogramQuantiles(t *testing.T) {
 		t.Fatal("bucket bounds")
 	}
 }
+
+func BenchmarkRecordStats(b *testing.B) {
+	var s moduleStats
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s.record(time.Duration(i%5000)*time.Microsecond, false, false)
+	}
+}

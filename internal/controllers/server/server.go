@@ -76,8 +76,8 @@ type WasmModule struct {
 	Calls  uint64 `json:"calls"`
 	Errors uint64 `json:"errors"`
 	Traps  uint64 `json:"traps"`
-	// P50 and P99 are the calls' median and 99th percentile duration, in
-	// milliseconds.
+	// P50 and P99 are the calls' median and 99th percentile duration
+	// since start, in milliseconds (a bucket's upper bound, ~19 % wide).
 	P50 float64 `json:"p50"`
 	P99 float64 `json:"p99"`
 	// Instances is how many instances are live, Memory their linear
