@@ -13,8 +13,9 @@ import (
 )
 
 // startWasmNode starts a node whose own Wasm host watches dir, on the store
-// in storage; stop shuts it down (also done with the test).
-func startWasmNode(t *testing.T, storage, dir string) (n *node.Node, stop func()) {
+// in storage, with the modules' settings given (none when nil); stop shuts
+// it down (also done with the test).
+func startWasmNode(t *testing.T, storage, dir string, modules map[string]config.WasmLimits) (n *node.Node, stop func()) {
 	t.Helper()
 	cfg, err := config.Load(config.Sources{})
 	if err != nil {
@@ -26,6 +27,9 @@ func startWasmNode(t *testing.T, storage, dir string) (n *node.Node, stop func()
 	cfg.Wasm.Dir, cfg.Wasm.DirSet = dir, true
 	cfg.Wasm.CacheDir = filepath.Join(buildDir, "cache")
 	cfg.Wasm.WatchInterval = 20 * time.Millisecond
+	if modules != nil {
+		cfg.Wasm.Modules = modules
+	}
 	n, err = node.Start(node.Options{Config: cfg, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -77,11 +81,33 @@ func expectResult(t *testing.T, cl *client, payload, want string) {
 func TestMQTTStateSurvivesRestart(t *testing.T) {
 	storage, dir := t.TempDir(), t.TempDir()
 	install(t, dir, "counter", buildState(t, 1))
-	n, stop := startWasmNode(t, storage, dir)
+	modules := map[string]config.WasmLimits{"counter": {StateQuota: 100, StateValueSize: 60}}
+	n, stop := startWasmNode(t, storage, dir, modules)
 	cl := connect(t, n.MQTTAddr().String())
 	untilResult(t, cl, `{"controller":"counter/state","action":"version"}`, "1")
 	expectResult(t, cl, `{"controller":"counter/state","action":"set","body":{"key":"doc","value":{"a":"b"}}}`, `{"status":0}`)
-	expectResult(t, cl, `{"controller":"counter/state","action":"incr","body":{"key":"n","delta":41}}`, `{"status":0,"value":41}`)
+	expectResult(t, cl, `{"controller":"counter/state","action":"incr","body":{"key":"n","delta":1}}`, `{"status":0,"value":1}`)
+	// 40 increments at once: each answers a value of its own, the last 41.
+	aside, ids := map[string]response{}, make([]string, 40)
+	for i := range ids {
+		ids[i] = cl.send(t, `{"controller":"counter/state","action":"incr","body":{"key":"n","delta":1}}`)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		r := cl.await(t, id, aside)
+		if r.Status != 200 || seen[string(r.Result)] {
+			t.Fatalf("parallel incr: %s", r.raw)
+		}
+		seen[string(r.Result)] = true
+	}
+	expectResult(t, cl, `{"controller":"counter/state","action":"get","body":{"key":"n"}}`, `{"status":2,"value":41}`)
+	// plugins.wasm.modules.counter: stateValueSize 60, stateQuota 100
+	// (12 + 3 bytes in use).
+	expectResult(t, cl, `{"controller":"counter/state","action":"fill","body":{"key":"big","size":61}}`, `{"status":-2}`)
+	expectResult(t, cl, `{"controller":"counter/state","action":"fill","body":{"key":"big","size":60}}`, `{"status":0}`)
+	expectResult(t, cl, `{"controller":"counter/state","action":"fill","body":{"key":"big2","size":30}}`, `{"status":-3}`)
+	expectResult(t, cl, `{"controller":"counter/state","action":"delete","body":{"key":"big"}}`, `{"status":1}`)
+	expectResult(t, cl, `{"controller":"counter/state","action":"fill","body":{"key":"big2","size":30}}`, `{"status":0}`)
 
 	install(t, dir, "counter", buildState(t, 2))
 	untilResult(t, cl, `{"controller":"counter/state","action":"version"}`, "2")
@@ -89,11 +115,14 @@ func TestMQTTStateSurvivesRestart(t *testing.T) {
 	checkInternalIndexHidden(t, cl)
 	stop()
 
-	n2, _ := startWasmNode(t, storage, dir)
+	n2, _ := startWasmNode(t, storage, dir, modules)
 	cl2 := connect(t, n2.MQTTAddr().String())
 	untilResult(t, cl2, `{"controller":"counter/state","action":"version"}`, "2")
 	expectResult(t, cl2, `{"controller":"counter/state","action":"get","body":{"key":"doc"}}`, `{"status":9,"value":{"a":"b"}}`)
 	expectResult(t, cl2, `{"controller":"counter/state","action":"incr","body":{"key":"n","delta":1}}`, `{"status":0,"value":43}`)
+	// The usage was counted at start: doc 12, n 3, big2 34 bytes.
+	expectResult(t, cl2, `{"controller":"counter/state","action":"fill","body":{"key":"big","size":60}}`, `{"status":-3}`)
+	expectResult(t, cl2, `{"controller":"counter/state","action":"fill","body":{"key":"big","size":48}}`, `{"status":0}`)
 	checkInternalIndexHidden(t, cl2)
 }
 
@@ -146,7 +175,7 @@ func checkInternalIndexHidden(t *testing.T, cl *client) {
 func TestMQTTWasmMetricsAndQuarantine(t *testing.T) {
 	dir := t.TempDir()
 	install(t, dir, "mx", buildState(t, 1))
-	n, _ := startWasmNode(t, t.TempDir(), dir)
+	n, _ := startWasmNode(t, t.TempDir(), dir, nil)
 	cl := connect(t, n.MQTTAddr().String())
 	untilResult(t, cl, `{"controller":"mx/state","action":"version"}`, "1")
 	for range 5 {
