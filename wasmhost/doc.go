@@ -4,7 +4,7 @@
 // It owns the wazero runtimes, the on-disk compilation cache, one pool of
 // instances per module (guests are not re-entrant, so each call takes an
 // instance of its own), the host functions guests may import (module
-// "starling": log, call, call_result, now), and the per-module limits: memory
+// "starling": log, call, call_result, now, state_*), and the per-module limits: memory
 // pages, a deadline per call, the size of a result, and the directories a
 // guest may see. A guest that traps, panics, loops or exhausts its memory
 // costs its caller a Kuzzle error and its instance a replacement; the host
