@@ -71,6 +71,9 @@ var importRules = map[string][]string{
 		"internal/jsonx", "internal/kerror", "internal/security", "internal/store",
 		"internal/store/mapping", "internal/store/query",
 	},
+	"internal/wasmstate": {
+		"internal/jsonx", "internal/kerror", "internal/store", "internal/store/mapping", "internal/store/query",
+	},
 	"internal/tlsconf":         nil, // the standard library only
 	"internal/tlsconf/tlstest": nil, // the standard library only; for tests
 	"internal/store":           {"internal/jsonx", "internal/kerror", "internal/store/mapping", "internal/store/query"},

@@ -21,6 +21,10 @@ const (
 	DefaultMaxResultSize = 1 << 20
 	// DefaultWatchInterval is how often Watch looks for changed files.
 	DefaultWatchInterval = time.Second
+	// DefaultStateQuota bounds a module's state (keys and values), in bytes.
+	DefaultStateQuota = 16 << 20
+	// DefaultStateValueSize bounds one state value, in bytes.
+	DefaultStateValueSize = 64 << 10
 )
 
 // maxPages is WebAssembly's 32-bit address space in 64 KiB pages.
@@ -72,6 +76,11 @@ type Limits struct {
 	// read-only. None by default: a guest sees no file system. Guests have
 	// no network in any case: no host function offers one.
 	Dirs []string
+	// StateQuota bounds the bytes of the module's state keys and values
+	// together (state_set and state_incr past it answer -3).
+	StateQuota int64
+	// StateValueSize bounds one state value, in bytes (-2 past it).
+	StateValueSize int
 }
 
 // withDefaults fills every zero field.
@@ -94,6 +103,9 @@ func (c Config) withDefaults() Config {
 		CallTimeout:   DefaultCallTimeout,
 		PoolSize:      runtime.GOMAXPROCS(0),
 		MaxResultSize: DefaultMaxResultSize,
+
+		StateQuota:     DefaultStateQuota,
+		StateValueSize: DefaultStateValueSize,
 	})
 	return c
 }
@@ -114,6 +126,12 @@ func (l Limits) over(base Limits) Limits {
 	}
 	if l.Dirs == nil {
 		l.Dirs = base.Dirs
+	}
+	if l.StateQuota <= 0 {
+		l.StateQuota = base.StateQuota
+	}
+	if l.StateValueSize <= 0 {
+		l.StateValueSize = base.StateValueSize
 	}
 	return l
 }

@@ -43,33 +43,43 @@ func (m *Module) action(ctx context.Context, req *api.Request) (any, error) {
 // result JSON, or the Kuzzle error to answer: the guest's own, or
 // core.sandbox.timeout, or plugin.runtime.unexpected_error saying what went
 // wrong (trap, exit, memory, invalid or oversized result).
-// The host's Observer is told of the call.
+// While the module is quarantined, the guest is not called and the error is
+// plugin.runtime.unexpected_error saying until when.
+// The call is recorded (metrics, Observer, quarantine) on the version that
+// served it.
 func (m *Module) Handle(ctx context.Context, req *api.Request) (jsonx.RawMessage, *kerror.Error) {
 	start := time.Now()
-	res, kerr := m.handle(ctx, req)
-	if kerr != nil {
-		m.host.observe(m.name, KindController, start, kerr)
-	} else {
-		m.host.observe(m.name, KindController, start, nil)
+	res, kerr, served, trapped := m.handle(ctx, req)
+	if served != nil {
+		if kerr != nil {
+			served.recordCall(KindController, start, kerr, trapped)
+		} else {
+			served.recordCall(KindController, start, nil, false)
+		}
 	}
 	return res, kerr
 }
 
-// handle is Handle, on this version or its successor.
-func (m *Module) handle(ctx context.Context, req *api.Request) (jsonx.RawMessage, *kerror.Error) {
+// handle is Handle, on this version or its successor; it returns the
+// version that served the call (nil when quarantined) and whether the guest
+// trapped.
+func (m *Module) handle(ctx context.Context, req *api.Request) (jsonx.RawMessage, *kerror.Error, *Module, bool) {
+	if kerr := m.refusal(); kerr != nil {
+		return nil, kerr, nil, false
+	}
 	in, err := m.acquire(ctx)
 	if errors.Is(err, errRetired) {
 		if next := m.successor(); next != nil {
 			return next.handle(ctx, req)
 		}
-		return nil, kerror.New("api.process.controller_not_found", m.ControllerName())
+		return nil, kerror.New("api.process.controller_not_found", m.ControllerName()), m, false
 	}
 	if err != nil {
-		return nil, m.kerror(err)
+		return nil, m.kerror(err), m, false
 	}
 	if in.handle == nil {
 		m.release(in, true)
-		return nil, kerror.New("api.process.action_not_found", m.ControllerName(), req.Action)
+		return nil, kerror.New("api.process.action_not_found", m.ControllerName(), req.Action), m, false
 	}
 	in.req, in.reqCtx = req, ctx
 	in.buf = appendRequest(in.buf[:0], m.ControllerName(), req)
@@ -78,11 +88,13 @@ func (m *Module) handle(ctx context.Context, req *api.Request) (jsonx.RawMessage
 	if cap(in.buf) > keepBuffer {
 		in.buf = nil
 	}
+	trapped := in.trapped
 	m.release(in, !in.broken)
 	if err != nil {
-		return nil, m.kerror(err)
+		return nil, m.kerror(err), m, trapped
 	}
-	return m.answer(out)
+	res, kerr := m.answer(out)
+	return res, kerr, m, false
 }
 
 // answer turns what a guest's handler returned into the result or the

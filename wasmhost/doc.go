@@ -4,7 +4,7 @@
 // It owns the wazero runtimes, the on-disk compilation cache, one pool of
 // instances per module (guests are not re-entrant, so each call takes an
 // instance of its own), the host functions guests may import (module
-// "starling": log, call, call_result, now), and the per-module limits: memory
+// "starling": log, call, call_result, now, state_*), and the per-module limits: memory
 // pages, a deadline per call, the size of a result, and the directories a
 // guest may see. A guest that traps, panics, loops or exhausts its memory
 // costs its caller a Kuzzle error and its instance a replacement; the host
@@ -27,11 +27,21 @@
 // kept and reused, and deadlines are enforced by one watchdog goroutine per
 // Host rather than a timer per call.
 //
+// ABI version 3 adds per-module state (state_get, state_set, state_delete,
+// state_incr), kept by a State the server supplies (internal/wasmstate, on
+// the document store) within the module's stateQuota and stateValueSize.
+// Every call into a module ends in one place (Module.recordCall), which
+// feeds the module's statistics (Host.Stats: calls, errors, traps, p50/p99
+// from a fixed-size histogram, instances and linear memory), the Observer,
+// and the quarantine: a module whose calls trap or time out 5 times in a
+// row is refused for 1 s, then 2 s, 4 s, … up to 5 minutes, until a call
+// succeeds; a new version of its file starts afresh.
+//
 // Concurrency: a Host, its Modules and Filters are safe for concurrent use.
 //
 // wasmhost imports internal/api, internal/kerror and internal/jsonx only: no
 // actor, no MQTT code and no metrics library. The server reaches it through
-// small interfaces it satisfies (Caller, Registrar, and Observer, told of
-// every call into a guest for the metrics), so that the dependency stays
+// small interfaces it satisfies (Caller, Registrar, State, and Observer,
+// told of every call into a guest for the metrics), so that the dependency stays
 // actors → wasmhost.
 package wasmhost

@@ -45,52 +45,56 @@ func (h *Host) Filter(module, name string, args jsonx.RawMessage) (*Filter, erro
 }
 
 // Test reports whether the document (JSON) matches. A guest failure is a
-// *kerror.Error, as for a controller call. The host's Observer is told of
-// the call.
+// *kerror.Error, as for a controller call. While the module is quarantined
+// nothing matches and the guest is not called. The call is recorded
+// (metrics, Observer, quarantine) on the version that served it.
 func (f *Filter) Test(ctx context.Context, doc []byte) (bool, error) {
 	start := time.Now()
-	ok, err := f.test(ctx, doc)
-	f.host.observe(f.module, KindFilter, start, err)
-	return ok, err
-}
-
-// test is Test, on the module's current version or its successors.
-func (f *Filter) test(ctx context.Context, doc []byte) (bool, error) {
-	m := f.slot.cur.Load()
-	for m != nil {
-		ok, err := m.test(ctx, f.prefix, doc)
-		if !errors.Is(err, errRetired) {
-			if err != nil {
-				return false, m.kerror(err)
-			}
-			return ok, nil
+	for m := f.slot.cur.Load(); m != nil; m = m.successor() {
+		if m.refusal() != nil {
+			return false, nil
 		}
-		m = m.successor()
+		ok, trapped, err := m.test(ctx, f.prefix, doc)
+		if errors.Is(err, errRetired) {
+			continue
+		}
+		if err != nil {
+			kerr := m.kerror(err)
+			m.recordCall(KindFilter, start, kerr, trapped)
+			return false, kerr
+		}
+		m.recordCall(KindFilter, start, nil, false)
+		return ok, nil
 	}
-	return false, kerror.New("plugin.runtime.unexpected_error",
+	err := kerror.New("plugin.runtime.unexpected_error",
 		fmt.Sprintf("wasm filter %s/%s: module not loaded", f.module, f.name))
+	f.host.observe(f.module, KindFilter, start, err)
+	return false, err
 }
 
-// test runs one filter call on this version.
-func (m *Module) test(ctx context.Context, prefix, doc []byte) (bool, error) {
+// test runs one filter call on this version; trapped says the guest
+// trapped or ran out of time.
+func (m *Module) test(ctx context.Context, prefix, doc []byte) (ok, trapped bool, err error) {
 	in, err := m.acquire(ctx)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	in.buf = append(append(append(in.buf[:0], prefix...), doc...), '}')
 	res, err := in.invoke(in.filter, in.buf, m.limits.CallTimeout)
+	in.pending = nil
 	if cap(in.buf) > keepBuffer {
 		in.buf = nil
 	}
+	trapped = in.trapped
 	m.release(in, !in.broken)
 	if err != nil {
-		return false, err
+		return false, trapped, err
 	}
 	switch int32(res) {
 	case 0:
-		return false, nil
+		return false, false, nil
 	case 1:
-		return true, nil
+		return true, false, nil
 	}
-	return false, fmt.Errorf("%s returned %d, want 0 or 1", exportFilter, int32(res))
+	return false, false, fmt.Errorf("%s returned %d, want 0 or 1", exportFilter, int32(res))
 }

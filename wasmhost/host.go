@@ -44,6 +44,11 @@ type Options struct {
 	Caller Caller
 	// Observer is told of every call into a guest; none when nil.
 	Observer Observer
+	// State keeps the modules' state (state_* host functions); without
+	// it they answer -5, storage failure.
+	State State
+	// Now is the clock of quarantines; time.Now when nil.
+	Now func() time.Time
 }
 
 // Observer is told of every call into a guest: its module's name, its kind
@@ -69,6 +74,8 @@ type Host struct {
 	log    *slog.Logger
 	caller Caller
 	obs    Observer
+	state  State
+	now    func() time.Time
 	cache  wazero.CompilationCache
 	dog    *watchdog
 
@@ -89,7 +96,8 @@ type Host struct {
 // slot holds the current version of a named module; Filters keep the slot
 // so that they follow reloads.
 type slot struct {
-	cur atomic.Pointer[Module]
+	cur   atomic.Pointer[Module]
+	stats moduleStats
 }
 
 // moduleName is what a module file may be called (without ".wasm").
@@ -107,6 +115,8 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		log:      opts.Logger,
 		caller:   opts.Caller,
 		obs:      opts.Observer,
+		state:    opts.State,
+		now:      opts.Now,
 		runtimes: map[uint32]wazero.Runtime{},
 		slots:    map[string]*slot{},
 		stop:     make(chan struct{}),
@@ -115,6 +125,9 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
 	}
 	h.log = h.log.With("component", "wasm")
 	if cfg.CacheDir != "-" {

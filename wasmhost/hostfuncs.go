@@ -30,6 +30,7 @@ func (h *Host) instantiateHostModules(ctx context.Context, rt wazero.Runtime) er
 	fn("call_result", hostCallResult, []wapi.ValueType{i32}, nil, "ptr")
 	fn("config", hostConfig, nil, []wapi.ValueType{i32})
 	fn("http_request", h.hostHTTPRequest, []wapi.ValueType{i32, i32}, []wapi.ValueType{i32}, "ptr", "len")
+	h.instantiateStateFunctions(fn)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("instantiate host module starling: %w", err)
 	}

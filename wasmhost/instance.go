@@ -44,6 +44,8 @@ type instance struct {
 	buf                []byte // the input being encoded, host side
 	cctx               callContext
 	broken             bool
+	trapped            bool   // the guest trapped or ran out of time
+	memBytes           uint32 // linear memory counted in the module's stats
 
 	// The guest's input buffer (ABI 2): returned by starling_alloc, reused
 	// while inputs fit.
@@ -127,14 +129,28 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	in.filter = mod.ExportedFunction(exportFilter)
 	in.initFn, in.tickFn = mod.ExportedFunction(exportInit), mod.ExportedFunction(exportTick)
 	m.host.dog.add(in)
+	m.stats.instances.Add(1)
+	in.countMemory()
 	return in, nil
 }
 
 func (in *instance) close() {
 	if in.mod != nil {
 		in.m.host.dog.remove(in)
+		in.m.stats.instances.Add(-1)
+		in.m.stats.memory.Add(-int64(in.memBytes))
+		in.memBytes = 0
 		_ = in.mod.Close(context.Background())
 	}
+}
+
+// countMemory brings the module's memory statistic up to date with the
+// instance's linear memory; only the goroutine owning the instance may call
+// it (memory grows during calls).
+func (in *instance) countMemory() {
+	size := in.mem.Size()
+	in.m.stats.memory.Add(int64(size) - int64(in.memBytes))
+	in.memBytes = size
 }
 
 // invoke copies input into guest memory and calls fn(ptr, len) under the
@@ -160,6 +176,7 @@ func (in *instance) invoke(fn wapi.Function, input []byte, timeout time.Duration
 		if !expired && errors.As(err, &f) {
 			return 0, f
 		}
+		in.trapped = true
 		return 0, in.m.describe(in, err, expired)
 	}
 	return stack[0], nil

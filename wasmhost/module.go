@@ -57,7 +57,9 @@ type Module struct {
 	manifest Manifest
 	abi      int32 // the guest's ABI version
 	log      *slog.Logger
-	access   *access // settings, compiled; nil until LoadBytes sets them
+	access   *access      // settings, compiled; nil until LoadBytes sets them
+	stats    *moduleStats // the module name's, shared by its versions
+	q        quarantine
 
 	// slots admits at most limits.PoolSize calls at a time.
 	slots chan struct{}
@@ -103,6 +105,7 @@ func newModule(ctx context.Context, h *Host, rt wazero.Runtime, name string, cod
 	m := &Module{
 		host: h, name: name, limits: limits, compiled: compiled, rt: rt,
 		log:   h.log.With("module", name),
+		stats: h.statsOf(name),
 		slots: make(chan struct{}, limits.PoolSize),
 	}
 	if err := m.checkExports(); err != nil {
@@ -281,6 +284,9 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 // release gives an instance back; a broken one (reusable false) is closed
 // and will be replaced by the next acquire.
 func (m *Module) release(in *instance, reusable bool) {
+	if in != nil && !in.broken {
+		in.countMemory()
+	}
 	m.mu.Lock()
 	m.busy--
 	keep := in != nil && reusable && !m.retired

@@ -119,5 +119,6 @@ func (n *Node) metrics(ctx context.Context) (server.Metrics, error) {
 		Subscriptions:      rt.Subscriptions,
 		MQTT:               gauges,
 		Refused:            refused,
+		Wasm:               n.wasmMetrics(),
 	}, nil
 }

@@ -45,6 +45,14 @@ func (n *Node) metricsSnapshot(ctx context.Context) (metrics.Snapshot, error) {
 		SlowClientDisconnects: m.Refused["mqtt.maxPending"] + m.Refused["mqtt.maxTotalPendingBytes"],
 		Refused:               m.Refused,
 	}
+	if m.Wasm != nil {
+		s.Wasm = make(map[string]metrics.WasmModule, len(m.Wasm))
+		for name, w := range m.Wasm {
+			s.Wasm[name] = metrics.WasmModule{
+				Traps: w.Traps, MemoryBytes: w.Memory, Instances: w.Instances, Quarantined: w.QuarantinedUntil != nil,
+			}
+		}
+	}
 	if w, ok := n.store.(writerStats); ok {
 		s.StoreCommits, s.StoreWrites = w.WriterStats()
 	}

@@ -7,9 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/controllers/server"
 	"github.com/starlingmq/starling/internal/koncorde"
+	"github.com/starlingmq/starling/internal/wasmstate"
 	"github.com/starlingmq/starling/wasmhost"
 )
 
@@ -26,7 +29,12 @@ func (n *Node) startWasm(cfg config.Wasm) error {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	host, err := wasmhost.New(ctx, wasmhost.Options{Config: wasmConfig(cfg), Logger: n.log, Caller: n, Observer: n.exporter})
+	state, err := wasmstate.Open(ctx, n.store, n.log)
+	if err != nil {
+		cancel()
+		return fmt.Errorf("start the Wasm modules' state: %w", err)
+	}
+	host, err := wasmhost.New(ctx, wasmhost.Options{Config: wasmConfig(cfg), Logger: n.log, Caller: n, Observer: n.exporter, State: state})
 	if err != nil {
 		cancel()
 		return fmt.Errorf("start the Wasm host (plugins.wasm): %w", err)
@@ -104,6 +112,9 @@ func wasmLimits(l config.WasmLimits) wasmhost.Limits {
 		PoolSize:      l.PoolSize,
 		MaxResultSize: l.MaxResultSize,
 		Dirs:          l.Dirs,
+
+		StateQuota:     int64(l.StateQuota),
+		StateValueSize: l.StateValueSize,
 	}
 }
 
@@ -131,3 +142,29 @@ type wasmFilter struct{ f *wasmhost.Filter }
 func (w wasmFilter) Test(doc []byte) (bool, error) {
 	return w.f.Test(context.Background(), doc)
 }
+
+// wasmMetrics returns each loaded module's line of server:metrics, nil when
+// Wasm is off.
+func (n *Node) wasmMetrics() map[string]server.WasmModule {
+	if n.wasm == nil {
+		return nil
+	}
+	stats := n.wasm.Stats()
+	out := make(map[string]server.WasmModule, len(stats))
+	for name, s := range stats {
+		w := server.WasmModule{
+			Calls: s.Calls, Errors: s.Errors, Traps: s.Traps,
+			P50: millis(s.P50), P99: millis(s.P99),
+			Instances: s.Instances, Memory: s.MemoryBytes,
+		}
+		if !s.QuarantinedUntil.IsZero() {
+			until := s.QuarantinedUntil.UnixMilli()
+			w.QuarantinedUntil = &until
+		}
+		out[name] = w
+	}
+	return out
+}
+
+// millis returns d in milliseconds.
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -312,3 +312,31 @@ func TestSecurityStandardAndPolicies(t *testing.T) {
 		t.Fatal("an appliesTo neither \"*\" nor an object was accepted")
 	}
 }
+
+func TestWasmStateKeys(t *testing.T) {
+	cfg, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := cfg.Wasm.Limits; l.StateQuota != 16<<20 || l.StateValueSize != 64<<10 {
+		t.Fatalf("state defaults: %+v", l)
+	}
+	file := writeFile(t, t.TempDir(), "k.json", `{"plugins": {"wasm": {"modules": {"shop": {"stateQuota": 1000, "stateValueSize": 100}, "other": {}}}}}`)
+	cfg, err = Load(Sources{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shop, other := cfg.Wasm.Modules["shop"], cfg.Wasm.Modules["other"]; shop.StateQuota != 1000 || shop.StateValueSize != 100 ||
+		other.StateQuota != 0 || other.StateValueSize != 0 {
+		t.Fatalf("module state keys: %+v %+v", shop, other)
+	}
+	for _, bad := range []string{
+		"kuzzle_plugins__wasm__limits__stateQuota=0",
+		"kuzzle_plugins__wasm__limits__stateValueSize=19",
+		`kuzzle_plugins__wasm__modules=*json:{"shop":{"stateQuota":"big"}}`,
+	} {
+		if _, err := Load(Sources{Env: []string{bad}}); err == nil || !strings.Contains(err.Error(), "plugins.wasm.") {
+			t.Errorf("%s: want an error naming the key, got %v", bad, err)
+		}
+	}
+}

@@ -39,6 +39,11 @@ type WasmLimits struct {
 	MaxResultSize int
 	// Dirs are host directories the module may open ("host[:guest[:ro]]").
 	Dirs []string
+	// StateQuota bounds the module's state keys and values together, in
+	// bytes.
+	StateQuota int
+	// StateValueSize bounds one state value, in bytes.
+	StateValueSize int
 }
 
 // wasmDefaults are the plugins.wasm defaults.
@@ -53,6 +58,9 @@ func wasmDefaults() map[string]any {
 			"poolSize":      0.0,
 			"maxResultSize": 1048576.0,
 			"dirs":          []any{},
+
+			"stateQuota":     16777216.0,
+			"stateValueSize": 65536.0,
 		},
 		"modules": map[string]any{},
 	}
@@ -102,6 +110,10 @@ func (r *reader) wasmLimits(prefix string, required bool) WasmLimits {
 		CallTimeout:   time.Duration(num("callTimeout", 1)) * time.Millisecond,
 		PoolSize:      num("poolSize", 0),
 		MaxResultSize: num("maxResultSize", 1),
+
+		StateQuota: num("stateQuota", 1),
+		// state_incr writes up to 20 bytes (an int64 in decimal).
+		StateValueSize: num("stateValueSize", 20),
 	}
 	if l.MemoryPages > 65536 {
 		r.fail(prefix+"memoryPages", "at most 65536 (4 GiB)", float64(l.MemoryPages))

@@ -7,7 +7,8 @@
 // calls, errors and latency per module and kind that the Wasm host feeds
 // through its Observer interface, and a
 // collector that reads the server's existing counters (connections, rooms,
-// subscriptions, refusals, store commits) only when scraped, through a
+// subscriptions, refusals, store commits, each Wasm module's traps,
+// instances, memory and quarantine) only when scraped, through a
 // Source function the composition root supplies.
 //
 // metrics imports the standard library and

@@ -28,6 +28,21 @@ type Snapshot struct {
 	// StoreCommits and StoreWrites count the document store's commits
 	// since start and the write operations they held.
 	StoreCommits, StoreWrites int64
+	// Wasm holds each loaded Wasm module's gauges and trap counter, by
+	// module name.
+	Wasm map[string]WasmModule
+}
+
+// WasmModule is what a scrape reports about one Wasm module beyond its
+// calls (which the Observer counts as they happen).
+type WasmModule struct {
+	// Traps counts the calls that trapped or timed out since start.
+	Traps uint64
+	// MemoryBytes is the linear memory of its live instances; Instances
+	// their number.
+	MemoryBytes, Instances int64
+	// Quarantined is true while the module is quarantined.
+	Quarantined bool
 }
 
 // Source reads a Snapshot; it is called at each scrape and should answer
@@ -44,6 +59,8 @@ type snapshotCollector struct {
 	connections, running, pending     *prometheus.Desc
 	rooms, subscriptions, queuedBytes *prometheus.Desc
 	slow, refused, commits, writes    *prometheus.Desc
+	wasmTraps, wasmMemory             *prometheus.Desc
+	wasmInstances, wasmQuarantined    *prometheus.Desc
 }
 
 func newSnapshotCollector(source Source) *snapshotCollector {
@@ -62,13 +79,19 @@ func newSnapshotCollector(source Source) *snapshotCollector {
 		refused:       desc("refused_total", "Requests, packets and connections refused by a limit, by reason.", "reason"),
 		commits:       desc("store_commits_total", "Document store commits (each may group several writers)."),
 		writes:        desc("store_writes_total", "Document store write operations committed."),
+
+		wasmTraps:       desc("wasm_traps_total", "Calls into Wasm modules that trapped or timed out (the instance was replaced), by module.", "module"),
+		wasmMemory:      desc("wasm_memory_bytes", "Linear memory of a Wasm module's live instances, by module.", "module"),
+		wasmInstances:   desc("wasm_instances", "Live instances of a Wasm module, by module.", "module"),
+		wasmQuarantined: desc("wasm_quarantined", "1 while a Wasm module is quarantined for trapping, 0 otherwise, by module.", "module"),
 	}
 }
 
 // Describe sends every metric's description.
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.connections, c.running, c.pending, c.rooms, c.subscriptions,
-		c.queuedBytes, c.slow, c.refused, c.commits, c.writes} {
+		c.queuedBytes, c.slow, c.refused, c.commits, c.writes,
+		c.wasmTraps, c.wasmMemory, c.wasmInstances, c.wasmQuarantined} {
 		ch <- d
 	}
 }
@@ -103,4 +126,14 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(c.commits, float64(s.StoreCommits))
 	counter(c.writes, float64(s.StoreWrites))
+	for module, w := range s.Wasm {
+		counter(c.wasmTraps, float64(w.Traps), module)
+		gauge(c.wasmMemory, float64(w.MemoryBytes), module)
+		gauge(c.wasmInstances, float64(w.Instances), module)
+		quarantined := 0.0
+		if w.Quarantined {
+			quarantined = 1
+		}
+		gauge(c.wasmQuarantined, quarantined, module)
+	}
 }

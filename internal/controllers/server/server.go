@@ -64,6 +64,29 @@ type Metrics struct {
 	// limit name (e.g. core.realtime.too_many_terms); reported under
 	// "refused", {} when nil.
 	Refused map[string]int64
+	// Wasm holds each loaded Wasm module's counters, by module name;
+	// reported under "wasm" when not nil (Wasm on).
+	Wasm map[string]WasmModule
+}
+
+// WasmModule is one Wasm module's line of server:metrics.
+type WasmModule struct {
+	// Calls, Errors and Traps count the calls into the module since start:
+	// all, those that failed, those that trapped or timed out.
+	Calls  uint64 `json:"calls"`
+	Errors uint64 `json:"errors"`
+	Traps  uint64 `json:"traps"`
+	// P50 and P99 are the calls' median and 99th percentile duration
+	// since start, in milliseconds (a bucket's upper bound, ~19 % wide).
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	// Instances is how many instances are live, Memory their linear
+	// memory in bytes.
+	Instances int64 `json:"instances"`
+	Memory    int64 `json:"memory"`
+	// QuarantinedUntil is when the module's quarantine ends (Unix
+	// milliseconds), null when it is not quarantined.
+	QuarantinedUntil *int64 `json:"quarantinedUntil"`
 }
 
 // Controller returns the server controller reporting on node.
@@ -138,7 +161,7 @@ func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
 	if m.MQTT != nil {
 		network["mqtt"] = m.MQTT
 	}
-	return map[string]any{
+	out := map[string]any{
 		"api": map[string]int{
 			"concurrentRequests": m.ConcurrentRequests,
 			"pendingRequests":    m.PendingRequests,
@@ -146,7 +169,11 @@ func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
 		"network":  network,
 		"realtime": map[string]int{"rooms": m.Rooms, "subscriptions": m.Subscriptions},
 		"refused":  refused,
-	}, nil
+	}
+	if m.Wasm != nil {
+		out["wasm"] = m.Wasm
+	}
+	return out, nil
 }
 
 func (n Node) info(ctx context.Context, _ *api.Request) (any, error) {
