@@ -17,7 +17,7 @@ import (
 // ABIVersion is the newest guest ABI this host speaks (guests/README.md).
 // Version 2 lets the host keep the input buffer starling_alloc returned;
 // version 1 guests get starling_alloc before every call.
-const ABIVersion = 2
+const ABIVersion = 3
 
 // minABIVersion is the oldest guest ABI this host speaks.
 const minABIVersion = 1

@@ -38,11 +38,11 @@ type point struct {
 }
 
 func check(req *starling.Request) (any, error) {
-	if len(req.Body) == 0 {
+	if len(req.Body()) == 0 {
 		return nil, missing("body")
 	}
 	var p point
-	if err := jsonUnmarshal(req.Body, &p); err != nil || p.Lat == nil {
+	if err := jsonUnmarshal(req.Body(), &p); err != nil || p.Lat == nil {
 		return nil, missing("body.lat")
 	}
 	if p.Lon == nil {

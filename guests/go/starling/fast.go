@@ -1,0 +1,126 @@
+//go:build wasip1
+
+package starling
+
+import (
+	"math/bits"
+	"unsafe"
+)
+
+// Compiled to Wasm, Go pays for every function call and every loop
+// iteration (tens of nanoseconds each once the host compiles termination
+// checks into loops), so the hot path reads eight bytes at a time and
+// calls as little as it can.
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+	quote = '"' * ones
+	slash = '\\' * ones
+)
+
+// word returns the eight bytes at b[i:], little-endian; i+8 <= len(b).
+func word(b []byte, i int) uint64 {
+	return *(*uint64)(unsafe.Pointer(unsafe.SliceData(b[i : i+8])))
+}
+
+// hasByte returns a mask with the high bit of every byte of w equal to the
+// byte that pattern repeats (false positives only above a true one).
+func hasByte(w, pattern uint64) uint64 {
+	x := w ^ pattern
+	return (x - ones) &^ x & highs
+}
+
+// stringEnd returns the index of the quote closing the string whose
+// content starts at i, or -1 when the string has an escape (or no end):
+// the caller then takes the slow path.
+func stringEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := word(b, i)
+		q, s := hasByte(w, quote), hasByte(w, slash)
+		if q|s == 0 {
+			continue
+		}
+		if q == 0 || (s != 0 && bits.TrailingZeros64(s) < bits.TrailingZeros64(q)) {
+			return -1
+		}
+		return i + bits.TrailingZeros64(q)/8
+	}
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			return i
+		case '\\':
+			return -1
+		}
+	}
+	return -1
+}
+
+// equal reports whether a and b hold the same bytes.
+func equal(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		if word(a, i) != *(*uint64)(unsafe.Pointer(unsafe.StringData(b[i:]))) {
+			return false
+		}
+	}
+	for ; i < len(a); i++ {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// internBytes returns the one of known whose bytes s holds, or a new string.
+func internBytes(s []byte, known ...string) string {
+	for _, k := range known {
+		if equal(s, k) {
+			return k
+		}
+	}
+	return string(s)
+}
+
+// fastPrefix reads {"controller":"C","action":"A","requestId":"R" as the
+// host writes them; ok is false when the input starts otherwise (escapes,
+// spaces, another order), for the general scanner to read it.
+func fastPrefix(b []byte, r *Request) bool {
+	const (
+		p1 = `{"controller":"`
+		p2 = `","action":"`
+		p3 = `","requestId":`
+	)
+	if len(b) < len(p1) || string(b[:len(p1)]) != p1 {
+		return false
+	}
+	i := len(p1)
+	end := stringEnd(b, i)
+	if end < 0 || len(b) < end+len(p2) || string(b[end:end+len(p2)]) != p2 {
+		return false
+	}
+	controller := b[i:end]
+	i = end + len(p2)
+	end = stringEnd(b, i)
+	if end < 0 || len(b) < end+len(p3) || string(b[end:end+len(p3)]) != p3 {
+		return false
+	}
+	action := b[i:end]
+	i = end + len(p3)
+	if i >= len(b) || b[i] != '"' {
+		return false
+	}
+	end = stringEnd(b, i+1)
+	if end < 0 {
+		return false
+	}
+	r.Controller = internBytes(controller, lastController, man.controller)
+	lastController = r.Controller
+	r.Action = internBytes(action, man.actions...)
+	r.id = b[i : end+1]
+	return true
+}
