@@ -91,9 +91,10 @@ var importRules = map[string][]string{
 	"internal/security/password": nil,
 	"internal/security/token":    {"internal/kerror"},
 
-	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
+	"wasmhost":          {"internal/api", "internal/jsonx", "internal/kerror"},
+	"wasmhost/wasmtest": {"internal/api", "internal/jsonx", "internal/kerror", "wasmhost"},
 
-	"cmd/starling": {"actors/node", "internal/config"},
+	"cmd/starling": {"actors/node", "internal/config", "internal/jsonx", "internal/kerror", "wasmhost", "wasmhost/wasmtest"},
 
 	// Outside the server: the load harness, the guest SDK and its examples
 	// (these two are built for wasip1 only).
