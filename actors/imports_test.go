@@ -111,6 +111,7 @@ var importRules = map[string][]string{
 	"bench/internal/svg":   nil,
 	"guests/go/starling":   nil,
 	"examples/geofence/go": {"guests/go/starling"},
+	"examples/plugin/go":   {"guests/go/starling"},
 }
 
 // Packages outside the module that the layering rules name.
