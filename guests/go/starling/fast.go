@@ -57,23 +57,34 @@ func stringEnd(b []byte, i int) int {
 	return -1
 }
 
-// equal reports whether a and b hold the same bytes.
+// stringWord returns the eight bytes at s[i:], little-endian; i+8 <= len(s).
+func stringWord(s string, i int) uint64 {
+	return *(*uint64)(unsafe.Pointer(unsafe.StringData(s[i : i+8])))
+}
+
+// equal reports whether a and b hold the same bytes: two overlapping word
+// comparisons up to 16 bytes, no loop.
 func equal(a []byte, b string) bool {
-	if len(a) != len(b) {
+	n := len(a)
+	switch {
+	case n != len(b):
 		return false
+	case n >= 8 && n <= 16:
+		return word(a, 0) == stringWord(b, 0) && word(a, n-8) == stringWord(b, n-8)
+	case n > 16:
+		return string(a) == b
 	}
-	i := 0
-	for ; i+8 <= len(a); i += 8 {
-		if word(a, i) != *(*uint64)(unsafe.Pointer(unsafe.StringData(b[i:]))) {
-			return false
-		}
-	}
-	for ; i < len(a); i++ {
+	for i := 0; i < n; i++ {
 		if a[i] != b[i] {
 			return false
 		}
 	}
 	return true
+}
+
+// prefixAt reports whether b[i:] starts with p.
+func prefixAt(b []byte, i int, p string) bool {
+	return i >= 0 && len(b)-i >= len(p) && equal(b[i:i+len(p)], p)
 }
 
 // internBytes returns the one of known whose bytes s holds, or a new string.
@@ -95,18 +106,18 @@ func fastPrefix(b []byte, r *Request) bool {
 		p2 = `","action":"`
 		p3 = `","requestId":`
 	)
-	if len(b) < len(p1) || string(b[:len(p1)]) != p1 {
+	if !prefixAt(b, 0, p1) {
 		return false
 	}
 	i := len(p1)
 	end := stringEnd(b, i)
-	if end < 0 || len(b) < end+len(p2) || string(b[end:end+len(p2)]) != p2 {
+	if !prefixAt(b, end, p2) {
 		return false
 	}
 	controller := b[i:end]
 	i = end + len(p2)
 	end = stringEnd(b, i)
-	if end < 0 || len(b) < end+len(p3) || string(b[end:end+len(p3)]) != p3 {
+	if !prefixAt(b, end, p3) {
 		return false
 	}
 	action := b[i:end]

@@ -38,6 +38,9 @@ func skipValue(b []byte, i int) int {
 	}
 	switch b[i] {
 	case '"':
+		if end := stringEnd(b, i+1); end >= 0 {
+			return end + 1
+		}
 		return skipString(b, i)
 	case '{', '[':
 		return skipNested(b, i)
@@ -154,7 +157,53 @@ func (f *fields) next() (key, val []byte, ok bool) {
 }
 
 // field returns the raw value of key in the object b, nil when absent.
+// It is one loop over the object's keys with few calls (see fast.go); keys
+// with escapes go through the general iterator.
 func field(b []byte, key string) json.RawMessage {
+	n, i := len(b), 0
+	for i < n && b[i] <= ' ' {
+		i++
+	}
+	if i >= n || b[i] != '{' {
+		return nil
+	}
+	for i++; ; i++ {
+		for i < n && b[i] <= ' ' {
+			i++
+		}
+		if i >= n || b[i] != '"' {
+			return nil
+		}
+		ks := i + 1
+		ke := stringEnd(b, ks)
+		if ke < 0 {
+			return fieldSlow(b, key)
+		}
+		for i = ke + 1; i < n && b[i] <= ' '; i++ {
+		}
+		if i >= n || b[i] != ':' {
+			return nil
+		}
+		for i++; i < n && b[i] <= ' '; i++ {
+		}
+		vs := i
+		if i = skipValue(b, i); i < 0 {
+			return nil
+		}
+		if ke-ks == len(key) && equal(b[ks:ke], key) {
+			return b[vs:i]
+		}
+		for i < n && b[i] <= ' ' {
+			i++
+		}
+		if i >= n || b[i] != ',' {
+			return nil
+		}
+	}
+}
+
+// fieldSlow is field for objects whose keys have escapes.
+func fieldSlow(b []byte, key string) json.RawMessage {
 	f := newFields(b)
 	for k, v, ok := f.next(); ok; k, v, ok = f.next() {
 		if keyIs(k, key) {
@@ -353,4 +402,24 @@ func appendList(dst []byte, l []any) ([]byte, error) {
 // encoding/json.
 func Marshal(v any) (json.RawMessage, error) {
 	return appendJSON(nil, v)
+}
+
+// Field returns the raw JSON value of key in the JSON object obj (top level
+// only), nil when absent or when obj is no object. It decodes nothing else.
+func Field(obj json.RawMessage, key string) json.RawMessage {
+	return field(obj, key)
+}
+
+// String returns the raw JSON value decoded when it is a string.
+func String(raw json.RawMessage) (string, bool) {
+	return unquote(raw)
+}
+
+// Float returns the raw JSON value when it is a number.
+func Float(raw json.RawMessage) (float64, bool) {
+	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	return f, err == nil
 }
