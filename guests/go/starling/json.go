@@ -293,7 +293,12 @@ func appendFloat(dst []byte, f float64) ([]byte, error) {
 	}
 	abs := math.Abs(f)
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		return strconv.AppendFloat(dst, f, 'e', -1, 64), nil
+		dst = strconv.AppendFloat(dst, f, 'e', -1, 64)
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1] // e-07 is written e-7
+			dst = dst[:n-1]
+		}
+		return dst, nil
 	}
 	return strconv.AppendFloat(dst, f, 'f', -1, 64), nil
 }
