@@ -13,6 +13,12 @@ import (
 // clang-14 (fails it when STARLING_REQUIRE_ALL=1).
 func buildGeofence(t *testing.T) string {
 	t.Helper()
+	return buildCExample(t, "geofence", "../../examples/geofence/c/geofence.c")
+}
+
+// buildCExample compiles a C example with the C SDK into dir/name.wasm.
+func buildCExample(t *testing.T, name, src string) string {
+	t.Helper()
 	clang, err := exec.LookPath("clang-14")
 	if err != nil {
 		if os.Getenv("STARLING_REQUIRE_ALL") == "1" {
@@ -20,9 +26,9 @@ func buildGeofence(t *testing.T) string {
 		}
 		t.Skip("clang-14 not installed: run guests/install-toolchains.sh")
 	}
-	out := filepath.Join(t.TempDir(), "geofence.wasm")
+	out := filepath.Join(t.TempDir(), name+".wasm")
 	cmd := exec.Command(clang, "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-mexec-model=reactor",
-		"-I", "../../guests/c", "-o", out, "../../guests/c/starling.c", "../../examples/geofence/c/geofence.c")
+		"-I", "../../guests/c", "-o", out, "../../guests/c/starling.c", src)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, b)
 	}
@@ -31,6 +37,8 @@ func buildGeofence(t *testing.T) string {
 
 func TestWasmRun(t *testing.T) {
 	wasm := buildGeofence(t)
+	filter := buildCExample(t, "geofence-filter", "../../examples/geofence-filter/geofence_filter.c")
+	near := `{"lat":43.6045,"lon":1.444,"distance":5000}`
 	dir := t.TempDir()
 	mocks := filepath.Join(dir, "mocks.json")
 	if err := os.WriteFile(mocks, []byte(`{"realtime:publish":{"result":{}}}`), 0o644); err != nil {
@@ -55,6 +63,12 @@ func TestWasmRun(t *testing.T) {
 			0, `{"inside":false,"distance":318687,"alert":false}` + "\n"},
 		{"Kuzzle error", []string{"run", "--action", "check", wasm}, `{"body":{}}`,
 			1, `{"code":`},
+		{"filter, match", []string{"run", "--filter", "near", "--args", near, filter}, `{"location":{"lat":43.6,"lon":1.44}}`,
+			0, "true\n"},
+		{"filter, no match", []string{"run", "--filter", "near", "--args", near, filter}, `{"location":{"lat":43.3,"lon":5.37}}`,
+			0, "false\n"},
+		{"filter unknown", []string{"run", "--filter", "far", filter}, `{}`, 1, ""},
+		{"pipe", []string{"run", "--pipe", "document:beforeCreate", wasm}, `{}`, 1, ""},
 		{"no kind", []string{"run", wasm}, "", 2, "give one module and one of"},
 		{"two kinds", []string{"run", "--action", "check", "--filter", "near", wasm}, "", 2, "give one module and one of"},
 		{"no run", []string{"load", wasm}, "", 2, "usage: starling wasm run"},
@@ -71,6 +85,10 @@ func TestWasmRun(t *testing.T) {
 			case code == 2:
 				if !strings.Contains(stderr.String(), tt.stdout) {
 					t.Fatalf("stderr %q, want %q in it", stderr.String(), tt.stdout)
+				}
+			case code == 1 && tt.stdout == "":
+				if stdout.Len() != 0 || !strings.Contains(stderr.String(), "starling wasm run: ") {
+					t.Fatalf("stdout %q, stderr %q", stdout.String(), stderr.String())
 				}
 			case code == 1:
 				if !strings.HasPrefix(stdout.String(), tt.stdout) || !strings.Contains(stdout.String(), `"id":"api.assert.missing_argument"`) {
