@@ -1,5 +1,3 @@
-//go:build wasip1
-
 package starling
 
 import (
@@ -95,43 +93,4 @@ func internBytes(s []byte, known ...string) string {
 		}
 	}
 	return string(s)
-}
-
-// fastPrefix reads {"controller":"C","action":"A","requestId":"R" as the
-// host writes them; ok is false when the input starts otherwise (escapes,
-// spaces, another order), for the general scanner to read it.
-func fastPrefix(b []byte, r *Request) bool {
-	const (
-		p1 = `{"controller":"`
-		p2 = `","action":"`
-		p3 = `","requestId":`
-	)
-	if !prefixAt(b, 0, p1) {
-		return false
-	}
-	i := len(p1)
-	end := stringEnd(b, i)
-	if !prefixAt(b, end, p2) {
-		return false
-	}
-	controller := b[i:end]
-	i = end + len(p2)
-	end = stringEnd(b, i)
-	if !prefixAt(b, end, p3) {
-		return false
-	}
-	action := b[i:end]
-	i = end + len(p3)
-	if i >= len(b) || b[i] != '"' {
-		return false
-	}
-	end = stringEnd(b, i+1)
-	if end < 0 {
-		return false
-	}
-	r.Controller = internBytes(controller, lastController, man.controller)
-	lastController = r.Controller
-	r.Action = internBytes(action, man.actions...)
-	r.id = b[i : end+1]
-	return true
 }

@@ -1,28 +1,5 @@
 //go:build wasip1
 
-// Package starling is the Go SDK for Starling Wasm guests, ABI 3 (see
-// guests/README.md). A guest registers its functions in an init function:
-//
-//	func init() {
-//		starling.Controller("hello", []string{"hi"}, func(req *starling.Request) (any, error) {
-//			return "hi", nil
-//		})
-//	}
-//	func main() {}
-//
-// and is built with GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared:
-// a reactor whose exports the host calls directly, with no runtime start-up
-// per call. Besides Controller: Filters, Pipes, Hooks, Init and Tick
-// register the other entry points; Call, Config, State* and HTTP reach the
-// host.
-//
-// A call costs what the guest reads: the SDK keeps the input's bytes and
-// decodes the request's small strings only; Body, Volatile and arguments
-// stay raw JSON until the handler decodes them (Request.Arg,
-// Request.DecodeBody). The byte slices a handler receives alias the input
-// buffer, which the next call overwrites: copy what must outlive the call.
-//
-// starling imports nothing of Starling's server: a guest links its SDK only.
 package starling
 
 import (
@@ -452,4 +429,43 @@ func intern(raw []byte, known ...string) string {
 	}
 	s, _ := unquote(raw)
 	return s
+}
+
+// fastPrefix reads {"controller":"C","action":"A","requestId":"R" as the
+// host writes them; ok is false when the input starts otherwise (escapes,
+// spaces, another order), for the general scanner to read it.
+func fastPrefix(b []byte, r *Request) bool {
+	const (
+		p1 = `{"controller":"`
+		p2 = `","action":"`
+		p3 = `","requestId":`
+	)
+	if !prefixAt(b, 0, p1) {
+		return false
+	}
+	i := len(p1)
+	end := stringEnd(b, i)
+	if !prefixAt(b, end, p2) {
+		return false
+	}
+	controller := b[i:end]
+	i = end + len(p2)
+	end = stringEnd(b, i)
+	if !prefixAt(b, end, p3) {
+		return false
+	}
+	action := b[i:end]
+	i = end + len(p3)
+	if i >= len(b) || b[i] != '"' {
+		return false
+	}
+	end = stringEnd(b, i+1)
+	if end < 0 {
+		return false
+	}
+	r.Controller = internBytes(controller, lastController, man.controller)
+	lastController = r.Controller
+	r.Action = internBytes(action, man.actions...)
+	r.id = b[i : end+1]
+	return true
 }
