@@ -94,9 +94,10 @@ var importRules = map[string][]string{
 	"internal/security/password": nil,
 	"internal/security/token":    {"internal/kerror"},
 
-	"wasmhost": {"internal/api", "internal/jsonx", "internal/kerror"},
+	"wasmhost":          {"internal/api", "internal/jsonx", "internal/kerror"},
+	"wasmhost/wasmtest": {"internal/api", "internal/jsonx", "internal/kerror", "wasmhost"},
 
-	"cmd/starling": {"actors/node", "internal/config"},
+	"cmd/starling": {"actors/node", "internal/config", "internal/jsonx", "internal/kerror", "wasmhost", "wasmhost/wasmtest"},
 
 	// Outside the server: the load harness, the guest SDK and its examples
 	// (these two are built for wasip1 only).
@@ -113,6 +114,7 @@ var importRules = map[string][]string{
 	"bench/internal/svg":   nil,
 	"guests/go/starling":   nil,
 	"examples/geofence/go": {"guests/go/starling"},
+	"examples/plugin/go":   {"guests/go/starling"},
 }
 
 // Packages outside the module that the layering rules name.

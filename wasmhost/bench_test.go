@@ -28,6 +28,26 @@ func BenchmarkHandleEmpty(b *testing.B) {
 	}
 }
 
+// BenchmarkHandleGeofence measures a call that reads its body: the
+// geofence example's check of a point inside the fence (no API call).
+func BenchmarkHandleGeofence(b *testing.B) {
+	for _, l := range languages {
+		b.Run(l.name, func(b *testing.B) {
+			h := newHost(b, wasmhost.Config{Limits: wasmhost.Limits{PoolSize: 1}}, nil)
+			m := load(b, h, "geofence", l.build(b, l.geofence))
+			req := request(b, `{"controller":"geofence/geofence","action":"check","requestId":"6b3e1f2a-6a55-4a8e-9d57-3f1c2b7d9e01",`+
+				`"body":{"lat":43.6,"lon":1.44}}`)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, kerr := m.Handle(ctx, req); kerr != nil {
+					b.Fatal(kerr)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkFilter compares the geofence Wasm filter with Koncorde's
 // built-in geoDistance on the same documents, JSON in.
 func BenchmarkFilter(b *testing.B) {

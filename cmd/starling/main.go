@@ -2,6 +2,7 @@
 //
 //	starling [--config FILE] [--cpuprofile FILE] [--memprofile FILE]
 //	starling --version
+//	starling wasm run [--action A | --filter F | --pipe E | --hook E] … MODULE.wasm
 //
 // Configuration comes from built-in defaults, then a kuzzlerc JSON file
 // (--config, else Kuzzle's lookup: .kuzzlerc up from the working directory,
@@ -12,7 +13,12 @@
 // reads the configuration again and reloads the Wasm modules whose
 // plugins.wasm limits or settings changed.
 //
-// starling imports actors/node and internal/config only: node wires the rest.
+// `starling wasm run` loads one Wasm module and makes one call into it, API
+// calls mocked (see wasmhost/wasmtest); `starling wasm` prints its flags.
+//
+// starling imports actors/node, internal/config, and for `wasm run`
+// wasmhost/wasmtest (with wasmhost, internal/jsonx and internal/kerror):
+// node wires the rest.
 package main
 
 import (
@@ -31,6 +37,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "wasm" {
+		os.Exit(runWasm(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

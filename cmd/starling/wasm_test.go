@@ -1,128 +1,102 @@
 package main
 
 import (
-	"fmt"
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-
-	paho "github.com/eclipse/paho.mqtt.golang"
 )
 
-// buildABI3Guest compiles wasmhost's ABI 3 test guest into dir/name.wasm,
-// or skips the test without clang.
-func buildABI3Guest(t *testing.T, dir, name string) {
+// buildGeofence compiles the C geofence example, or skips the test without
+// clang-14 (fails it when STARLING_REQUIRE_ALL=1).
+func buildGeofence(t *testing.T) string {
+	t.Helper()
+	return buildCExample(t, "geofence", "../../examples/geofence/c/geofence.c")
+}
+
+// buildCExample compiles a C example with the C SDK into dir/name.wasm.
+func buildCExample(t *testing.T, name, src string) string {
 	t.Helper()
 	clang, err := exec.LookPath("clang-14")
 	if err != nil {
 		if os.Getenv("STARLING_REQUIRE_ALL") == "1" {
-			t.Fatal("clang-14 not installed")
+			t.Fatal("clang-14 not installed: run guests/install-toolchains.sh")
 		}
 		t.Skip("clang-14 not installed: run guests/install-toolchains.sh")
 	}
-	root := filepath.Join("..", "..")
-	out := filepath.Join(dir, name+".wasm")
+	out := filepath.Join(t.TempDir(), name+".wasm")
 	cmd := exec.Command(clang, "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-mexec-model=reactor",
-		"-DSTARLING_ABI_VERSION=3", "-I", filepath.Join(root, "guests/c"), "-o", out,
-		filepath.Join(root, "guests/c/starling.c"), filepath.Join(root, "wasmhost/testdata/abi3.c"))
-	if output, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the guest: %v\n%s", err, output)
+		"-I", "../../guests/c", "-o", out, "../../guests/c/starling.c", src)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
 	}
+	return out
 }
 
-// writeConfig writes a kuzzlerc whose plugins.wasm section is wasm.
-func writeConfig(t *testing.T, file, wasm string) {
-	t.Helper()
-	if err := os.WriteFile(file, []byte(`{"plugins": {"wasm": `+wasm+`}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// ask sends one request and returns its response payload.
-func ask(t *testing.T, c paho.Client, msgs chan paho.Message, id, req string) string {
-	t.Helper()
-	req = `{"requestId":"` + id + `",` + strings.TrimPrefix(req, "{")
-	c.Publish("Kuzzle/request", 0, false, req).WaitTimeout(wait)
-	deadline := time.After(wait)
-	for {
-		select {
-		case m := <-msgs:
-			if strings.Contains(string(m.Payload()), `"requestId":"`+id+`"`) {
-				return string(m.Payload())
-			}
-		case <-deadline:
-			t.Fatalf("no response to %s", req)
-		}
-	}
-}
-
-// TestSIGHUPReloadsWasmSettings: a module's configuration changed in the
-// file, then SIGHUP, reloads that module (its guest sees the new
-// configuration) and no other; a configuration with a bad value is logged
-// and changes nothing; at start, it stops the server naming the key.
-func TestSIGHUPReloadsWasmSettings(t *testing.T) {
+func TestWasmRun(t *testing.T) {
+	wasm := buildGeofence(t)
+	filter := buildCExample(t, "geofence-filter", "../../examples/geofence-filter/geofence_filter.c")
+	near := `{"lat":43.6045,"lon":1.444,"distance":5000}`
 	dir := t.TempDir()
-	modules := filepath.Join(dir, "modules")
-	if err := os.Mkdir(modules, 0o755); err != nil {
+	mocks := filepath.Join(dir, "mocks.json")
+	if err := os.WriteFile(mocks, []byte(`{"realtime:publish":{"result":{}}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	buildABI3Guest(t, modules, "shop")
-	buildABI3Guest(t, modules, "other")
-	file := filepath.Join(dir, "kuzzlerc.json")
-	section := func(shop string) string {
-		return fmt.Sprintf(`{"dir": %q, "cacheDir": "-", "modules": {"shop": %s, "other": {"config": "same"}}}`, modules, shop)
-	}
-	writeConfig(t, file, section(`{"config": {"v": 1}}`))
-	p := start(t, []string{"kuzzle_server__protocols__mqtt__server__port=0", "kuzzle_server__protocols__mqtt__server__host=127.0.0.1"},
-		"--config", file)
-	c, msgs, _ := connect(t, p.address(t))
-	if r := ask(t, c, msgs, "a", `{"controller":"shop/abi3","action":"config"}`); !strings.Contains(r, `"result":{"v":1}`) {
-		t.Fatalf("config at start: %s", r)
-	}
-
-	writeConfig(t, file, section(`{"config": {"v": 2}, "allowedActions": ["server:now"]}`))
-	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	input := filepath.Join(dir, "request.json")
+	if err := os.WriteFile(input, []byte(`{"body":{"lat":43.3,"lon":5.37}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p.waitLine(t, `level=INFO msg="SIGHUP: Wasm settings read again" reloaded=[shop]`)
-	// The watcher reloads the module once told: poll until it has.
-	for i, deadline := 0, time.Now().Add(wait); ; i++ {
-		r := ask(t, c, msgs, fmt.Sprint("b", i), `{"controller":"shop/abi3","action":"config"}`)
-		if strings.Contains(r, `"result":{"v":2}`) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("config after SIGHUP: %s", r)
-		}
-		time.Sleep(10 * time.Millisecond)
+	tests := []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		stdout string // exact, or a substring of stderr when code is 2
+	}{
+		{"action from stdin", []string{"run", "--action", "geofence:check", wasm}, `{"body":{"lat":43.6,"lon":1.44}}`,
+			0, `{"inside":true,"distance":595}` + "\n"},
+		{"action from a file, mocked call", []string{"run", "--action", "check", "--input", input, "--mocks", mocks, wasm}, "",
+			0, `{"inside":false,"distance":318687,"alert":true}` + "\n"},
+		{"call not mocked", []string{"run", "--action", "check", "--input", input, wasm}, "",
+			0, `{"inside":false,"distance":318687,"alert":false}` + "\n"},
+		{"Kuzzle error", []string{"run", "--action", "check", wasm}, `{"body":{}}`,
+			1, `{"code":`},
+		{"filter, match", []string{"run", "--filter", "near", "--args", near, filter}, `{"location":{"lat":43.6,"lon":1.44}}`,
+			0, "true\n"},
+		{"filter, no match", []string{"run", "--filter", "near", "--args", near, filter}, `{"location":{"lat":43.3,"lon":5.37}}`,
+			0, "false\n"},
+		{"filter unknown", []string{"run", "--filter", "far", filter}, `{}`, 1, ""},
+		{"pipe", []string{"run", "--pipe", "document:beforeCreate", wasm}, `{}`, 1, ""},
+		{"no kind", []string{"run", wasm}, "", 2, "give one module and one of"},
+		{"two kinds", []string{"run", "--action", "check", "--filter", "near", wasm}, "", 2, "give one module and one of"},
+		{"no run", []string{"load", wasm}, "", 2, "usage: starling wasm run"},
+		{"bad mocks", []string{"run", "--action", "check", "--mocks", input, wasm}, "", 2, "not controller:action"},
 	}
-	if r := ask(t, c, msgs, "c", `{"controller":"shop/abi3","action":"call","body":{"controller":"server","action":"info"}}`); !strings.Contains(r, `action server:info not allowed for module shop`) {
-		t.Fatalf("allowedActions after SIGHUP: %s", r)
-	}
-
-	writeConfig(t, file, section(`{"allowedActions": ["server"]}`))
-	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	line := p.waitLine(t, `level=ERROR msg="SIGHUP: Wasm settings kept"`)
-	if !strings.Contains(line, `allowedActions: \"server\" is not controller:action`) {
-		t.Fatalf("the error does not say what is wrong: %s", line)
-	}
-	if r := ask(t, c, msgs, "d", `{"controller":"shop/abi3","action":"config"}`); !strings.Contains(r, `"result":{"v":2}`) {
-		t.Fatalf("config after a refused SIGHUP: %s", r)
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGINT)
-	if code, out := p.exitCode(t); code != 0 {
-		t.Fatalf("exit status %d after SIGINT:\n%s", code, out)
-	}
-
-	// At start, the same value stops the server.
-	bad := start(t, []string{"kuzzle_server__protocols__mqtt__server__port=0"}, "--config", file)
-	if code, out := bad.exitCode(t); code != 1 || !strings.Contains(out, `module shop: allowedActions: "server" is not controller:action`) {
-		t.Fatalf("exit status %d at start with a bad pattern:\n%s", code, out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := runWasm(tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			if code != tt.code {
+				t.Fatalf("exit code %d, want %d; stdout %s; stderr %s", code, tt.code, stdout.String(), stderr.String())
+			}
+			switch {
+			case code == 2:
+				if !strings.Contains(stderr.String(), tt.stdout) {
+					t.Fatalf("stderr %q, want %q in it", stderr.String(), tt.stdout)
+				}
+			case code == 1 && tt.stdout == "":
+				if stdout.Len() != 0 || !strings.Contains(stderr.String(), "starling wasm run: ") {
+					t.Fatalf("stdout %q, stderr %q", stdout.String(), stderr.String())
+				}
+			case code == 1:
+				if !strings.HasPrefix(stdout.String(), tt.stdout) || !strings.Contains(stdout.String(), `"id":"api.assert.missing_argument"`) {
+					t.Fatalf("stdout %q", stdout.String())
+				}
+			case stdout.String() != tt.stdout:
+				t.Fatalf("stdout %q, want %q", stdout.String(), tt.stdout)
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-/* starling.c — the ABI 2 exports and helpers of the C SDK (see starling.h). */
+/* starling.c — the ABI exports and helpers of the C SDK (see starling.h). */
 #include "starling.h"
 
 #include <stdarg.h>
@@ -13,6 +13,12 @@ IMPORT("log") void starling_host_log(int32_t level, const char *ptr, int32_t len
 IMPORT("now") int64_t starling_host_now(void);
 IMPORT("call") int32_t starling_host_call(const char *ptr, int32_t len);
 IMPORT("call_result") void starling_host_call_result(char *ptr);
+IMPORT("config") int32_t starling_host_config(void);
+IMPORT("state_get") int32_t starling_host_state_get(const char *k, int32_t klen);
+IMPORT("state_set") int32_t starling_host_state_set(const char *k, int32_t klen, const char *v, int32_t vlen);
+IMPORT("state_delete") int32_t starling_host_state_delete(const char *k, int32_t klen);
+IMPORT("state_incr") int32_t starling_host_state_incr(const char *k, int32_t klen, int64_t delta, int64_t *out);
+IMPORT("http_request") int32_t starling_host_http_request(const char *ptr, int32_t len);
 
 extern const char starling_manifest_json[];
 
@@ -28,11 +34,13 @@ static int64_t pack(const char *ptr, size_t len, int is_error)
 	return (int64_t)((uint64_t)(uintptr_t)ptr << 32 | n);
 }
 
-/* The ABI version this SDK reports. It satisfies versions 1 and 2 alike (an
- * input buffer stays valid until the next starling_alloc); tests build it
- * with -DSTARLING_ABI_VERSION=1 to check that hosts still serve version 1. */
+/* The ABI version this SDK reports: 3, whatever the guest uses (the host
+ * functions of ABI 3 may be called from any entry point, so the SDK cannot
+ * tell at load time). It satisfies versions 1 and 2 alike when the guest
+ * uses nothing of ABI 3; tests build it with -DSTARLING_ABI_VERSION=1 to
+ * check that hosts still serve version 1. */
 #ifndef STARLING_ABI_VERSION
-#define STARLING_ABI_VERSION 2
+#define STARLING_ABI_VERSION 3
 #endif
 
 EXPORT("starling_abi_version") int32_t starling_abi_version(void) { return STARLING_ABI_VERSION; }
@@ -61,6 +69,45 @@ EXPORT("starling_handle") int64_t starling_handle(const char *ptr, int32_t len)
 EXPORT("starling_filter") int32_t starling_filter(const char *ptr, int32_t len)
 {
 	return starling_on_filter(ptr, (size_t)len);
+}
+
+/* The ABI 3 entry points: same shape as starling_handle. */
+#define ENTRY(export, fn)                                                   \
+	EXPORT(export) int64_t fn##_export(const char *ptr, int32_t len)  \
+	{                                                                   \
+		output.len = 0;                                             \
+		int failed = fn(ptr, (size_t)len, &output);                 \
+		return pack(output.data, output.len, failed);               \
+	}
+ENTRY("starling_pipe", starling_on_pipe)
+ENTRY("starling_hook", starling_on_hook)
+ENTRY("starling_init", starling_on_init)
+ENTRY("starling_tick", starling_on_tick)
+
+__attribute__((weak)) int starling_on_pipe(const char *input, size_t len, starling_buf *out)
+{
+	(void)input, (void)len;
+	starling_buf_puts(out, "{\"message\":\"this module has no pipe\"}");
+	return 1;
+}
+
+__attribute__((weak)) int starling_on_hook(const char *input, size_t len, starling_buf *out)
+{
+	(void)input, (void)len;
+	starling_buf_puts(out, "{\"message\":\"this module has no hook\"}");
+	return 1;
+}
+
+__attribute__((weak)) int starling_on_init(const char *input, size_t len, starling_buf *out)
+{
+	(void)input, (void)len, (void)out;
+	return 0;
+}
+
+__attribute__((weak)) int starling_on_tick(const char *input, size_t len, starling_buf *out)
+{
+	(void)input, (void)len, (void)out;
+	return 0;
 }
 
 /* Defaults for guests that implement only one of the two. */
@@ -139,26 +186,82 @@ void starling_log(int level, const char *msg) { starling_host_log(level, msg, (i
 
 int64_t starling_now(void) { return starling_host_now(); }
 
-int starling_call(const char *request, size_t len, starling_buf *response)
+/* take_answer appends the host's last answer, n bytes long, to out. */
+static void take_answer(int32_t n, starling_buf *out)
 {
-	int32_t n = starling_host_call(request, (int32_t)len);
-	size_t start = response->len;
-	starling_buf_append(response, "", 0);
-	if (response->len + (size_t)n > response->cap) {
+	if (n <= 0)
+		return;
+	starling_buf_append(out, "", 0);
+	if (out->len + (size_t)n > out->cap) {
 		/* make room, then let the host write into it */
 		char *tmp = malloc((size_t)n + 1);
 		if (!tmp)
 			__builtin_trap();
 		starling_host_call_result(tmp);
-		starling_buf_append(response, tmp, (size_t)n);
+		starling_buf_append(out, tmp, (size_t)n);
 		free(tmp);
 	} else {
-		starling_host_call_result(response->data + start);
-		response->len += (size_t)n;
+		starling_host_call_result(out->data + out->len);
+		out->len += (size_t)n;
 	}
+}
+
+int starling_call(const char *request, size_t len, starling_buf *response)
+{
+	int32_t n = starling_host_call(request, (int32_t)len);
+	size_t start = response->len;
+	take_answer(n, response);
 	const char *status;
 	size_t slen;
 	double d = 500;
+	if (starling_json_get(response->data + start, (size_t)n, "status", &status, &slen))
+		starling_json_number(status, slen, &d);
+	return (int)d;
+}
+
+size_t starling_config(starling_buf *out)
+{
+	size_t start = out->len;
+	take_answer(starling_host_config(), out);
+	return out->len - start;
+}
+
+int starling_state_get(const char *key, size_t klen, starling_buf *value)
+{
+	int32_t n = starling_host_state_get(key, (int32_t)klen);
+	if (n < 0)
+		return n;
+	take_answer(n, value);
+	return 0;
+}
+
+int starling_state_set(const char *key, size_t klen, const char *value, size_t vlen)
+{
+	return starling_host_state_set(key, (int32_t)klen, value, (int32_t)vlen);
+}
+
+int starling_state_delete(const char *key, size_t klen)
+{
+	return starling_host_state_delete(key, (int32_t)klen);
+}
+
+int starling_state_incr(const char *key, size_t klen, int64_t delta, int64_t *value)
+{
+	int64_t out = 0;
+	int32_t status = starling_host_state_incr(key, (int32_t)klen, delta, &out);
+	if (status == 0 && value)
+		*value = out;
+	return status;
+}
+
+int starling_http_request(const char *request, size_t len, starling_buf *response)
+{
+	int32_t n = starling_host_http_request(request, (int32_t)len);
+	size_t start = response->len;
+	take_answer(n, response);
+	const char *status;
+	size_t slen;
+	double d = 0;
 	if (starling_json_get(response->data + start, (size_t)n, "status", &status, &slen))
 		starling_json_number(status, slen, &d);
 	return (int)d;

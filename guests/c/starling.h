@@ -1,8 +1,9 @@
 /*
- * starling.h — C SDK for Starling Wasm guests, ABI 2 (see ../README.md).
+ * starling.h — C SDK for Starling Wasm guests, ABI 3 (see ../README.md).
  *
- * A guest implements one function, starling_on_request (a controller) and/or
- * starling_on_filter (filters), and names what it provides with
+ * A guest implements starling_on_request (a controller), starling_on_filter
+ * (filters), starling_on_pipe and starling_on_hook (events), starling_on_init
+ * and starling_on_tick, those it needs, and names what it provides with
  * STARLING_MANIFEST. starling.c turns them into the ABI exports.
  *
  * Build (reactor):
@@ -47,7 +48,22 @@ int starling_on_request(const char *request, size_t len, starling_buf *out);
  */
 int starling_on_filter(const char *input, size_t len);
 
-/* The manifest: {"controller": "...", "actions": [...], "filters": [...]}. */
+/*
+ * ABI 3 entry points; each gets its input ({"event", "request", "result",
+ * "error"} for pipes and hooks, {"config"} for init, {"now"} for tick),
+ * writes its answer into out and returns 0, or writes an error object and
+ * returns non-zero. A pipe that leaves out empty changes nothing; it may
+ * write {"request": {"args"|"body"|"volatile": ...}} (before events) or
+ * {"result": ...} (after events). A hook's, init's and tick's out is
+ * ignored on success.
+ */
+int starling_on_pipe(const char *input, size_t len, starling_buf *out);
+int starling_on_hook(const char *input, size_t len, starling_buf *out);
+int starling_on_init(const char *input, size_t len, starling_buf *out);
+int starling_on_tick(const char *input, size_t len, starling_buf *out);
+
+/* The manifest: {"controller": "...", "actions": [...], "filters": [...],
+ * "pipes": [...], "hooks": [...], "tick": ms}. */
 #define STARLING_MANIFEST(json) const char starling_manifest_json[] = json;
 
 /* Log levels of starling_log. */
@@ -65,6 +81,38 @@ int starling_call(const char *request, size_t len, starling_buf *response);
 
 /* starling_now returns the wall clock, in milliseconds since the epoch. */
 int64_t starling_now(void);
+
+/* starling_config appends the module's configuration JSON ("null" when
+ * none) to out and returns its length. */
+size_t starling_config(starling_buf *out);
+
+/* Statuses of the state functions. */
+enum {
+	STARLING_STATE_ABSENT = -1,
+	STARLING_STATE_TOO_LARGE = -2,
+	STARLING_STATE_QUOTA = -3,
+	STARLING_STATE_NOT_INTEGER = -4,
+	STARLING_STATE_STORAGE = -5,
+};
+
+/* starling_state_get appends the value at key to value and returns 0, or
+ * returns a negative status (STARLING_STATE_ABSENT when there is none). */
+int starling_state_get(const char *key, size_t klen, starling_buf *value);
+/* starling_state_set stores value at key: 0, or a negative status. */
+int starling_state_set(const char *key, size_t klen, const char *value, size_t vlen);
+/* starling_state_delete returns 1 (deleted), 0 (absent) or a negative status. */
+int starling_state_delete(const char *key, size_t klen);
+/* starling_state_incr adds delta to the integer at key (absent: 0), sets
+ * *value (if not NULL) to the result and returns 0, or a negative status. */
+int starling_state_incr(const char *key, size_t klen, int64_t delta, int64_t *value);
+
+/*
+ * starling_http_request runs an outbound HTTP request ({"method", "url",
+ * "headers", "body"}); the answer JSON ({"status", "headers", "body"} or
+ * {"error": {...}}) is appended to response. It returns the HTTP status,
+ * 0 when the request could not be made.
+ */
+int starling_http_request(const char *request, size_t len, starling_buf *response);
 
 /*
  * starling_json_get finds key in the JSON object json[0..len) (top level

@@ -1,7 +1,7 @@
-//! starling.rs — Rust SDK for Starling Wasm guests, ABI 2 (see ../README.md).
+//! starling.rs — Rust SDK for Starling Wasm guests, ABI 3 (see ../README.md).
 //!
 //! Std only, no crates. A guest includes this file as a module and names its
-//! manifest and its one function with the `starling_guest!` macro:
+//! manifest and its functions with the `starling_guest!` macro:
 //!
 //! ```ignore
 //! #[path = "../../guests/rust/starling.rs"]
@@ -9,6 +9,13 @@
 //! use starling::{Request, Error};
 //! starling_guest!(controller: r#"{"controller":"hello","actions":["hi"]}"#, handle);
 //! fn handle(req: &Request) -> Result<String, Error> { Ok("\"hi\"".into()) }
+//! ```
+//!
+//! or, for several entry points (any of controller, filters, pipe, hook,
+//! init, tick):
+//!
+//! ```ignore
+//! starling_guest!(manifest: MANIFEST, controller: handle, pipe: on_pipe, hook: on_hook, init: on_init);
 //! ```
 //!
 //! Build: `/usr/bin/rustc --target wasm32-wasi --crate-type cdylib -O
@@ -27,6 +34,18 @@ extern "C" {
     fn host_call(ptr: *const u8, len: i32) -> i32;
     #[link_name = "call_result"]
     fn host_call_result(ptr: *mut u8);
+    #[link_name = "config"]
+    fn host_config() -> i32;
+    #[link_name = "state_get"]
+    fn host_state_get(k: *const u8, klen: i32) -> i32;
+    #[link_name = "state_set"]
+    fn host_state_set(k: *const u8, klen: i32, v: *const u8, vlen: i32) -> i32;
+    #[link_name = "state_delete"]
+    fn host_state_delete(k: *const u8, klen: i32) -> i32;
+    #[link_name = "state_incr"]
+    fn host_state_incr(k: *const u8, klen: i32, delta: i64, out: *mut i64) -> i32;
+    #[link_name = "http_request"]
+    fn host_http_request(ptr: *const u8, len: i32) -> i32;
 }
 
 /// A request a controller serves: its JSON, with accessors.
@@ -59,6 +78,11 @@ impl Error {
     pub fn new(message: &str) -> Error {
         Error { message: message.to_string(), id: None }
     }
+    /// A catalogued Kuzzle error (e.g. "api.assert.invalid_argument") with
+    /// its message.
+    pub fn kuzzle(id: &str, message: &str) -> Error {
+        Error { message: message.to_string(), id: Some(id.to_string()) }
+    }
     fn json(&self) -> String {
         let mut s = format!("{{\"message\":{}", quote(&self.message));
         if let Some(id) = &self.id {
@@ -88,13 +112,120 @@ pub fn now() -> i64 {
 /// Runs an API request (JSON) as the user of the request being served and
 /// returns the response JSON.
 pub fn call(request: &str) -> String {
-    unsafe {
-        let n = host_call(request.as_ptr(), request.len() as i32) as usize;
-        let mut out = vec![0u8; n + 1];
-        host_call_result(out.as_mut_ptr());
-        out.truncate(n);
-        String::from_utf8_lossy(&out).into_owned()
+    let n = unsafe { host_call(request.as_ptr(), request.len() as i32) };
+    String::from_utf8_lossy(&answer(n)).into_owned()
+}
+
+/// Copies the host's last answer, n bytes long.
+fn answer(n: i32) -> Vec<u8> {
+    let n = n.max(0) as usize;
+    let mut out = vec![0u8; n + 1];
+    unsafe { host_call_result(out.as_mut_ptr()) };
+    out.truncate(n);
+    out
+}
+
+/// The module's configuration JSON ("null" when none).
+pub fn config() -> String {
+    let n = unsafe { host_config() };
+    String::from_utf8_lossy(&answer(n)).into_owned()
+}
+
+/// A negative status of the state functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateError {
+    /// Key or value too large (-2).
+    TooLarge,
+    /// The module's quota would be exceeded (-3).
+    Quota,
+    /// state_incr on a value that is no decimal integer (-4).
+    NotInteger,
+    /// The store failed (-5), or an unknown status.
+    Storage,
+}
+
+fn state_error(status: i32) -> StateError {
+    match status {
+        -2 => StateError::TooLarge,
+        -3 => StateError::Quota,
+        -4 => StateError::NotInteger,
+        _ => StateError::Storage,
     }
+}
+
+/// The value at key, None when absent.
+pub fn state_get(key: &str) -> Result<Option<Vec<u8>>, StateError> {
+    match unsafe { host_state_get(key.as_ptr(), key.len() as i32) } {
+        -1 => Ok(None),
+        n if n < 0 => Err(state_error(n)),
+        n => Ok(Some(answer(n))),
+    }
+}
+
+/// Stores value at key.
+pub fn state_set(key: &str, value: &[u8]) -> Result<(), StateError> {
+    match unsafe { host_state_set(key.as_ptr(), key.len() as i32, value.as_ptr(), value.len() as i32) } {
+        s if s < 0 => Err(state_error(s)),
+        _ => Ok(()),
+    }
+}
+
+/// Deletes the value at key; true when there was one.
+pub fn state_delete(key: &str) -> Result<bool, StateError> {
+    match unsafe { host_state_delete(key.as_ptr(), key.len() as i32) } {
+        s if s < 0 => Err(state_error(s)),
+        s => Ok(s == 1),
+    }
+}
+
+/// Adds delta to the integer at key (absent: 0) and returns the result.
+pub fn state_incr(key: &str, delta: i64) -> Result<i64, StateError> {
+    let mut out: i64 = 0;
+    match unsafe { host_state_incr(key.as_ptr(), key.len() as i32, delta, &mut out) } {
+        s if s < 0 => Err(state_error(s)),
+        _ => Ok(out),
+    }
+}
+
+/// Runs an outbound HTTP request ({"method", "url", "headers", "body"}) and
+/// returns the answer JSON ({"status", "headers", "body"} or {"error"}).
+pub fn http_request(request: &str) -> String {
+    let n = unsafe { host_http_request(request.as_ptr(), request.len() as i32) };
+    String::from_utf8_lossy(&answer(n)).into_owned()
+}
+
+/// What a pipe or a hook receives.
+pub struct Event<'a> {
+    pub json: &'a str,
+}
+
+impl<'a> Event<'a> {
+    /// The event's name, e.g. "document:beforeCreate".
+    pub fn name(&self) -> &'a str {
+        unquote(get(self.json, "event").unwrap_or(""))
+    }
+    /// The request the event is about.
+    pub fn request(&self) -> Request<'a> {
+        Request { json: get(self.json, "request").unwrap_or("{}") }
+    }
+    /// The raw result (after and success events).
+    pub fn result(&self) -> Option<&'a str> {
+        get(self.json, "result")
+    }
+    /// The raw error object (error events).
+    pub fn error(&self) -> Option<&'a str> {
+        get(self.json, "error")
+    }
+}
+
+/// A pipe's answer replacing the request's body (before events).
+pub fn change_body(body: &str) -> String {
+    format!("{{\"request\":{{\"body\":{}}}}}", body)
+}
+
+/// A pipe's answer replacing the result (after events).
+pub fn change_result(result: &str) -> String {
+    format!("{{\"result\":{}}}", result)
 }
 
 thread_local! {
@@ -143,6 +274,34 @@ pub fn handle(len: i32, h: fn(&Request) -> Result<String, Error>) -> i64 {
     }
 }
 
+fn answer_of(res: Result<String, Error>) -> i64 {
+    match res {
+        Ok(s) => pack(s.as_bytes(), false),
+        Err(e) => pack(e.json().as_bytes(), true),
+    }
+}
+
+#[doc(hidden)]
+pub fn pipe(len: i32, f: fn(&Event) -> Result<String, Error>) -> i64 {
+    answer_of(with_input(len, |json| f(&Event { json })))
+}
+
+#[doc(hidden)]
+pub fn hook(len: i32, f: fn(&Event) -> Result<(), Error>) -> i64 {
+    answer_of(with_input(len, |json| f(&Event { json }).map(|_| String::new())))
+}
+
+#[doc(hidden)]
+pub fn init(len: i32, f: fn(&str) -> Result<(), Error>) -> i64 {
+    answer_of(with_input(len, |json| f(get(json, "config").unwrap_or("null")).map(|_| String::new())))
+}
+
+#[doc(hidden)]
+pub fn tick(len: i32, f: fn(i64) -> Result<(), Error>) -> i64 {
+    let now = with_input(len, |json| num(get(json, "now")).unwrap_or(0.0) as i64);
+    answer_of(f(now).map(|_| String::new()))
+}
+
 #[doc(hidden)]
 pub fn filter(len: i32, f: fn(&str, &str, &str) -> bool) -> i32 {
     with_input(len, |json| {
@@ -151,27 +310,60 @@ pub fn filter(len: i32, f: fn(&str, &str, &str) -> bool) -> i32 {
     })
 }
 
-/// Defines the ABI exports: `starling_guest!(controller: MANIFEST, handler)`
-/// or `starling_guest!(filters: MANIFEST, test)`.
+/// Defines the ABI exports: `starling_guest!(controller: MANIFEST, handler)`,
+/// `starling_guest!(filters: MANIFEST, test)`, or
+/// `starling_guest!(manifest: MANIFEST, KIND: function, ...)` with KIND among
+/// controller (`fn(&Request) -> Result<String, Error>`), filters
+/// (`fn(&str, &str, &str) -> bool`), pipe (`fn(&Event) -> Result<String,
+/// Error>`, an empty string changing nothing), hook (`fn(&Event) ->
+/// Result<(), Error>`), init (`fn(config: &str) -> Result<(), Error>`) and
+/// tick (`fn(now: i64) -> Result<(), Error>`).
+///
+/// The ABI version reported is 3 (the host functions of ABI 3 may be
+/// called from any entry point).
 #[macro_export]
 macro_rules! starling_guest {
+    (@entry controller $f:path) => {
+        #[no_mangle]
+        pub extern "C" fn starling_handle(_ptr: i32, len: i32) -> i64 { starling::handle(len, $f) }
+    };
+    (@entry filters $f:path) => {
+        #[no_mangle]
+        pub extern "C" fn starling_filter(_ptr: i32, len: i32) -> i32 { starling::filter(len, $f) }
+    };
+    (@entry pipe $f:path) => {
+        #[no_mangle]
+        pub extern "C" fn starling_pipe(_ptr: i32, len: i32) -> i64 { starling::pipe(len, $f) }
+    };
+    (@entry hook $f:path) => {
+        #[no_mangle]
+        pub extern "C" fn starling_hook(_ptr: i32, len: i32) -> i64 { starling::hook(len, $f) }
+    };
+    (@entry init $f:path) => {
+        #[no_mangle]
+        pub extern "C" fn starling_init(_ptr: i32, len: i32) -> i64 { starling::init(len, $f) }
+    };
+    (@entry tick $f:path) => {
+        #[no_mangle]
+        pub extern "C" fn starling_tick(_ptr: i32, len: i32) -> i64 { starling::tick(len, $f) }
+    };
+    (manifest: $manifest:expr $(, $kind:ident : $f:path)* $(,)?) => {
+        starling_guest!(@common $manifest);
+        $(starling_guest!(@entry $kind $f);)*
+    };
     (@common $manifest:expr) => {
         #[no_mangle]
-        pub extern "C" fn starling_abi_version() -> i32 { 2 }
+        pub extern "C" fn starling_abi_version() -> i32 { 3 }
         #[no_mangle]
         pub extern "C" fn starling_alloc(len: i32) -> i32 { starling::alloc(len) }
         #[no_mangle]
         pub extern "C" fn starling_manifest() -> i64 { starling::pack($manifest.as_bytes(), false) }
     };
     (controller: $manifest:expr, $handler:path) => {
-        starling_guest!(@common $manifest);
-        #[no_mangle]
-        pub extern "C" fn starling_handle(_ptr: i32, len: i32) -> i64 { starling::handle(len, $handler) }
+        starling_guest!(manifest: $manifest, controller: $handler);
     };
     (filters: $manifest:expr, $test:path) => {
-        starling_guest!(@common $manifest);
-        #[no_mangle]
-        pub extern "C" fn starling_filter(_ptr: i32, len: i32) -> i32 { starling::filter(len, $test) }
+        starling_guest!(manifest: $manifest, filters: $test);
     };
 }
 

@@ -1,7 +1,7 @@
-// starling.ts — AssemblyScript SDK for Starling Wasm guests, ABI 2 (see
+// starling.ts — AssemblyScript SDK for Starling Wasm guests, ABI 3 (see
 // ../../README.md).
 //
-// A guest registers one function at the top level of its entry file and
+// A guest registers its functions at the top level of its entry file and
 // re-exports the ABI:
 //
 //   import { controller, Request, Result, ok } from "<sdk>/starling";
@@ -9,6 +9,10 @@
 //            starling_handle, starling_filter } from "<sdk>/starling";
 //   controller(`{"controller":"hello","actions":["hi"]}`, hi);
 //   function hi(req: Request): Result { return ok(`"hi"`); }
+//
+// For more than one entry point: manifest(json), then onRequest, onFilter,
+// onPipe, onHook, onInit, onTick, and re-export starling_pipe,
+// starling_hook, starling_init, starling_tick as needed.
 //
 // Build with `asc entry.ts -o guest.wasm --runtime stub -O3 --noAssert`.
 // The stub runtime never frees: the SDK resets the heap at each call, so
@@ -27,6 +31,24 @@ declare function hostCall(ptr: usize, len: i32): i32;
 // @ts-ignore: decorator
 @external("starling", "call_result")
 declare function hostCallResult(ptr: usize): void;
+// @ts-ignore: decorator
+@external("starling", "config")
+declare function hostConfig(): i32;
+// @ts-ignore: decorator
+@external("starling", "state_get")
+declare function hostStateGet(k: usize, klen: i32): i32;
+// @ts-ignore: decorator
+@external("starling", "state_set")
+declare function hostStateSet(k: usize, klen: i32, v: usize, vlen: i32): i32;
+// @ts-ignore: decorator
+@external("starling", "state_delete")
+declare function hostStateDelete(k: usize, klen: i32): i32;
+// @ts-ignore: decorator
+@external("starling", "state_incr")
+declare function hostStateIncr(k: usize, klen: i32, delta: i64, out: usize): i32;
+// @ts-ignore: decorator
+@external("starling", "http_request")
+declare function hostHTTPRequest(ptr: usize, len: i32): i32;
 
 /** A request the controller serves: its JSON, with accessors. */
 export class Request {
@@ -47,6 +69,25 @@ export class Request {
   get body(): string { return get(this.json, "body"); }
   /** The raw JSON of one argument, "" when absent. */
   arg(name: string): string { return get(get(this.json, "args"), name); }
+  /** A request over JSON already decoded. */
+  static of(json: string): Request {
+    const r = new Request(0, 0);
+    r.text = json;
+    return r;
+  }
+}
+
+/** What a pipe or a hook receives. */
+export class Event {
+  constructor(public json: string) {}
+  /** The event's name, e.g. "document:beforeCreate". */
+  get name(): string { return str(get(this.json, "event")); }
+  /** The request the event is about. */
+  get request(): Request { return Request.of(get(this.json, "request")); }
+  /** The raw result (after and success events), "" when absent. */
+  get result(): string { return get(this.json, "result"); }
+  /** The raw error object (error events), "" when absent. */
+  get error(): string { return get(this.json, "error"); }
 }
 
 /** What a handler returns: a result or an error, as JSON. */
@@ -64,9 +105,37 @@ export function fail(message: string, id: string = ""): Result {
   return new Result(json + "}", true);
 }
 
+/** unchanged is a pipe's answer that leaves the request as it is. */
+export function unchanged(): Result { return new Result("", false); }
+
+/** changeBody is a pipe's answer replacing the request's body (before events). */
+export function changeBody(body: string): Result { return ok(`{"request":{"body":` + body + `}}`); }
+
+/** changeResult is a pipe's answer replacing the result (after events). */
+export function changeResult(result: string): Result { return ok(`{"result":` + result + `}`); }
+
 let manifestJSON: string = "";
 let handler: ((req: Request) => Result) | null = null;
 let filterFn: ((name: string, args: string, doc: string) => bool) | null = null;
+let pipeFn: ((ev: Event) => Result) | null = null;
+let hookFn: ((ev: Event) => Result) | null = null;
+let initFn: ((config: string) => Result) | null = null;
+let tickFn: ((now: i64) => Result) | null = null;
+
+/** manifest sets the manifest JSON (controller, actions, filters, pipes, hooks, tick). */
+export function manifest(json: string): void { manifestJSON = json; }
+/** onRequest registers the function serving every action. */
+export function onRequest(f: (req: Request) => Result): void { handler = f; }
+/** onFilter registers the function testing documents. */
+export function onFilter(f: (name: string, args: string, doc: string) => bool): void { filterFn = f; }
+/** onPipe registers the function serving the manifest's pipes. */
+export function onPipe(f: (ev: Event) => Result): void { pipeFn = f; }
+/** onHook registers the function told of the manifest's hooks. */
+export function onHook(f: (ev: Event) => Result): void { hookFn = f; }
+/** onInit registers the function run once with the module's configuration JSON. */
+export function onInit(f: (config: string) => Result): void { initFn = f; }
+/** onTick registers the function run every manifest's tick milliseconds. */
+export function onTick(f: (now: i64) => Result): void { tickFn = f; }
 
 /** controller registers the manifest and the function serving every action. */
 export function controller(manifest: string, handle: (req: Request) => Result): void {
@@ -95,10 +164,66 @@ export function now(): i64 { return hostNow(); }
 /** call runs an API request (JSON) as the caller's user; returns the response JSON. */
 export function call(request: string): string {
   const b = String.UTF8.encode(request);
-  const n = hostCall(changetype<usize>(b), b.byteLength);
+  return answer(hostCall(changetype<usize>(b), b.byteLength));
+}
+
+/** answer copies the host's last answer, n bytes long. */
+function answer(n: i32): string {
+  if (n <= 0) return "";
   const out = new ArrayBuffer(n);
   hostCallResult(changetype<usize>(out));
   return String.UTF8.decode(out);
+}
+
+/** config returns the module's configuration JSON ("null" when none). */
+export function config(): string { return answer(hostConfig()); }
+
+/** Statuses of the state functions. */
+export const STATE_ABSENT = -1, STATE_TOO_LARGE = -2, STATE_QUOTA = -3,
+  STATE_NOT_INTEGER = -4, STATE_STORAGE = -5;
+
+/** A state value, or the status saying why there is none. */
+export class StateValue {
+  constructor(public status: i32, public value: string) {}
+}
+
+/** stateGet returns the value at key (status 0), or a negative status. */
+export function stateGet(key: string): StateValue {
+  const k = String.UTF8.encode(key);
+  const n = hostStateGet(changetype<usize>(k), k.byteLength);
+  if (n < 0) return new StateValue(n, "");
+  return new StateValue(0, answer(n));
+}
+
+/** stateSet stores value at key: 0, or a negative status. */
+export function stateSet(key: string, value: string): i32 {
+  const k = String.UTF8.encode(key), v = String.UTF8.encode(value);
+  return hostStateSet(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
+}
+
+/** stateDelete returns 1 (deleted), 0 (absent) or a negative status. */
+export function stateDelete(key: string): i32 {
+  const k = String.UTF8.encode(key);
+  return hostStateDelete(changetype<usize>(k), k.byteLength);
+}
+
+/** The outcome of stateIncr: status 0 and the new value, or a negative status. */
+export class StateCount {
+  constructor(public status: i32, public value: i64) {}
+}
+
+/** stateIncr adds delta to the integer at key (absent: 0). */
+export function stateIncr(key: string, delta: i64): StateCount {
+  const k = String.UTF8.encode(key);
+  const out = new ArrayBuffer(8);
+  const st = hostStateIncr(changetype<usize>(k), k.byteLength, delta, changetype<usize>(out));
+  return new StateCount(st, st < 0 ? 0 : load<i64>(changetype<usize>(out)));
+}
+
+/** httpRequest runs an outbound request ({"method","url","headers","body"}); returns the answer JSON. */
+export function httpRequest(request: string): string {
+  const b = String.UTF8.encode(request);
+  return answer(hostHTTPRequest(changetype<usize>(b), b.byteLength));
 }
 
 // The ABI exports.
@@ -113,7 +238,9 @@ let input: usize = 0;
 let inputSize: usize = 0;
 let output: ArrayBuffer = new ArrayBuffer(0);
 
-export function starling_abi_version(): i32 { return 2; }
+// The host functions of ABI 3 may be called from any entry point, so the
+// SDK reports 3 whatever the guest uses.
+export function starling_abi_version(): i32 { return 3; }
 
 export function starling_alloc(len: i32): usize {
   heap.reset();
@@ -145,6 +272,38 @@ export function starling_handle(ptr: usize, len: i32): i64 {
   if (h == null) return pack(String.UTF8.encode(`{"message":"no controller"}`), true);
   const res = h(new Request(ptr, <usize>len));
   return pack(String.UTF8.encode(res.json), res.isError);
+}
+
+function answerOf(res: Result): i64 { return pack(String.UTF8.encode(res.json), res.isError); }
+
+export function starling_pipe(ptr: usize, len: i32): i64 {
+  reset();
+  const f = pipeFn;
+  if (f == null) return pack(String.UTF8.encode(`{"message":"no pipe"}`), true);
+  return answerOf(f(new Event(String.UTF8.decodeUnsafe(ptr, <usize>len))));
+}
+
+export function starling_hook(ptr: usize, len: i32): i64 {
+  reset();
+  const f = hookFn;
+  if (f == null) return pack(String.UTF8.encode(`{"message":"no hook"}`), true);
+  return answerOf(f(new Event(String.UTF8.decodeUnsafe(ptr, <usize>len))));
+}
+
+export function starling_init(ptr: usize, len: i32): i64 {
+  reset();
+  const f = initFn;
+  if (f == null) return answerOf(unchanged());
+  const cfg = get(String.UTF8.decodeUnsafe(ptr, <usize>len), "config");
+  return answerOf(f(cfg.length > 0 ? cfg : "null"));
+}
+
+export function starling_tick(ptr: usize, len: i32): i64 {
+  reset();
+  const f = tickFn;
+  if (f == null) return answerOf(unchanged());
+  const t = num(get(String.UTF8.decodeUnsafe(ptr, <usize>len), "now"));
+  return answerOf(f(isNaN(t) ? 0 : <i64>t));
 }
 
 export function starling_filter(ptr: usize, len: i32): i32 {
