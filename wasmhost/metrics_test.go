@@ -37,8 +37,9 @@ func (o *observer) WasmCall(module, kind string, elapsed time.Duration, err erro
 	o.calls = append(o.calls, observed{module, kind, err != nil})
 }
 
-// TestObserver runs a controller action, a failing one and a filter test
-// on a host with an Observer: it is told of each, with its module and kind.
+// TestObserver loads a module, runs a controller action, a failing one and
+// a filter test on a host with an Observer: it is told of each, with its
+// module and kind.
 func TestObserver(t *testing.T) {
 	obs := &observer{}
 	h, err := wasmhost.New(context.Background(), wasmhost.Options{
@@ -64,6 +65,7 @@ func TestObserver(t *testing.T) {
 		t.Fatalf("even(2): %v %v", ok, err)
 	}
 	want := []observed{
+		{"faultmod", wasmhost.KindInit, false}, // the C SDK exports starling_init
 		{"faultmod", wasmhost.KindController, false},
 		{"faultmod", wasmhost.KindController, true},
 		{"faultmod", wasmhost.KindFilter, false},

@@ -10,7 +10,6 @@
 #include "starling.h"
 
 #define IMPORT(name) __attribute__((import_module("starling"), import_name(name)))
-#define EXPORT(name) __attribute__((export_name(name)))
 
 IMPORT("config") int32_t host_config(void);
 IMPORT("http_request") int32_t host_http_request(const char *ptr, int32_t len);
@@ -25,15 +24,9 @@ STARLING_MANIFEST("{" ACTIONS ",\"tick\":" STR(TICK) "}")
 STARLING_MANIFEST("{" ACTIONS "}")
 #endif
 
-static starling_buf init_input, init_call, lifecycle_out;
+static starling_buf init_input, init_call;
 static int ticks;
 static volatile unsigned long spin;
-
-static int64_t pack(const char *ptr, size_t len, int is_error)
-{
-	uint64_t n = (uint32_t)len | (is_error ? 0x80000000u : 0);
-	return (int64_t)((uint64_t)(uintptr_t)ptr << 32 | n);
-}
 
 /* take appends the answer of the last host call, n bytes long. */
 static void take(starling_buf *out, int32_t n)
@@ -51,47 +44,44 @@ static int is_true(const char *json, size_t len, const char *key)
 	return starling_json_get(json, len, key, &v, &vlen) && vlen == 4 && !memcmp(v, "true", 4);
 }
 
-EXPORT("starling_init") int64_t starling_init(const char *ptr, int32_t len)
+int starling_on_init(const char *ptr, size_t len, starling_buf *out)
 {
 	const char *cfg, *v;
 	size_t clen, vlen;
 	init_input.len = 0;
-	starling_buf_append(&init_input, ptr, (size_t)len);
-	lifecycle_out.len = 0;
-	if (!starling_json_get(ptr, (size_t)len, "config", &cfg, &clen))
-		return starling_buf_puts(&lifecycle_out, "{\"message\":\"no config in the input\"}"),
-		       pack(lifecycle_out.data, lifecycle_out.len, 1);
+	starling_buf_append(&init_input, ptr, len);
+	if (!starling_json_get(ptr, len, "config", &cfg, &clen))
+		return starling_buf_puts(out, "{\"message\":\"no config in the input\"}"), 1;
 	if (is_true(cfg, clen, "trapInit"))
 		__builtin_trap();
 	if (is_true(cfg, clen, "loopInit"))
 		for (;;)
 			spin++;
-	if (is_true(cfg, clen, "failInit")) {
-		starling_buf_puts(&lifecycle_out, "{\"message\":\"init refused by the guest\"}");
-		return pack(lifecycle_out.data, lifecycle_out.len, 1);
-	}
+	if (is_true(cfg, clen, "failInit"))
+		return starling_buf_puts(out, "{\"message\":\"init refused by the guest\"}"), 1;
 	if (starling_json_get(cfg, clen, "initCall", &v, &vlen)) {
 		init_call.len = 0;
 		starling_call(v, vlen, &init_call);
 	}
-	return pack(lifecycle_out.data, 0, 0);
+	return 0;
 }
 
-EXPORT("starling_tick") int64_t starling_tick(const char *ptr, int32_t len)
+int starling_on_tick(const char *ptr, size_t len, starling_buf *out)
 {
+	(void)out;
 	starling_buf req = {0}, resp = {0};
 	const char *now;
 	size_t nlen;
 	ticks++;
 	if (!starling_json_get(ptr, (size_t)len, "now", &now, &nlen))
-		return pack(0, 0, 0);
+		return 0;
 	starling_buf_printf(&req, "{\"controller\":\"realtime\",\"action\":\"publish\",\"index\":\"i\","
 				  "\"collection\":\"c\",\"body\":{\"tick\":%d,\"now\":%.*s}}",
 			    ticks, (int)nlen, now);
 	starling_call(req.data, req.len, &resp);
 	free(req.data);
 	free(resp.data);
-	return pack(0, 0, 0);
+	return 0;
 }
 
 int starling_on_request(const char *req, size_t len, starling_buf *out)
