@@ -44,6 +44,11 @@ type Options struct {
 	Caller Caller
 	// Observer is told of every call into a guest; none when nil.
 	Observer Observer
+	// Actions tells which API actions exist, to check the event names of
+	// pipes and hooks; without it any well-formed name is accepted.
+	Actions Actions
+	// Events bounds pipes and hooks (plugins.common).
+	Events EventsConfig
 }
 
 // Observer is told of every call into a guest: its module's name, its kind
@@ -60,6 +65,10 @@ const (
 	KindController = "controller"
 	// KindFilter is a filter test (Filter.Test).
 	KindFilter = "filter"
+	// KindPipe is a pipe (EventPlan.Pipe).
+	KindPipe = "pipe"
+	// KindHook is a hook (EventPlan.Hook).
+	KindHook = "hook"
 )
 
 // Host loads modules and runs their calls. It is safe for concurrent use;
@@ -78,6 +87,17 @@ type Host struct {
 	closed   bool
 	watchers sync.WaitGroup
 	stop     chan struct{}
+
+	// Pipes and hooks (events.go, pipes.go, hooks.go).
+	actions     Actions
+	ecfg        EventsConfig
+	eventsMu    sync.Mutex // serialises updates of events
+	events      atomic.Pointer[eventTable]
+	pipeSlots   chan struct{}
+	pipeWaiting atomic.Int64
+	hookQueue   chan hookEvent
+	hookDrops   atomic.Int64
+	lastDropLog atomic.Int64
 }
 
 // slot holds the current version of a named module; Filters keep the slot
@@ -105,7 +125,11 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		slots:    map[string]*slot{},
 		stop:     make(chan struct{}),
 		dog:      newWatchdog(cfg),
+		actions:  opts.Actions,
+		ecfg:     opts.Events.withDefaults(),
 	}
+	h.pipeSlots = make(chan struct{}, h.ecfg.MaxConcurrentPipes)
+	h.hookQueue = make(chan hookEvent, h.ecfg.HookQueue)
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -124,6 +148,13 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		defer h.watchers.Done()
 		h.dog.run(h.stop)
 	}()
+	for range hookWorkers {
+		h.watchers.Add(1)
+		go func() {
+			defer h.watchers.Done()
+			h.runHooks()
+		}()
+	}
 	return h, nil
 }
 
@@ -207,8 +238,9 @@ func (h *Host) LoadBytes(ctx context.Context, name string, code []byte) (*Module
 	if old := s.cur.Swap(m); old != nil {
 		old.retire(m)
 	}
+	h.updateEvents()
 	h.log.Info("wasm module loaded", "module", name, "controller", m.ControllerName(),
-		"actions", m.manifest.Actions, "filters", m.manifest.Filters)
+		"actions", m.manifest.Actions, "filters", m.manifest.Filters, "pipes", m.manifest.Pipes, "hooks", m.manifest.Hooks)
 	return m, nil
 }
 
@@ -222,6 +254,7 @@ func (h *Host) Unload(name string) {
 	}
 	if old := s.cur.Swap(nil); old != nil {
 		old.retire(nil)
+		h.updateEvents()
 		h.log.Info("wasm module unloaded", "module", name)
 	}
 }
@@ -266,6 +299,7 @@ func (h *Host) Close(ctx context.Context) error {
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.events.Store(nil)
 	for _, s := range h.slots {
 		if m := s.cur.Swap(nil); m != nil {
 			m.retire(nil)

@@ -39,6 +39,7 @@ type instance struct {
 	version, alloc     wapi.Function
 	manifestFn, handle wapi.Function
 	filter             wapi.Function
+	pipe, hook         wapi.Function // ABI 3: starling_pipe, starling_hook
 	stack              [2]uint64
 	buf                []byte // the input being encoded, host side
 	cctx               callContext
@@ -121,6 +122,8 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	in.manifestFn = mod.ExportedFunction(exportManifest)
 	in.handle = mod.ExportedFunction(exportHandle)
 	in.filter = mod.ExportedFunction(exportFilter)
+	in.pipe = mod.ExportedFunction(exportPipe)
+	in.hook = mod.ExportedFunction(exportHook)
 	m.host.dog.add(in)
 	return in, nil
 }

@@ -17,7 +17,7 @@ import (
 // ABIVersion is the newest guest ABI this host speaks (guests/README.md).
 // Version 2 lets the host keep the input buffer starling_alloc returned;
 // version 1 guests get starling_alloc before every call.
-const ABIVersion = 2
+const ABIVersion = 3
 
 // minABIVersion is the oldest guest ABI this host speaks.
 const minABIVersion = 1
@@ -29,6 +29,8 @@ const (
 	exportManifest = "starling_manifest"
 	exportHandle   = "starling_handle"
 	exportFilter   = "starling_filter"
+	exportPipe     = "starling_pipe"
+	exportHook     = "starling_hook"
 )
 
 // Manifest is what a guest says it provides (its starling_manifest export).
@@ -40,6 +42,10 @@ type Manifest struct {
 	Actions []string `json:"actions,omitempty"`
 	// Filters are the filter names starling_filter answers to.
 	Filters []string `json:"filters,omitempty"`
+	// Pipes are the events starling_pipe serves (ABI 3).
+	Pipes []string `json:"pipes,omitempty"`
+	// Hooks are the events starling_hook is told of (ABI 3).
+	Hooks []string `json:"hooks,omitempty"`
 }
 
 // Module is one loaded version of a module file: its compiled code, its
@@ -85,6 +91,8 @@ var abiExports = []struct {
 	{exportManifest, signature{nil, []wapi.ValueType{i64}}, true},
 	{exportHandle, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
 	{exportFilter, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i32}}, false},
+	{exportPipe, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
+	{exportHook, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
 }
 
 // newModule compiles code, checks its exports, starts one instance and
@@ -214,8 +222,11 @@ func (m *Module) readManifest(in *instance) error {
 	if len(m.manifest.Filters) > 0 && in.filter == nil {
 		return fmt.Errorf("manifest names filters: it needs the %s export", exportFilter)
 	}
-	if len(m.manifest.Actions) == 0 && len(m.manifest.Filters) == 0 {
-		return errors.New("manifest names no action and no filter")
+	if err := m.checkEventManifest(in); err != nil {
+		return err
+	}
+	if len(m.manifest.Actions) == 0 && len(m.manifest.Filters) == 0 && len(m.manifest.Pipes) == 0 && len(m.manifest.Hooks) == 0 {
+		return errors.New("manifest names no action, no filter, no pipe and no hook")
 	}
 	return nil
 }

@@ -79,6 +79,7 @@ func (w *watcher) scan(ctx context.Context) error {
 		return fmt.Errorf("watch %s: %w", w.dir, err)
 	}
 	present := map[string]bool{}
+	var waiting []string // modules naming events of modules not loaded yet
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".wasm")
 		if !ok || e.IsDir() {
@@ -94,8 +95,11 @@ func (w *watcher) scan(ctx context.Context) error {
 			continue
 		}
 		w.seen[name] = state
-		w.load(ctx, name)
+		if w.load(ctx, name) == errWaiting {
+			waiting = append(waiting, name)
+		}
 	}
+	w.retry(ctx, waiting)
 	for name := range w.seen {
 		if !present[name] {
 			delete(w.seen, name)
@@ -105,12 +109,17 @@ func (w *watcher) scan(ctx context.Context) error {
 	return nil
 }
 
-// load (re)loads one module and (re)registers its controller.
-func (w *watcher) load(ctx context.Context, name string) {
+// load (re)loads one module and (re)registers its controller; it returns
+// errWaiting when the module names events the API lacks.
+func (w *watcher) load(ctx context.Context, name string) error {
 	m, err := w.h.Load(ctx, filepath.Join(w.dir, name+".wasm"))
 	if err != nil {
 		w.h.log.Error("wasm module not loaded", "module", name, "err", err)
-		return
+		var unknown *unknownEvents
+		if errors.As(err, &unknown) {
+			return errWaiting
+		}
+		return err
 	}
 	c, ok := m.Controller()
 	if prev := w.controllers[name]; prev != "" && (!ok || prev != c.Name) {
@@ -121,6 +130,7 @@ func (w *watcher) load(ctx context.Context, name string) {
 		w.r.RegisterController(c)
 		w.controllers[name] = c.Name
 	}
+	return nil
 }
 
 // unload removes a module whose file is gone.
