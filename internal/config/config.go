@@ -278,7 +278,7 @@ func defaults() map[string]any {
 			"subscriptionDocumentTTL":        259200000.0,
 		},
 		"plugins": map[string]any{
-			"wasm": wasmDefaults(),
+			"wasm":   wasmDefaults(),
 			"common": pluginsCommonDefaults(),
 			localPlugin: map[string]any{
 				"argon2": map[string]any{"memory": 19456.0, "iterations": 2.0, "parallelism": 1.0},
