@@ -278,11 +278,11 @@ func defaults() map[string]any {
 			"subscriptionDocumentTTL":        259200000.0,
 		},
 		"plugins": map[string]any{
-			"wasm":   wasmDefaults(),
-			"common": pluginsCommonDefaults(),
+			"wasm": wasmDefaults(),
 			localPlugin: map[string]any{
 				"argon2": map[string]any{"memory": 19456.0, "iterations": 2.0, "parallelism": 1.0},
 			},
+			"common": pluginsCommonDefaults(),
 		},
 		"services": map[string]any{
 			"storageEngine": map[string]any{
