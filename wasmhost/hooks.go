@@ -1,7 +1,6 @@
 package wasmhost
 
 import (
-	"context"
 	"time"
 
 	"github.com/starlingmq/starling/internal/api"
@@ -77,7 +76,7 @@ func (h *Host) runHook(ev hookEvent) {
 			continue
 		}
 		start := time.Now()
-		out, err := m.callEvent(context.Background(), KindHook, ev.req, input, m.limits.CallTimeout)
+		out, err := m.callEvent(h.hookCtx, KindHook, ev.req, input, m.limits.CallTimeout)
 		h.observe(m.name, KindHook, start, err)
 		switch {
 		case err != nil:

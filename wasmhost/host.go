@@ -96,6 +96,9 @@ type Host struct {
 	pipeSlots   chan struct{}
 	pipeWaiting atomic.Int64
 	hookQueue   chan hookEvent
+	hookCtx     context.Context // cancelled by Close
+	hookCancel  context.CancelFunc
+	hookWorkers sync.WaitGroup
 	hookDrops   atomic.Int64
 	lastDropLog atomic.Int64
 }
@@ -130,6 +133,7 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 	}
 	h.pipeSlots = make(chan struct{}, h.ecfg.MaxConcurrentPipes)
 	h.hookQueue = make(chan hookEvent, h.ecfg.HookQueue)
+	h.hookCtx, h.hookCancel = context.WithCancel(context.Background())
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -149,9 +153,9 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		h.dog.run(h.stop)
 	}()
 	for range hookWorkers {
-		h.watchers.Add(1)
+		h.hookWorkers.Add(1)
 		go func() {
-			defer h.watchers.Done()
+			defer h.hookWorkers.Done()
 			h.runHooks()
 		}()
 	}
@@ -294,8 +298,11 @@ func (h *Host) Close(ctx context.Context) error {
 	}
 	h.closed = true
 	close(h.stop)
+	h.hookCancel()
 	h.mu.Unlock()
 	h.watchers.Wait()
+	// Hooks still running stop when the runtimes close, below.
+	defer h.hookWorkers.Wait()
 
 	h.mu.Lock()
 	defer h.mu.Unlock()

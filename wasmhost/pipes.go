@@ -139,7 +139,10 @@ func (m *Module) runPipe(ctx context.Context, event string, s Stage, req *api.Re
 	}
 	timeout := min(m.host.ecfg.PipeTimeout, m.limits.CallTimeout)
 	start := time.Now()
-	out, err := m.callEvent(ctx, KindPipe, req, input, timeout)
+	// The deadline bounds the wait for an instance too.
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	out, err := m.callEvent(actx, KindPipe, req, input, timeout)
+	cancel()
 	elapsed := time.Since(start)
 	m.host.observe(m.name, KindPipe, start, err)
 	if warn := m.host.ecfg.PipeWarnTime; warn > 0 && elapsed > warn {
@@ -147,7 +150,7 @@ func (m *Module) runPipe(ctx context.Context, event string, s Stage, req *api.Re
 	}
 	if err != nil {
 		var f *fault
-		if errors.As(err, &f) && f.timeout > 0 {
+		if (errors.As(err, &f) && f.timeout > 0) || errors.Is(err, context.DeadlineExceeded) {
 			return req, result, failure, kerror.New("plugin.runtime.pipe_timeout", m.name, event, strconv.FormatInt(timeout.Milliseconds(), 10))
 		}
 		return req, result, failure, m.pipeError(event, err)

@@ -2,6 +2,7 @@ package wasmhost_test
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -16,14 +17,26 @@ import (
 )
 
 // buildPipes builds testdata/pipes.c as an ABI 3 guest with the given
-// manifest, stamping what it changes with tag.
-func buildPipes(t testing.TB, manifest, tag string) string {
+// manifest, stamping what it changes with tag; flags are more compiler
+// flags (-DNO_PIPE leaves starling_pipe out).
+func buildPipes(t testing.TB, manifest, tag string, flags ...string) string {
 	clang := need(t, "clang-14")
-	return build(t, "pipes:"+manifest+":"+tag, func(out string) *exec.Cmd {
-		return exec.Command(clang, "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-mexec-model=reactor", "-Wall",
-			"-DSTARLING_ABI_VERSION=3", "-DPIPE_MANIFEST="+strconv.Quote(manifest), "-DTAG="+strconv.Quote(tag),
-			"-I", filepath.Join(root, "guests/c"), "-o", out, filepath.Join(root, "guests/c/starling.c"), "testdata/pipes.c")
+	return build(t, "pipes:"+manifest+":"+tag+":"+strings.Join(flags, " "), func(out string) *exec.Cmd {
+		args := append([]string{"--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-mexec-model=reactor", "-Wall",
+			"-DSTARLING_ABI_VERSION=3", "-DPIPE_MANIFEST=" + strconv.Quote(manifest), "-DTAG=" + strconv.Quote(tag)}, flags...)
+		return exec.Command(clang, append(args, "-I", filepath.Join(root, "guests/c"), "-o", out,
+			filepath.Join(root, "guests/c/starling.c"), "testdata/pipes.c")...)
 	})
+}
+
+// readFile returns a built module's code.
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	code, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 // pipeServer is a node whose own Wasm host (plugins.wasm.dir) serves the

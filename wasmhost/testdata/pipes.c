@@ -48,6 +48,7 @@ static int64_t done(int is_error)
 	return pack(out.data, out.len, is_error);
 }
 
+#ifndef NO_PIPE
 EXPORT("starling_pipe") int64_t starling_pipe(const char *in, int32_t n)
 {
 	size_t len = (size_t)n, plen, blen, rlen, elen;
@@ -103,6 +104,7 @@ EXPORT("starling_pipe") int64_t starling_pipe(const char *in, int32_t n)
 	}
 	return done(0);
 }
+#endif
 
 EXPORT("starling_hook") int64_t starling_hook(const char *in, int32_t n)
 {
