@@ -18,7 +18,7 @@ type hookCall struct {
 	Hook  string `json:"hook"`
 	Event string `json:"event"`
 	Input struct {
-		Event   string          `json:"event"`
+		Event   string `json:"event"`
 		Request struct {
 			Controller string `json:"controller"`
 			Action     string `json:"action"`

@@ -183,7 +183,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"nohandle", "testdata/nohandle.c", "needs a controller name and the starling_handle export"},
 		{"noalloc", "testdata/noalloc.c", "missing export starling_alloc"},
-		{"badversion", "testdata/badversion.c", "guest ABI version 99, this host speaks 1 to 2"},
+		{"badversion", "testdata/badversion.c", "guest ABI version 99, this host speaks 1 to 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

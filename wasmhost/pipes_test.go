@@ -49,7 +49,7 @@ type pipeServer struct {
 }
 
 // startPipeServer starts it; tune, if not nil, edits the configuration.
-func startPipeServer(t *testing.T, modules map[string]string, tune func(*config.Config)) *pipeServer {
+func startPipeServer(t testing.TB, modules map[string]string, tune func(*config.Config)) *pipeServer {
 	t.Helper()
 	cfg, err := config.Load(config.Sources{})
 	if err != nil {
