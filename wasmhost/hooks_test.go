@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/wasmhost"
@@ -151,4 +153,36 @@ func TestHookQueueDrops(t *testing.T) {
 	if h.Events("server", "getConfig") != nil {
 		t.Fatal("server:getConfig has no listener")
 	}
+}
+
+// TestHookAfterLoginAtConnect: a login made with MQTT CONNECT credentials
+// fires auth:afterLogin hooks, whose calls run as the user logged in, as
+// an auth:login request does.
+func TestHookAfterLoginAtConnect(t *testing.T) {
+	s := startPipeServer(t, map[string]string{"hooked": buildPipes(t, `{"hooks":["auth:afterLogin"]}`, "h")}, nil)
+	cl := connect(t, s.addr)
+	if r := cl.call(t, `{"controller":"security","action":"createUser","_id":"hooky","body":{"content":{"profileIds":["default"]},"credentials":{"local":{"username":"hooky","password":"a long password"}}}}`); r.Status != 200 {
+		t.Fatalf("createUser: %s", r.raw)
+	}
+	opts := paho.NewClientOptions().AddBroker("tcp://" + s.addr).SetClientID("hooky-client").
+		SetUsername("hooky").SetPassword("a long password").SetAutoReconnect(false)
+	c := paho.NewClient(opts)
+	if tok := c.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { c.Disconnect(100) })
+	p := nextPublished(t, s)
+	var got hookCall
+	if err := jsonx.Unmarshal([]byte(p.body), &got); err != nil || got.Event != "auth:afterLogin" || string(got.Input.Result) != `{"_id":"hooky"}` {
+		t.Fatalf("published %s", p.body)
+	}
+	if p.jwt == "" {
+		t.Fatal("the hook's call must run as the user logged in")
+	}
+	// An auth:login request fires it too.
+	id := cl.send(t, `{"controller":"auth","action":"login","strategy":"local","body":{"username":"hooky","password":"a long password"}}`)
+	if r := cl.await(t, id, map[string]response{}); r.Status != 200 {
+		t.Fatalf("login: %s", r.raw)
+	}
+	hookCalls(t, s, id, "auth:afterLogin")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/starlingmq/starling/actors/dispatcher"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/wasmhost"
 )
@@ -16,8 +17,8 @@ import (
 // with no host, or no module listening, a request pays one atomic load.
 //
 // Logins at MQTT CONNECT (credentials in the CONNECT packet) do not go
-// through the dispatcher: they fire no auth:beforeLogin or auth:afterLogin
-// event. auth:login requests do.
+// through the dispatcher: they fire auth:afterLogin hooks only (loginHooks),
+// no pipe and no other event. auth:login requests fire every event.
 type pipeline struct {
 	host atomic.Pointer[wasmhost.Host]
 }
@@ -101,4 +102,22 @@ func eventsConfig(c config.PluginsCommon) wasmhost.EventsConfig {
 		PipesBufferSize:    c.PipesBufferSize,
 		HookQueue:          c.HookQueue,
 	}
+}
+
+// loginHooks tells the auth:afterLogin hooks of a login made at MQTT
+// CONNECT, which runs no request: they get an auth:login request (strategy
+// "local") and its result {"_id": kuid}; their API calls run as the user
+// who logged in. No pipe runs: a CONNECT is accepted or refused before any
+// request exists.
+func (p *pipeline) loginHooks(kuid, jwt string) {
+	ev := p.Events("auth", "login")
+	if ev == nil {
+		return
+	}
+	payload := append([]byte(`{"controller":"auth","action":"login","strategy":"local","jwt":`), jsonx.AppendString(nil, jwt)...)
+	req, kerr := api.Parse(append(payload, '}'), api.Connection{Protocol: "mqtt"})
+	if kerr != nil {
+		return
+	}
+	ev.Hook(dispatcher.StageAfter, req, map[string]string{"_id": kuid}, nil)
 }
