@@ -18,11 +18,19 @@
 // kept and reused, and deadlines are enforced by one watchdog goroutine per
 // Host rather than a timer per call.
 //
+// ABI 3 adds pipes and hooks on Kuzzle's API events (events.go, pipes.go,
+// hooks.go): a module's manifest names the events, checked against the
+// API's actions (Actions) and the Wasm controllers loaded; Host.Events gives
+// the dispatcher, per controller:action, the modules whose pipes run around
+// the action and whose hooks are queued after the answer. The event table is
+// swapped atomically whenever a module is loaded or unloaded; with no module
+// listening, Host.Events is one atomic load.
+//
 // Concurrency: a Host, its Modules and Filters are safe for concurrent use.
 //
 // wasmhost imports internal/api, internal/kerror and internal/jsonx only: no
 // actor, no MQTT code and no metrics library. The server reaches it through
-// small interfaces it satisfies (Caller, Registrar, and Observer, told of
+// small interfaces it satisfies (Caller, Registrar, Actions, and Observer, told of
 // every call into a guest for the metrics), so that the dependency stays
 // actors → wasmhost.
 package wasmhost
