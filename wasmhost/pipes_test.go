@@ -371,3 +371,44 @@ func nextPublished(t *testing.T, s *pipeServer) published {
 	}
 	return published{}
 }
+
+// TestPipeFollowsModuleChanges: removing a module's file stops its pipes,
+// a new version's manifest takes over at once.
+func TestPipeFollowsModuleChanges(t *testing.T) {
+	var dir string
+	s := startPipeServer(t, map[string]string{"mod": buildPipes(t, beforeCreate, "a")}, func(c *config.Config) { dir = c.Wasm.Dir })
+	cl := connect(t, s.addr)
+	collection(t, cl)
+	// until sends document:create with volatile.pipe until the result
+	// satisfies ok.
+	n := 0
+	until := func(pipe string, ok func(string) bool) {
+		t.Helper()
+		deadline := time.Now().Add(wait)
+		for {
+			n++
+			r := create(t, cl, "d"+strconv.Itoa(n), pipe, `{"x":1}`)
+			if r.Status == 200 && ok(string(r.Result)) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("last answer: %s", r.raw)
+			}
+		}
+	}
+	until("stamp", func(res string) bool { return strings.Contains(res, `"stampedBy":"a"`) })
+	if err := os.Remove(filepath.Join(dir, "mod.wasm")); err != nil {
+		t.Fatal(err)
+	}
+	until("stamp", func(res string) bool { return !strings.Contains(res, "stampedBy") })
+	install(t, dir, "mod", buildPipes(t, `{"pipes":["document:afterCreate"]}`, "b"))
+	until("after", func(res string) bool { return strings.HasPrefix(res, `{"changedBy":"b"`) })
+	// The new version refuses after the action, no longer before it: the
+	// document is written, the client gets the refusal.
+	if r := create(t, cl, "last", "reject", `{"x":1}`); r.Status != 403 {
+		t.Fatalf("create: %s", r.raw)
+	}
+	if got := source(t, cl, "last"); got != `{"x":1}` {
+		t.Fatalf("stored %s", got)
+	}
+}
