@@ -371,4 +371,7 @@ func (w *watcher) retry(ctx context.Context, waiting []string) {
 		}
 		waiting = left
 	}
+	for _, name := range waiting {
+		w.h.log.Error("wasm module not loaded", "module", name, "err", w.waiting[name])
+	}
 }

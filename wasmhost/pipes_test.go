@@ -412,3 +412,17 @@ func TestPipeFollowsModuleChanges(t *testing.T) {
 		t.Fatalf("stored %s", got)
 	}
 }
+
+// TestPipeOnAWasmController: a module may pipe another module's actions,
+// even one loaded after it in the same scan of the directory.
+func TestPipeOnAWasmController(t *testing.T) {
+	s := startPipeServer(t, map[string]string{
+		"a-pipes": buildPipes(t, `{"pipes":["z-ctl/faults:afterEcho"]}`, "a"),
+		"z-ctl":   buildC(t, "testdata/faults.c"),
+	}, nil)
+	cl := connect(t, s.addr)
+	r := cl.call(t, `{"controller":"z-ctl/faults","action":"echo","volatile":{"pipe":"after"}}`)
+	if r.Status != 200 || !strings.HasPrefix(string(r.Result), `{"changedBy":"a","inner":{"controller":"z-ctl/faults"`) {
+		t.Fatalf("echo: %s", r.raw)
+	}
+}

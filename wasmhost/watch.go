@@ -25,6 +25,8 @@ type watcher struct {
 	seen map[string]fileState // by module name, loaded or not
 	// controllers maps a module name to the controller it registered.
 	controllers map[string]string
+	// waiting holds, during a scan, the modules that named unknown events.
+	waiting map[string]error
 }
 
 // Watch loads every *.wasm module of dir (Config.Dir when empty), registers
@@ -80,6 +82,7 @@ func (w *watcher) scan(ctx context.Context) error {
 	}
 	present := map[string]bool{}
 	var waiting []string // modules naming events of modules not loaded yet
+	w.waiting = map[string]error{}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".wasm")
 		if !ok || e.IsDir() {
@@ -114,11 +117,12 @@ func (w *watcher) scan(ctx context.Context) error {
 func (w *watcher) load(ctx context.Context, name string) error {
 	m, err := w.h.Load(ctx, filepath.Join(w.dir, name+".wasm"))
 	if err != nil {
-		w.h.log.Error("wasm module not loaded", "module", name, "err", err)
 		var unknown *unknownEvents
 		if errors.As(err, &unknown) {
+			w.waiting[name] = err // logged by retry if it stays
 			return errWaiting
 		}
+		w.h.log.Error("wasm module not loaded", "module", name, "err", err)
 		return err
 	}
 	c, ok := m.Controller()
