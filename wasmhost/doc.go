@@ -27,7 +27,15 @@
 // kept and reused, and deadlines are enforced by one watchdog goroutine per
 // Host rather than a timer per call.
 //
-// ABI version 3 adds per-module state (state_get, state_set, state_delete,
+// ABI 3 adds pipes and hooks on Kuzzle's API events (events.go, pipes.go,
+// hooks.go): a module's manifest names the events, checked against the
+// API's actions (Actions) and the Wasm controllers loaded; Host.Events gives
+// the dispatcher, per controller:action, the modules whose pipes run around
+// the action and whose hooks are queued after the answer. The event table is
+// swapped atomically whenever a module is loaded or unloaded; with no module
+// listening, Host.Events is one atomic load.
+//
+// ABI 3 also adds per-module state (state_get, state_set, state_delete,
 // state_incr), kept by a State the server supplies (internal/wasmstate, on
 // the document store) within the module's stateQuota and stateValueSize.
 // Every call into a module ends in one place (Module.recordCall), which
@@ -41,7 +49,7 @@
 //
 // wasmhost imports internal/api, internal/kerror and internal/jsonx only: no
 // actor, no MQTT code and no metrics library. The server reaches it through
-// small interfaces it satisfies (Caller, Registrar, State, and Observer,
-// told of every call into a guest for the metrics), so that the dependency stays
+// small interfaces it satisfies (Caller, Registrar, State, Actions, and
+// Observer, told of every call into a guest for the metrics), so that the dependency stays
 // actors → wasmhost.
 package wasmhost

@@ -49,6 +49,11 @@ type Options struct {
 	State State
 	// Now is the clock of quarantines; time.Now when nil.
 	Now func() time.Time
+	// Actions tells which API actions exist, to check the event names of
+	// pipes and hooks; without it any well-formed name is accepted.
+	Actions Actions
+	// Events bounds pipes and hooks (plugins.common).
+	Events EventsConfig
 }
 
 // Observer is told of every call into a guest: its module's name, its kind
@@ -65,6 +70,10 @@ const (
 	KindController = "controller"
 	// KindFilter is a filter test (Filter.Test).
 	KindFilter = "filter"
+	// KindPipe is a pipe (EventPlan.Pipe).
+	KindPipe = "pipe"
+	// KindHook is a hook (EventPlan.Hook).
+	KindHook = "hook"
 )
 
 // Host loads modules and runs their calls. It is safe for concurrent use;
@@ -91,6 +100,20 @@ type Host struct {
 	tried map[string]bool
 	gens  map[string]uint64
 	kick  chan struct{}
+
+	// Pipes and hooks (events.go, pipes.go, hooks.go).
+	actions     Actions
+	ecfg        EventsConfig
+	eventsMu    sync.Mutex // serialises updates of events
+	events      atomic.Pointer[eventTable]
+	pipeSlots   chan struct{}
+	pipeWaiting atomic.Int64
+	hookQueue   chan hookEvent
+	hookCtx     context.Context // cancelled by Close
+	hookCancel  context.CancelFunc
+	hookWorkers sync.WaitGroup
+	hookDrops   atomic.Int64
+	lastDropLog atomic.Int64
 }
 
 // slot holds the current version of a named module; Filters keep the slot
@@ -122,7 +145,12 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		stop:     make(chan struct{}),
 		kick:     make(chan struct{}, 1),
 		dog:      newWatchdog(cfg),
+		actions:  opts.Actions,
+		ecfg:     opts.Events.withDefaults(),
 	}
+	h.pipeSlots = make(chan struct{}, h.ecfg.MaxConcurrentPipes)
+	h.hookQueue = make(chan hookEvent, h.ecfg.HookQueue)
+	h.hookCtx, h.hookCancel = context.WithCancel(context.Background())
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -144,6 +172,13 @@ func New(ctx context.Context, opts Options) (*Host, error) {
 		defer h.watchers.Done()
 		h.dog.run(h.stop)
 	}()
+	for range hookWorkers {
+		h.hookWorkers.Add(1)
+		go func() {
+			defer h.hookWorkers.Done()
+			h.runHooks()
+		}()
+	}
 	return h, nil
 }
 
@@ -240,8 +275,9 @@ func (h *Host) LoadBytes(ctx context.Context, name string, code []byte) (*Module
 		old.retire(m)
 	}
 	m.startTicking()
+	h.updateEvents()
 	h.log.Info("wasm module loaded", "module", name, "controller", m.ControllerName(),
-		"actions", m.manifest.Actions, "filters", m.manifest.Filters)
+		"actions", m.manifest.Actions, "filters", m.manifest.Filters, "pipes", m.manifest.Pipes, "hooks", m.manifest.Hooks)
 	return m, nil
 }
 
@@ -255,6 +291,7 @@ func (h *Host) Unload(name string) {
 	}
 	if old := s.cur.Swap(nil); old != nil {
 		old.retire(nil)
+		h.updateEvents()
 		h.log.Info("wasm module unloaded", "module", name)
 	}
 }
@@ -294,11 +331,15 @@ func (h *Host) Close(ctx context.Context) error {
 	}
 	h.closed = true
 	close(h.stop)
+	h.hookCancel()
 	h.mu.Unlock()
 	h.watchers.Wait()
+	// Hooks still running stop when the runtimes close, below.
+	defer h.hookWorkers.Wait()
 
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.events.Store(nil)
 	for _, s := range h.slots {
 		if m := s.cur.Swap(nil); m != nil {
 			m.retire(nil)

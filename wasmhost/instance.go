@@ -40,6 +40,7 @@ type instance struct {
 	manifestFn, handle wapi.Function
 	filter             wapi.Function
 	initFn, tickFn     wapi.Function // ABI 3 lifecycle exports, nil when absent
+	pipe, hook         wapi.Function // ABI 3: starling_pipe, starling_hook
 	stack              [2]uint64
 	buf                []byte // the input being encoded, host side
 	cctx               callContext
@@ -128,6 +129,8 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	in.handle = mod.ExportedFunction(exportHandle)
 	in.filter = mod.ExportedFunction(exportFilter)
 	in.initFn, in.tickFn = mod.ExportedFunction(exportInit), mod.ExportedFunction(exportTick)
+	in.pipe = mod.ExportedFunction(exportPipe)
+	in.hook = mod.ExportedFunction(exportHook)
 	m.host.dog.add(in)
 	m.stats.instances.Add(1)
 	in.countMemory()

@@ -68,19 +68,19 @@ func (m *Module) prepare(ctx context.Context) error {
 		return nil
 	}
 	input := append(append([]byte(`{"config":`), m.access.config...), '}')
-	start := time.Now()
-	err := m.unattendedCall(ctx, func(in *instance) wapi.Function { return in.initFn }, input)
-	m.host.observe(m.name, KindInit, start, err)
+	err := m.unattendedCall(ctx, KindInit, func(in *instance) wapi.Function { return in.initFn }, input)
 	if err != nil {
 		return fmt.Errorf("%s: %w", exportInit, err)
 	}
 	return nil
 }
 
-// unattendedCall runs a lifecycle export on an instance of the pool, under
-// the call deadline; its API calls run as the anonymous user. It returns
-// the guest's failure or error object as an error.
-func (m *Module) unattendedCall(ctx context.Context, export func(*instance) wapi.Function, input []byte) error {
+// unattendedCall runs a lifecycle export (kind) on an instance of the
+// pool, under the call deadline; its API calls run as the anonymous user.
+// It returns the guest's failure or error object as an error. A call that
+// ran is recorded (metrics, Observer, quarantine).
+func (m *Module) unattendedCall(ctx context.Context, kind string, export func(*instance) wapi.Function, input []byte) error {
+	start := time.Now()
 	in, err := m.acquire(ctx)
 	if err != nil {
 		return err
@@ -91,14 +91,13 @@ func (m *Module) unattendedCall(ctx context.Context, export func(*instance) wapi
 	if cap(in.buf) > keepBuffer {
 		in.buf = nil
 	}
+	trapped := in.trapped
 	m.release(in, !in.broken)
-	if err != nil {
-		return err
+	if err == nil && out.isError {
+		err = guestFailure(out.data)
 	}
-	if out.isError {
-		return guestFailure(out.data)
-	}
-	return nil
+	m.recordCall(kind, start, err, trapped)
+	return err
 }
 
 // guestFailure is the error object a lifecycle export returned, as an
@@ -158,12 +157,11 @@ func (m *Module) tick(now time.Time) {
 	// Waiting for a free instance is bounded too: a busy pool skips ticks.
 	ctx, cancel := context.WithTimeout(context.Background(), m.limits.CallTimeout)
 	defer cancel()
-	input := strconv.AppendInt([]byte(`{"now":`), now.UnixMilli(), 10)
-	start := time.Now()
-	err := m.unattendedCall(ctx, func(in *instance) wapi.Function { return in.tickFn }, append(input, '}'))
-	if !errors.Is(err, errRetired) && !errors.Is(err, context.DeadlineExceeded) {
-		m.host.observe(m.name, KindTick, start, err)
+	if m.refusal() != nil {
+		return // quarantined: no tick until it ends
 	}
+	input := strconv.AppendInt([]byte(`{"now":`), now.UnixMilli(), 10)
+	err := m.unattendedCall(ctx, KindTick, func(in *instance) wapi.Function { return in.tickFn }, append(input, '}'))
 	switch {
 	case err == nil, errors.Is(err, errRetired):
 	case errors.Is(err, context.DeadlineExceeded):

@@ -29,6 +29,8 @@ const (
 	exportManifest = "starling_manifest"
 	exportHandle   = "starling_handle"
 	exportFilter   = "starling_filter"
+	exportPipe     = "starling_pipe"
+	exportHook     = "starling_hook"
 )
 
 // Manifest is what a guest says it provides (its starling_manifest export).
@@ -43,6 +45,10 @@ type Manifest struct {
 	// Tick is the period of starling_tick in milliseconds (ABI 3, at least
 	// 100), 0 for none.
 	Tick int64 `json:"tick,omitempty"`
+	// Pipes are the events starling_pipe serves (ABI 3).
+	Pipes []string `json:"pipes,omitempty"`
+	// Hooks are the events starling_hook is told of (ABI 3).
+	Hooks []string `json:"hooks,omitempty"`
 }
 
 // Module is one loaded version of a module file: its compiled code, its
@@ -93,6 +99,8 @@ var abiExports = []struct {
 	{exportFilter, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i32}}, false},
 	{exportInit, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
 	{exportTick, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
+	{exportPipe, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
+	{exportHook, signature{[]wapi.ValueType{i32, i32}, []wapi.ValueType{i64}}, false},
 }
 
 // newModule compiles code, checks its exports, starts one instance and
@@ -223,8 +231,11 @@ func (m *Module) readManifest(in *instance) error {
 	if len(m.manifest.Filters) > 0 && in.filter == nil {
 		return fmt.Errorf("manifest names filters: it needs the %s export", exportFilter)
 	}
-	if len(m.manifest.Actions) == 0 && len(m.manifest.Filters) == 0 {
-		return errors.New("manifest names no action and no filter")
+	if err := m.checkEventManifest(in); err != nil {
+		return err
+	}
+	if len(m.manifest.Actions) == 0 && len(m.manifest.Filters) == 0 && len(m.manifest.Pipes) == 0 && len(m.manifest.Hooks) == 0 && m.manifest.Tick == 0 {
+		return errors.New("manifest names no action, no filter, no pipe, no hook and no tick")
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package wasmhost_test
 import (
 	"context"
 	"encoding/binary"
-	"os"
 	"strconv"
 	"testing"
 
@@ -308,13 +307,4 @@ func checkPluginLogins(t *testing.T, g *abi3Guest) {
 	if out, isErr := g.packed("starling_hook", login); !isErr {
 		t.Fatalf("hook on a value that is no integer: %s, want an error", out)
 	}
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

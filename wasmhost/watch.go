@@ -26,6 +26,8 @@ type watcher struct {
 	seen map[string]fileState // by module name, loaded or not
 	// controllers maps a module name to the controller it registered.
 	controllers map[string]string
+	// waiting holds, during a scan, the modules that named unknown events.
+	waiting map[string]error
 }
 
 // Watch loads every *.wasm module of dir (Config.Dir when empty), registers
@@ -81,6 +83,8 @@ func (w *watcher) scan(ctx context.Context) error {
 		return fmt.Errorf("watch %s: %w", w.dir, err)
 	}
 	present := map[string]bool{}
+	var waiting []string // modules naming events of modules not loaded yet
+	w.waiting = map[string]error{}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".wasm")
 		if !ok || e.IsDir() {
@@ -96,8 +100,11 @@ func (w *watcher) scan(ctx context.Context) error {
 			continue
 		}
 		w.seen[name] = state
-		w.load(ctx, name)
+		if w.load(ctx, name) == errWaiting {
+			waiting = append(waiting, name)
+		}
 	}
+	w.retry(ctx, waiting)
 	for name := range w.seen {
 		if !present[name] {
 			delete(w.seen, name)
@@ -107,12 +114,18 @@ func (w *watcher) scan(ctx context.Context) error {
 	return nil
 }
 
-// load (re)loads one module and (re)registers its controller.
-func (w *watcher) load(ctx context.Context, name string) {
+// load (re)loads one module and (re)registers its controller; it returns
+// errWaiting when the module names events the API lacks.
+func (w *watcher) load(ctx context.Context, name string) error {
 	m, err := w.h.Load(ctx, filepath.Join(w.dir, name+".wasm"))
 	if err != nil {
+		var unknown *unknownEvents
+		if errors.As(err, &unknown) {
+			w.waiting[name] = err // logged by retry if it stays
+			return errWaiting
+		}
 		w.h.log.Error("wasm module not loaded", "module", name, "err", err)
-		return
+		return err
 	}
 	c, ok := m.Controller()
 	if prev := w.controllers[name]; prev != "" && (!ok || prev != c.Name) {
@@ -123,6 +136,7 @@ func (w *watcher) load(ctx context.Context, name string) {
 		w.r.RegisterController(c)
 		w.controllers[name] = c.Name
 	}
+	return nil
 }
 
 // unload removes a module whose file is gone.

@@ -37,6 +37,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Observer, when set, is told about every answered request.
 	Observer Observer
+	// Pipeline, when set, runs plugin pipes and hooks on the requests'
+	// events (events.go).
+	Pipeline Pipeline
 }
 
 // Observer is told about every answered request (metrics). It is called
@@ -57,6 +60,9 @@ type job struct {
 	req    *api.Request
 	action api.Action
 	reply  reply
+	// events are the pipes and hooks of the request's events, nil when
+	// none listens.
+	events Events
 	// received is when the dispatcher got the request; zero without an
 	// Observer, which alone reads it.
 	received time.Time
@@ -193,6 +199,11 @@ func (d *dispatcher) dispatch(msg Dispatch) {
 		return
 	}
 	j := job{req: req, action: action, reply: to}
+	if d.cfg.Pipeline != nil && (!msg.FromPlugin || triggersEvents(req)) {
+		if j.events = d.cfg.Pipeline.Events(req.Controller, req.Action); j.events != nil {
+			immediate = false // pipes may block: never on the sender's goroutine
+		}
+	}
 	if d.cfg.Observer != nil {
 		j.received = time.Now()
 	}
@@ -301,22 +312,29 @@ func (d *dispatcher) run(j job) {
 // execute runs an action and sends its answer; it reports whether the
 // action succeeded.
 func (d *dispatcher) execute(j job) bool {
-	result, err := d.call(j)
+	var log eventLog
+	req, result, err := d.call(j, &log)
 	var resp *api.Response
 	if err != nil {
-		resp = api.Failure(j.req, err, d.cfg.Node)
+		resp = api.Failure(req, err, d.cfg.Node)
 	} else {
-		resp = api.Success(j.req, result, d.cfg.Node)
+		resp = api.Success(req, result, d.cfg.Node)
 	}
 	d.send(j.reply, resp)
 	if d.cfg.Observer != nil {
 		d.cfg.Observer.ObserveRequest(j.req.Controller, j.req.Action, resp.Status, time.Since(j.received))
 	}
+	if j.events != nil {
+		log.hooks(j.events)
+	}
 	return err == nil
 }
 
-// call runs the action, turning panics and foreign errors into Kuzzle errors.
-func (d *dispatcher) call(j job) (result any, kerr *kerror.Error) {
+// call runs the action (between its pipes, when it has events), turning
+// panics and foreign errors into Kuzzle errors. It returns the request
+// answered: the one its pipes made, if they changed it.
+func (d *dispatcher) call(j job, log *eventLog) (req *api.Request, result any, kerr *kerror.Error) {
+	req = j.req
 	defer func() {
 		if p := recover(); p != nil {
 			d.cfg.Logger.Error("action panicked", "controller", j.req.Controller, "action", j.req.Action, "panic", p)
@@ -327,14 +345,17 @@ func (d *dispatcher) call(j job) (result any, kerr *kerror.Error) {
 	if d.cfg.Guard != nil {
 		var err error
 		if ctx, err = d.cfg.Guard.Admit(ctx, j.req); err != nil {
-			return nil, asKuzzleError(err)
+			return req, nil, asKuzzleError(err)
 		}
+	}
+	if j.events != nil {
+		return d.funnel(ctx, j, log)
 	}
 	res, err := j.action(ctx, j.req)
 	if err == nil {
-		return res, nil
+		return req, res, nil
 	}
-	return nil, asKuzzleError(err)
+	return req, nil, asKuzzleError(err)
 }
 
 // asKuzzleError is err as clients get it: a foreign error is

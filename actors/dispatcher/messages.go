@@ -20,6 +20,10 @@ type Dispatch struct {
 	// Handoff, when set, lets the sender run an immediate action itself:
 	// it calls Handoff.Run right after sending.
 	Handoff *Handoff
+	// FromPlugin says a plugin (a Wasm guest's starling.call) sent the
+	// request: it fires pipes and hooks only when its payload sets
+	// "triggerEvents": true, as Kuzzle's executePluginRequest does.
+	FromPlugin bool
 	// ReplyTo receives the answer as a Response when there is no Responder;
 	// when nil too, the sender of the message does (a future, for callers
 	// outside actors).

@@ -66,6 +66,7 @@ type Node struct {
 	wasm       *wasmhost.Host
 	mailboxes  *pool.Pool
 	stopWasm   context.CancelFunc
+	pipes      pipeline // the Wasm modules' pipes and hooks (pipes.go)
 	stats      *server.Statistics
 	exporter   *metrics.Metrics   // Prometheus's view of the node's counters
 	stopStats  context.CancelFunc // nil until the frames are written
@@ -110,7 +111,7 @@ func Start(opts Options) (_ *Node, err error) {
 	if err := n.startActors(cfg, opts.Controllers); err != nil {
 		return nil, err
 	}
-	if err := n.startWasm(cfg.Wasm); err != nil {
+	if err := n.startWasm(cfg.Wasm, cfg.PluginsCommon); err != nil {
 		return nil, err
 	}
 	sessions := n.sessions(cfg)
@@ -174,6 +175,7 @@ func (n *Node) startActors(cfg *config.Config, extra []api.Controller) error {
 		Guard:              guard,
 		Logger:             n.log,
 		Observer:           n.exporter,
+		Pipeline:           &n.pipes,
 	}), "dispatcher")
 	if err != nil {
 		return fmt.Errorf("spawn dispatcher: %w", err)
@@ -307,7 +309,7 @@ func (n *Node) UnregisterController(name string) {
 // Call runs one API request as if conn had sent payload, and returns the
 // response JSON. It is how server-side code (Wasm guests) calls the API.
 func (n *Node) Call(ctx context.Context, payload []byte, conn api.Connection) ([]byte, error) {
-	answer, err := n.ask(ctx, n.dispatcher, dispatcher.Dispatch{Payload: payload, Connection: conn})
+	answer, err := n.ask(ctx, n.dispatcher, dispatcher.Dispatch{Payload: payload, Connection: conn, FromPlugin: true})
 	if err != nil {
 		return nil, fmt.Errorf("call the API: %w", err)
 	}

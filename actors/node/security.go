@@ -275,6 +275,7 @@ func (n *Node) mqttAuthenticator(require bool) func(string, []byte, bool) (strin
 			n.log.Warn("MQTT login: no token issued", "user", kuid, "error", err)
 			return "", mqtt.ErrNotAuthorized
 		}
+		n.pipes.loginHooks(kuid, t.JWT)
 		return t.JWT, nil
 	}
 }

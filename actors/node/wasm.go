@@ -19,7 +19,7 @@ import (
 // startWasm loads the Wasm modules of plugins.wasm.dir, registers their
 // controllers and watches the directory. The default directory may be
 // missing (Wasm is then off); a configured one must exist.
-func (n *Node) startWasm(cfg config.Wasm) error {
+func (n *Node) startWasm(cfg config.Wasm, common config.PluginsCommon) error {
 	dir := cfg.Dir
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
@@ -34,12 +34,15 @@ func (n *Node) startWasm(cfg config.Wasm) error {
 		cancel()
 		return fmt.Errorf("start the Wasm modules' state: %w", err)
 	}
-	host, err := wasmhost.New(ctx, wasmhost.Options{Config: wasmConfig(cfg), Logger: n.log, Caller: n, Observer: n.exporter, State: state})
+	host, err := wasmhost.New(ctx, wasmhost.Options{Config: wasmConfig(cfg), Logger: n.log, Caller: n, Observer: n.exporter, State: state,
+		Actions: newAPIActions(n.controllers), Events: eventsConfig(common)})
 	if err != nil {
 		cancel()
 		return fmt.Errorf("start the Wasm host (plugins.wasm): %w", err)
 	}
+	n.pipes.host.Store(host)
 	if err := host.Watch(ctx, "", n); err != nil {
+		n.pipes.host.Store(nil)
 		cancel()
 		_ = host.Close(context.Background())
 		return fmt.Errorf("plugins.wasm.dir: %w", err)

@@ -71,7 +71,8 @@ EXPORT("starling_filter") int32_t starling_filter(const char *ptr, int32_t len)
 	return starling_on_filter(ptr, (size_t)len);
 }
 
-/* The ABI 3 entry points: same shape as starling_handle. */
+/* The ABI 3 entry points: same shape as starling_handle. -DSTARLING_NO_PIPE
+ * leaves starling_pipe out, as a guest built without this SDK may. */
 #define ENTRY(export, fn)                                                   \
 	EXPORT(export) int64_t fn##_export(const char *ptr, int32_t len)  \
 	{                                                                   \
@@ -79,7 +80,9 @@ EXPORT("starling_filter") int32_t starling_filter(const char *ptr, int32_t len)
 		int failed = fn(ptr, (size_t)len, &output);                 \
 		return pack(output.data, output.len, failed);               \
 	}
+#ifndef STARLING_NO_PIPE
 ENTRY("starling_pipe", starling_on_pipe)
+#endif
 ENTRY("starling_hook", starling_on_hook)
 ENTRY("starling_init", starling_on_init)
 ENTRY("starling_tick", starling_on_tick)

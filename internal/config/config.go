@@ -10,6 +10,8 @@ type Config struct {
 	Limits Limits
 	// Wasm holds the plugins.wasm.* keys.
 	Wasm Wasm
+	// PluginsCommon holds the plugins.common.* keys (pipes and hooks).
+	PluginsCommon PluginsCommon
 	// Stats holds the stats.* keys.
 	Stats Stats
 	// Security holds the security.* keys Starling reads.
@@ -280,6 +282,7 @@ func defaults() map[string]any {
 			localPlugin: map[string]any{
 				"argon2": map[string]any{"memory": 19456.0, "iterations": 2.0, "parallelism": 1.0},
 			},
+			"common": pluginsCommonDefaults(),
 		},
 		"services": map[string]any{
 			"storageEngine": map[string]any{

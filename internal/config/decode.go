@@ -307,6 +307,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 		},
 	}
 	cfg.Wasm = r.decodeWasm(explicitWasmDir)
+	cfg.PluginsCommon = r.decodePluginsCommon()
 	if r.err != nil {
 		return nil, r.err
 	}
