@@ -237,13 +237,8 @@ type pluginUser struct{ name, password string }
 // the user.
 func checkLoginCount(t *testing.T, s *pluginNode, cl *client, module string) pluginUser {
 	t.Helper()
-	u := pluginUser{"shopper", "the shopper's password"}
 	expectResult(t, cl, statsRequest(module), `{"logins":0}`)
-	r := cl.call(t, `{"controller":"security","action":"createUser","_id":"shopper","body":{"content":{"profileIds":["default"]},`+
-		`"credentials":{"local":{"username":"`+u.name+`","password":"`+u.password+`"}}}}`)
-	if r.Status != 200 {
-		t.Fatalf("createUser: %s", r.raw)
-	}
+	u := createShopper(t, cl)
 	login := func(password string) response {
 		return cl.call(t, `{"controller":"auth","action":"login","strategy":"local","body":{"username":"`+u.name+`","password":"`+password+`"}}`)
 	}
@@ -260,6 +255,18 @@ func checkLoginCount(t *testing.T, s *pluginNode, cl *client, module string) plu
 	}
 	connectAs(t, s.addr, u)
 	untilLogins(t, cl, module, 4)
+	return u
+}
+
+// createShopper creates a user with local credentials.
+func createShopper(t *testing.T, cl *client) pluginUser {
+	t.Helper()
+	u := pluginUser{"shopper", "the shopper's password"}
+	r := cl.call(t, `{"controller":"security","action":"createUser","_id":"shopper","body":{"content":{"profileIds":["default"]},`+
+		`"credentials":{"local":{"username":"`+u.name+`","password":"`+u.password+`"}}}}`)
+	if r.Status != 200 {
+		t.Fatalf("createUser: %s", r.raw)
+	}
 	return u
 }
 
@@ -336,29 +343,36 @@ func TestPluginExampleRefusesABadConfig(t *testing.T) {
 }
 
 // TestPluginExamplesChained loads the four languages in one server, each
-// with a range of its own, as examples/plugin/README.md warns against: the
-// pipes run in module name order (assemblyscript, c, go, rust), the first
-// refusal stops the chain, and the stored document carries the last stamp.
+// with a range of its own (c with none: the defaults, 0 to 1000), as
+// examples/plugin/README.md warns against: the pipes run in module name
+// order (assemblyscript, c, go, rust), the first refusal stops the chain,
+// and the stored document carries the last stamp.
 func TestPluginExamplesChained(t *testing.T) {
 	dir := t.TempDir()
-	maxPrice := map[string]string{"assemblyscript": "800", "c": "1000", "go": "600", "rust": "400"}
+	maxPrice := map[string]string{"assemblyscript": "1200", "go": "600", "rust": "400"}
 	configs := map[string]string{}
 	for _, l := range pluginExamples {
 		module := "plugin-" + l.name
 		install(t, dir, module, l.build(t))
-		configs[module] = `{"minPrice":0,"maxPrice":` + maxPrice[l.name] + `}`
+		if m, ok := maxPrice[l.name]; ok {
+			configs[module] = `{"minPrice":0,"maxPrice":` + m + `}`
+		}
 	}
 	s := startPluginNode(t, writeKuzzlerc(t, dir, configs), t.TempDir())
 	cl := connect(t, s.addr)
 	collection(t, cl)
 	for _, tt := range []struct{ price, refusedBy string }{
-		{"900", "0 and 800"}, // assemblyscript, first in name order
-		{"700", "0 and 600"}, // passed assemblyscript and c, refused by go
-		{"500", "0 and 400"}, // refused by rust, the last
+		{"1300", "0 and 1200"}, // by assemblyscript, the first
+		{"1100", "0 and 1000"}, // by c, whose range is the default
+		{"700", "0 and 600"},   // by go
+		{"500", "0 and 400"},   // by rust, the last
 	} {
 		r := createPriced(t, cl, "p"+tt.price, `{"price":`+tt.price+`}`)
 		if r.Error == nil || r.Error.Message != `Invalid argument "body.price". Expected: a number between `+tt.refusedBy {
 			t.Fatalf("price %s: %s, want a refusal by the range %s", tt.price, r.raw, tt.refusedBy)
+		}
+		if got := source(t, cl, "p"+tt.price); got != "" {
+			t.Fatalf("price %s written: %s", tt.price, got)
 		}
 	}
 	if r := createPriced(t, cl, "ok", `{"price":300}`); r.Status != 200 {
@@ -366,5 +380,11 @@ func TestPluginExamplesChained(t *testing.T) {
 	}
 	if got := source(t, cl, "ok"); got != `{"checkedBy":"plugin-rust","price":300}` {
 		t.Fatalf("stored %s", got)
+	}
+	// Each module counts the login in a state of its own.
+	u := createShopper(t, cl)
+	connectAs(t, s.addr, u)
+	for _, l := range pluginExamples {
+		untilLogins(t, cl, "plugin-"+l.name, 1)
 	}
 }
