@@ -76,13 +76,13 @@ type pluginNode struct {
 }
 
 // writeKuzzlerc writes a kuzzlerc file whose plugins.wasm section names the
-// module directory and each module's configuration (module name → JSON),
-// and returns its path.
-func writeKuzzlerc(t *testing.T, dir string, configs map[string]string) string {
+// module directory and each module's settings (module name → the JSON
+// object of plugins.wasm.modules.NAME), and returns its path.
+func writeKuzzlerc(t *testing.T, dir string, settings map[string]string) string {
 	t.Helper()
-	modules := map[string]any{}
-	for name, cfg := range configs {
-		modules[name] = map[string]any{"config": jsonx.RawMessage(cfg)}
+	modules := map[string]jsonx.RawMessage{}
+	for name, s := range settings {
+		modules[name] = jsonx.RawMessage(s)
 	}
 	rc, err := jsonx.Marshal(map[string]any{
 		"plugins": map[string]any{"wasm": map[string]any{"dir": dir, "watchInterval": 20, "modules": modules}},
@@ -99,6 +99,9 @@ func writeKuzzlerc(t *testing.T, dir string, configs map[string]string) string {
 	}
 	return path
 }
+
+// withConfig is a module's settings giving it the configuration cfg.
+func withConfig(cfg string) string { return `{"config":` + cfg + `}` }
 
 // startPluginNode starts a node configured by the kuzzlerc file rc, on the
 // store in storage and 127.0.0.1:0; stop shuts it down (also done with the
@@ -153,7 +156,7 @@ func TestPluginExampleOverMQTT(t *testing.T) {
 			module := "plugin-" + l.name
 			storage, dir := t.TempDir(), t.TempDir()
 			install(t, dir, module, l.build(t))
-			rc := writeKuzzlerc(t, dir, map[string]string{module: pluginRange})
+			rc := writeKuzzlerc(t, dir, map[string]string{module: withConfig(pluginRange)})
 			s := startPluginNode(t, rc, storage)
 			// init read the kuzzlerc's configuration (and says so).
 			if s.logs.line("source=guest", "price range [10, 250.5]") == "" {
@@ -313,8 +316,8 @@ func TestPluginExampleRefusesABadConfig(t *testing.T) {
 		t.Run(l.name, func(t *testing.T) {
 			dir, wasm := t.TempDir(), l.build(t)
 			configs := map[string]string{
-				"plugin-" + l.name:           `{"minPrice":500,"maxPrice":100}`,
-				"plugin-" + l.name + "-text": `{"minPrice":"cheap"}`,
+				"plugin-" + l.name:           withConfig(`{"minPrice":500,"maxPrice":100}`),
+				"plugin-" + l.name + "-text": withConfig(`{"minPrice":"cheap"}`),
 			}
 			for name := range configs {
 				install(t, dir, name, wasm)
@@ -355,7 +358,7 @@ func TestPluginExamplesChained(t *testing.T) {
 		module := "plugin-" + l.name
 		install(t, dir, module, l.build(t))
 		if m, ok := maxPrice[l.name]; ok {
-			configs[module] = `{"minPrice":0,"maxPrice":` + m + `}`
+			configs[module] = withConfig(`{"minPrice":0,"maxPrice":` + m + `}`)
 		}
 	}
 	s := startPluginNode(t, writeKuzzlerc(t, dir, configs), t.TempDir())
@@ -386,5 +389,33 @@ func TestPluginExamplesChained(t *testing.T) {
 	connectAs(t, s.addr, u)
 	for _, l := range pluginExamples {
 		untilLogins(t, cl, "plugin-"+l.name, 1)
+	}
+}
+
+// TestPluginExampleHookFailure: with a state quota too small for its
+// counter, the hook's state_incr fails; the hook's error is logged, the
+// login it was told of is not failed, and nothing is counted.
+func TestPluginExampleHookFailure(t *testing.T) {
+	for _, l := range pluginExamples {
+		t.Run(l.name, func(t *testing.T) {
+			module, dir := "plugin-"+l.name, t.TempDir()
+			install(t, dir, module, l.build(t))
+			// The key "logins" and the value "1" take 7 bytes.
+			s := startPluginNode(t, writeKuzzlerc(t, dir, map[string]string{module: `{"stateQuota":6}`}), t.TempDir())
+			cl := connect(t, s.addr)
+			u := createShopper(t, cl)
+			r := cl.call(t, `{"controller":"auth","action":"login","strategy":"local","body":{"username":"`+u.name+`","password":"`+u.password+`"}}`)
+			if r.Status != 200 {
+				t.Fatalf("login: %s", r.raw)
+			}
+			deadline := time.Now().Add(wait)
+			for s.logs.line("hook returned an error", "module="+module+" ", "auth:afterLogin", "state_incr logins") == "" {
+				if time.Now().After(deadline) {
+					t.Fatal("no log line of the hook's error")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			expectResult(t, cl, statsRequest(module), `{"logins":0}`)
+		})
 	}
 }
