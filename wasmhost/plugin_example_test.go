@@ -170,7 +170,7 @@ func TestPluginExampleOverMQTT(t *testing.T) {
 
 			s = startPluginNode(t, rc, storage)
 			cl = connect(t, s.addr)
-			expectResult(t, cl, statsRequest(module), `{"logins":4}`)
+			expectResult(t, cl, statsRequest(module), `{"logins":4}`) // checkLoginCount's
 			// The count goes on from the stored value.
 			connectAs(t, s.addr, user)
 			untilLogins(t, cl, module, 5)
