@@ -1,17 +1,23 @@
 package wasmhost_test
 
 import (
+	"bytes"
 	"context"
-	"encoding/binary"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/tetratelabs/wazero"
-	wapi "github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/starlingmq/starling/actors/node"
+	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/jsonx"
-	"github.com/starlingmq/starling/internal/kerror"
 )
 
 // pluginExamples builds examples/plugin in every language.
@@ -25,286 +31,391 @@ var pluginExamples = []struct {
 	{"rust", func(t testing.TB) string { return buildRust(t, "../examples/plugin/rust/plugin.rs") }},
 }
 
-// abi3Guest runs one guest against a minimal ABI 3 host of the test's own:
-// its configuration, its state in a map, its log lines kept. It checks the
-// guest side of the contract (guests/README.md, "ABI version 3").
-type abi3Guest struct {
-	t       testing.TB
-	mod     wapi.Module
-	config  string
-	state   map[string]string
-	logs    []string
-	pending []byte
-	buf     uint32
+// pluginRange is the price range the tests configure: not the examples'
+// defaults (0 and 1000), so that a guest ignoring its configuration fails,
+// with a bound that is no integer, which every language must print alike.
+const (
+	pluginRange  = `{"minPrice":10,"maxPrice":250.5}`
+	pluginBounds = "10 and 250.5"
+)
+
+// logLines keeps what a node logs, as text lines, for tests that read it.
+type logLines struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func newABI3Guest(t testing.TB, wasm, config string) *abi3Guest {
-	t.Helper()
-	ctx := context.Background()
-	g := &abi3Guest{t: t, config: config, state: map[string]string{}}
-	rt := wazero.NewRuntime(ctx)
-	t.Cleanup(func() { _ = rt.Close(ctx) })
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	b := rt.NewHostModuleBuilder("starling")
-	fn := func(name string, f wapi.GoModuleFunc, params, results []wapi.ValueType) {
-		b.NewFunctionBuilder().WithGoModuleFunction(f, params, results).Export(name)
-	}
-	i32s := func(n int) []wapi.ValueType {
-		ts := make([]wapi.ValueType, n)
-		for i := range ts {
-			ts[i] = wapi.ValueTypeI32
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// line returns the first line holding every part, "" when there is none.
+func (l *logLines) line(parts ...string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+next:
+	for _, line := range strings.Split(l.buf.String(), "\n") {
+		for _, p := range parts {
+			if !strings.Contains(line, p) {
+				continue next
+			}
 		}
-		return ts
+		return line
 	}
-	fn("log", g.log, i32s(3), nil)
-	fn("now", func(_ context.Context, _ wapi.Module, s []uint64) { s[0] = 1 }, nil, []wapi.ValueType{wapi.ValueTypeI64})
-	fn("call", g.answer(`{"status":500,"error":{"message":"no API here"},"result":null}`), i32s(2), i32s(1))
-	fn("call_result", g.callResult, i32s(1), nil)
-	fn("config", func(_ context.Context, _ wapi.Module, s []uint64) { s[0] = g.keep([]byte(g.config)) }, nil, i32s(1))
-	fn("state_get", g.stateGet, i32s(2), i32s(1))
-	fn("state_set", g.stateSet, i32s(4), i32s(1))
-	fn("state_delete", g.stateDelete, i32s(2), i32s(1))
-	fn("state_incr", g.stateIncr, []wapi.ValueType{wapi.ValueTypeI32, wapi.ValueTypeI32, wapi.ValueTypeI64, wapi.ValueTypeI32}, i32s(1))
-	fn("http_request", g.answer(`{"error":{"message":"no network here"}}`), i32s(2), i32s(1))
-	if _, err := b.Instantiate(ctx); err != nil {
-		t.Fatal(err)
+	return ""
+}
+
+// pluginNode is a node started from a kuzzlerc file, with its log.
+type pluginNode struct {
+	node *node.Node
+	addr string
+	logs *logLines
+	stop func()
+}
+
+// writeKuzzlerc writes a kuzzlerc file whose plugins.wasm section names the
+// module directory and each module's settings (module name → the JSON
+// object of plugins.wasm.modules.NAME), and returns its path.
+func writeKuzzlerc(t *testing.T, dir string, settings map[string]string) string {
+	t.Helper()
+	modules := map[string]jsonx.RawMessage{}
+	for name, s := range settings {
+		modules[name] = jsonx.RawMessage(s)
 	}
-	env := rt.NewHostModuleBuilder("env")
-	env.NewFunctionBuilder().WithGoModuleFunction(wapi.GoModuleFunc(func(context.Context, wapi.Module, []uint64) {
-		panic("guest aborted")
-	}), i32s(4), nil).Export("abort")
-	if _, err := env.Instantiate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	code := readFile(t, wasm)
-	mod, err := rt.InstantiateWithConfig(ctx, code, wazero.NewModuleConfig().WithStartFunctions("_initialize"))
+	rc, err := jsonx.Marshal(map[string]any{
+		"plugins": map[string]any{"wasm": map[string]any{"dir": dir, "watchInterval": 20, "modules": modules}},
+		// Kuzzle's default, 1 login a second per connection, would refuse
+		// the login tests' logins in a row.
+		"limits": map[string]any{"loginsPerSecond": 100},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.mod = mod
-	g.buf = uint32(g.call("starling_alloc", 64<<10))
-	return g
-}
-
-func (g *abi3Guest) mem() wapi.Memory { return g.mod.Memory() }
-
-func (g *abi3Guest) bytes(ptr, n uint64) []byte {
-	b, ok := g.mem().Read(uint32(ptr), uint32(n))
-	if !ok {
-		g.t.Fatalf("[%#x, +%d) outside memory", ptr, n)
+	path := filepath.Join(t.TempDir(), ".kuzzlerc")
+	if err := os.WriteFile(path, rc, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	return append([]byte(nil), b...)
+	return path
 }
 
-// keep makes b the answer call_result copies and returns its length.
-func (g *abi3Guest) keep(b []byte) uint64 {
-	g.pending = b
-	return uint64(len(b))
-}
+// withConfig is a module's settings giving it the configuration cfg.
+func withConfig(cfg string) string { return `{"config":` + cfg + `}` }
 
-func (g *abi3Guest) answer(s string) wapi.GoModuleFunc {
-	return func(_ context.Context, _ wapi.Module, st []uint64) { st[0] = g.keep([]byte(s)) }
-}
-
-func (g *abi3Guest) log(_ context.Context, _ wapi.Module, s []uint64) {
-	g.logs = append(g.logs, string(g.bytes(s[1], s[2])))
-}
-
-func (g *abi3Guest) callResult(_ context.Context, _ wapi.Module, s []uint64) {
-	if !g.mem().Write(uint32(s[0]), g.pending) {
-		panic("call_result outside memory")
+// startPluginNode starts a node configured by the kuzzlerc file rc, on the
+// store in storage and 127.0.0.1:0; stop shuts it down (also done with the
+// test).
+func startPluginNode(t *testing.T, rc, storage string) *pluginNode {
+	t.Helper()
+	cfg, err := config.Load(config.Sources{File: rc})
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-func (g *abi3Guest) stateGet(_ context.Context, _ wapi.Module, s []uint64) {
-	v, ok := g.state[string(g.bytes(s[0], s[1]))]
-	if !ok {
-		s[0] = uint64(uint32(0xffffffff)) // -1
-		return
+	cfg.Server.MQTT.Host, cfg.Server.MQTT.Port = "127.0.0.1", 0
+	cfg.Server.Host, cfg.Server.Port = "127.0.0.1", 0
+	cfg.Storage.Path = storage
+	cfg.Wasm.CacheDir = filepath.Join(buildDir, "cache")
+	p := &pluginNode{logs: &logLines{}}
+	var out io.Writer = p.logs
+	if testing.Verbose() {
+		out = io.MultiWriter(p.logs, testWriter{t})
 	}
-	s[0] = g.keep([]byte(v))
-}
-
-func (g *abi3Guest) stateSet(_ context.Context, _ wapi.Module, s []uint64) {
-	g.state[string(g.bytes(s[0], s[1]))] = string(g.bytes(s[2], s[3]))
-	s[0] = 0
-}
-
-func (g *abi3Guest) stateDelete(_ context.Context, _ wapi.Module, s []uint64) {
-	k := string(g.bytes(s[0], s[1]))
-	_, ok := g.state[k]
-	delete(g.state, k)
-	s[0] = 0
-	if ok {
-		s[0] = 1
+	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if p.node, err = node.Start(node.Options{Config: cfg, Logger: logger}); err != nil {
+		t.Fatal(err)
 	}
-}
-
-func (g *abi3Guest) stateIncr(_ context.Context, _ wapi.Module, s []uint64) {
-	k := string(g.bytes(s[0], s[1]))
-	n := int64(0)
-	if v, ok := g.state[k]; ok {
-		var err error
-		if n, err = strconv.ParseInt(v, 10, 64); err != nil {
-			s[0] = uint64(uint32(0xfffffffc)) // -4
+	stopped := false
+	p.stop = func() {
+		if stopped {
 			return
 		}
+		stopped = true
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		if err := p.node.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
 	}
-	n += int64(s[2])
-	g.state[k] = strconv.FormatInt(n, 10)
-	var out [8]byte
-	binary.LittleEndian.PutUint64(out[:], uint64(n))
-	g.mem().Write(uint32(s[3]), out[:])
-	s[0] = 0
+	t.Cleanup(p.stop)
+	p.addr = p.node.MQTTAddr().String()
+	return p
 }
 
-// call calls an export with its arguments and returns its one result.
-func (g *abi3Guest) call(name string, args ...uint64) uint64 {
-	g.t.Helper()
-	f := g.mod.ExportedFunction(name)
-	if f == nil {
-		g.t.Fatalf("the guest does not export %s", name)
-	}
-	res, err := f.Call(context.Background(), args...)
-	if err != nil {
-		g.t.Fatalf("%s: %v", name, err)
-	}
-	return res[0]
-}
-
-// packed calls an (ptr, len) -> packed export with input in the input
-// buffer and returns what it answered and whether it is an error object.
-func (g *abi3Guest) packed(name, input string) (string, bool) {
-	g.t.Helper()
-	if !g.mem().Write(g.buf, []byte(input)) {
-		g.t.Fatal("input outside memory")
-	}
-	p := g.call(name, uint64(g.buf), uint64(len(input)))
-	n := uint32(p)
-	return string(g.bytes(p>>32, uint64(n&^(1<<31)))), n&(1<<31) != 0
-}
-
-func TestPluginExamples(t *testing.T) {
-	const cfg = `{"minPrice":0,"maxPrice":1000}`
+// TestPluginExampleOverMQTT runs examples/plugin in each language, each in
+// a server of its own: with the four in one server, their pipes would run
+// one after the other in module name order on every create, so the first
+// (assemblyscript) would refuse every bad price before the others saw it
+// and the last (rust) would stamp every stored document; a language's pipe
+// could then be broken unseen. Alone, each module's pipe, hook, action and
+// init are its own. The node is then restarted on the same storage and
+// module directory: the login count kept in the module's state survives.
+func TestPluginExampleOverMQTT(t *testing.T) {
 	for _, l := range pluginExamples {
 		t.Run(l.name, func(t *testing.T) {
-			wasm := l.build(t)
-			g := newABI3Guest(t, wasm, cfg)
-			checkPluginManifest(t, g)
-			if out, isErr := g.packed("starling_init", `{"config":`+cfg+`}`); isErr {
-				t.Fatalf("init: %s", out)
+			module := "plugin-" + l.name
+			storage, dir := t.TempDir(), t.TempDir()
+			install(t, dir, module, l.build(t))
+			rc := writeKuzzlerc(t, dir, map[string]string{module: withConfig(pluginRange)})
+			s := startPluginNode(t, rc, storage)
+			// init read the kuzzlerc's configuration (and says so).
+			if s.logs.line("source=guest", "price range [10, 250.5]") == "" {
+				t.Errorf("init did not log the configured range [10, 250.5]")
 			}
-			if out, isErr := g.packed("starling_init", `{"config":{"minPrice":5,"maxPrice":1}}`); !isErr {
-				t.Fatalf("init with minPrice > maxPrice: %s, want an error", out)
-			}
-			checkPluginPipe(t, g, l.name, "0 and 1000", "0", "10", "1000")
-			checkPluginLogins(t, g)
+			cl := connect(t, s.addr)
+			collection(t, cl)
+			checkPriceGuard(t, cl, module)
+			user := checkLoginCount(t, s, cl, module)
+			s.stop()
 
-			narrow := newABI3Guest(t, wasm, `{"minPrice":100,"maxPrice":200}`)
-			checkPluginPipe(t, narrow, l.name, "100 and 200", "100", "150.5", "200")
+			s = startPluginNode(t, rc, storage)
+			cl = connect(t, s.addr)
+			expectResult(t, cl, statsRequest(module), `{"logins":4}`) // checkLoginCount's
+			// The count goes on from the stored value.
+			connectAs(t, s.addr, user)
+			untilLogins(t, cl, module, 5)
+			if r := createPriced(t, cl, "after-restart", `{"price":250.6}`); r.Error == nil || r.Error.ID != "api.assert.invalid_argument" {
+				t.Fatalf("create after the restart: %s", r.raw)
+			}
 		})
 	}
 }
 
-func checkPluginManifest(t *testing.T, g *abi3Guest) {
-	t.Helper()
-	if v := int32(g.call("starling_abi_version")); v != 3 {
-		t.Fatalf("ABI version %d, want 3", v)
-	}
-	p := g.call("starling_manifest")
-	var m struct {
-		Controller string   `json:"controller"`
-		Actions    []string `json:"actions"`
-		Pipes      []string `json:"pipes"`
-		Hooks      []string `json:"hooks"`
-	}
-	raw := g.bytes(p>>32, uint64(uint32(p)))
-	if err := jsonx.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("manifest %s: %v", raw, err)
-	}
-	if m.Controller != "plugin" || len(m.Actions) != 1 || m.Actions[0] != "stats" ||
-		len(m.Pipes) != 1 || m.Pipes[0] != "document:beforeCreate" || len(m.Hooks) != 1 || m.Hooks[0] != "auth:afterLogin" {
-		t.Fatalf("manifest %s", raw)
-	}
+// statsRequest is the example's stats action.
+func statsRequest(module string) string {
+	return `{"controller":"` + module + `/plugin","action":"stats"}`
 }
 
-// checkPluginPipe checks that prices within the range pass, stamped, and
-// the others are refused with api.assert.invalid_argument.
-func checkPluginPipe(t *testing.T, g *abi3Guest, lang, bounds string, inside ...string) {
+// createPriced sends document:create of body as id in index i, collection c.
+func createPriced(t *testing.T, cl *client, id, body string) response {
 	t.Helper()
-	event := func(body string) string {
-		return `{"event":"document:beforeCreate","request":{"controller":"document","action":"create",` +
-			`"requestId":"r1","args":{"index":"shop","collection":"items"},"body":` + body +
-			`,"connection":{"id":"c1","protocol":"mqtt"}}}`
+	return cl.call(t, `{"controller":"document","action":"create","index":"i","collection":"c","_id":"`+id+`","body":`+body+`}`)
+}
+
+// checkPriceGuard: prices within the configured range are written stamped
+// with checkedBy; the others, and documents without a numeric price, are
+// refused with api.assert.invalid_argument and not written.
+func checkPriceGuard(t *testing.T, cl *client, module string) {
+	t.Helper()
+	for i, price := range []string{"10", "99.99", "250.5"} {
+		id := "in" + strconv.Itoa(i)
+		r := createPriced(t, cl, id, `{"name":"pen","price":`+price+`}`)
+		var res struct {
+			ID     string `json:"_id"`
+			Source struct {
+				CheckedBy string `json:"checkedBy"`
+			} `json:"_source"`
+		}
+		if r.Status != 200 || jsonx.Unmarshal(r.Result, &res) != nil || res.ID != id || res.Source.CheckedBy != module {
+			t.Fatalf("create with price %s: %s", price, r.raw)
+		}
+		if got, want := source(t, cl, id), `{"checkedBy":"`+module+`","name":"pen","price":`+price+`}`; got != want {
+			t.Fatalf("stored %s, want %s", got, want)
+		}
 	}
-	for _, price := range inside {
-		out, isErr := g.packed("starling_pipe", event(`{"name":"pen","price":`+price+`}`))
-		var answer struct {
-			Request struct {
-				Body map[string]any `json:"body"`
-			} `json:"request"`
-		}
-		if isErr || jsonx.Unmarshal([]byte(out), &answer) != nil {
-			t.Fatalf("price %s: %s (error %v)", price, out, isErr)
-		}
-		body := answer.Request.Body
-		if body["checkedBy"] != "plugin-"+lang || body["name"] != "pen" || strconv.FormatFloat(body["price"].(float64), 'g', -1, 64) != price {
-			t.Fatalf("price %s: body %v", price, body)
-		}
+	refused := []string{
+		`{"name":"pen","price":9.99}`, `{"name":"pen","price":250.51}`, `{"price":-1}`, `{"price":1e6}`,
+		`{"name":"pen"}`, `{"price":"cheap"}`, `{"price":"12"}`, `{"price":null}`, `{"price":true}`, `{"price":{"amount":12}}`,
+		`[1]`, // an array body reaches the pipe (the protocol refuses a string)
 	}
-	for _, body := range []string{`{"price":-1}`, `{"price":1000.5}`, `{"price":"cheap"}`, `{"name":"pen"}`, `[1]`} {
-		out, isErr := g.packed("starling_pipe", event(body))
-		if !isErr {
-			t.Fatalf("body %s: %s, want an error", body, out)
+	for i, body := range refused {
+		id := "out" + strconv.Itoa(i)
+		r := createPriced(t, cl, id, body)
+		want := `Invalid argument "body.price". Expected: a number between ` + pluginBounds
+		if r.Status != 400 || r.Error == nil || r.Error.ID != "api.assert.invalid_argument" || r.Error.Message != want {
+			t.Fatalf("create of %s: %s, want api.assert.invalid_argument %q", body, r.raw, want)
 		}
-		kerr := guestKerror(t, out)
-		want := `Invalid argument "body.price". Expected: a number between ` + bounds
-		if kerr.ID != "api.assert.invalid_argument" || kerr.Message != want {
-			t.Fatalf("body %s: %s / %q, want %q", body, kerr.ID, kerr.Message, want)
+		if got := source(t, cl, id); got != "" {
+			t.Fatalf("%s written: %s", body, got)
 		}
 	}
 }
 
-// guestKerror builds the Kuzzle error a host makes of a guest's error
-// object (guests/README.md): a catalogued id kept, with the guest's message
-// if any.
-func guestKerror(t *testing.T, out string) *kerror.Error {
-	var e struct {
-		ID      string `json:"id"`
-		Message string `json:"message"`
-		Props   []any  `json:"props"`
-	}
-	if err := jsonx.Unmarshal([]byte(out), &e); err != nil || !kerror.Known(e.ID) {
-		t.Fatalf("error object %s", out)
-	}
-	if e.Message != "" {
-		return kerror.WithMessage(e.Message, e.ID, e.Props...)
-	}
-	return kerror.New(e.ID, e.Props...)
-}
+// pluginUser is the user the login tests create.
+type pluginUser struct{ name, password string }
 
-// checkPluginLogins checks that the hook counts logins and stats tells.
-func checkPluginLogins(t *testing.T, g *abi3Guest) {
+// checkLoginCount creates a user, logs in with a wrong password once (no
+// auth:afterLogin), three times with auth:login and once with MQTT CONNECT
+// credentials, and waits for stats to count the four logins. It returns
+// the user.
+func checkLoginCount(t *testing.T, s *pluginNode, cl *client, module string) pluginUser {
 	t.Helper()
-	stats := `{"controller":"plugin-x/plugin","action":"stats","requestId":"r2","args":{},"connection":{"id":"c1","protocol":"mqtt"}}`
-	if out, isErr := g.packed("starling_handle", stats); isErr || out != `{"logins":0}` {
-		t.Fatalf("stats before any login: %s (error %v)", out, isErr)
+	expectResult(t, cl, statsRequest(module), `{"logins":0}`)
+	u := createShopper(t, cl)
+	login := func(password string) response {
+		return cl.call(t, `{"controller":"auth","action":"login","strategy":"local","body":{"username":"`+u.name+`","password":"`+password+`"}}`)
 	}
-	login := `{"event":"auth:afterLogin","request":{"controller":"auth","action":"login","requestId":"r3","args":{"strategy":"local"},` +
-		`"connection":{"id":"c1","protocol":"mqtt"}},"result":{"_id":"alice","jwt":"x"}}`
-	for i := 0; i < 3; i++ {
-		if out, isErr := g.packed("starling_hook", login); isErr {
-			t.Fatalf("hook: %s", out)
+	if r := login("wrong password"); r.Status != 401 {
+		t.Fatalf("login with a wrong password: %s", r.raw)
+	}
+	for range 3 {
+		var tok struct {
+			JWT string `json:"jwt"`
+		}
+		if r := login(u.password); r.Status != 200 || jsonx.Unmarshal(r.Result, &tok) != nil || tok.JWT == "" {
+			t.Fatalf("login: %s", r.raw)
 		}
 	}
-	if g.state["logins"] != "3" {
-		t.Fatalf("state %v, want logins 3", g.state)
+	connectAs(t, s.addr, u)
+	untilLogins(t, cl, module, 4)
+	return u
+}
+
+// createShopper creates a user with local credentials.
+func createShopper(t *testing.T, cl *client) pluginUser {
+	t.Helper()
+	u := pluginUser{"shopper", "the shopper's password"}
+	r := cl.call(t, `{"controller":"security","action":"createUser","_id":"shopper","body":{"content":{"profileIds":["default"]},`+
+		`"credentials":{"local":{"username":"`+u.name+`","password":"`+u.password+`"}}}}`)
+	if r.Status != 200 {
+		t.Fatalf("createUser: %s", r.raw)
 	}
-	if out, isErr := g.packed("starling_handle", stats); isErr || out != `{"logins":3}` {
-		t.Fatalf("stats: %s (error %v)", out, isErr)
+	return u
+}
+
+// connectAs logs in with MQTT CONNECT credentials, then disconnects.
+func connectAs(t *testing.T, addr string, u pluginUser) {
+	t.Helper()
+	opts := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID("plugin-" + u.name).
+		SetUsername(u.name).SetPassword(u.password).SetAutoReconnect(false).SetConnectRetry(false)
+	c := paho.NewClient(opts)
+	if tok := c.Connect(); !tok.WaitTimeout(wait) || tok.Error() != nil {
+		t.Fatalf("connect as %s: %v", u.name, tok.Error())
 	}
-	g.state["logins"] = "many"
-	if out, isErr := g.packed("starling_hook", login); !isErr {
-		t.Fatalf("hook on a value that is no integer: %s, want an error", out)
+	c.Disconnect(100)
+}
+
+// untilLogins polls stats until it counts want logins (hooks run after
+// their request is answered); a count past want fails at once.
+func untilLogins(t *testing.T, cl *client, module string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		r := cl.call(t, statsRequest(module))
+		var res struct {
+			Logins *int `json:"logins"`
+		}
+		if r.Status != 200 || jsonx.Unmarshal(r.Result, &res) != nil || res.Logins == nil || *res.Logins > want {
+			t.Fatalf("stats: %s, want {\"logins\":%d}", r.raw, want)
+		}
+		if *res.Logins == want && string(r.Result) == `{"logins":`+strconv.Itoa(want)+`}` {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats never counted %d logins: last %s", want, r.raw)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestPluginExampleRefusesABadConfig: init refuses a range whose minimum
+// passes its maximum, or that is no number; the module is then not loaded:
+// its controller is unknown and creates are not piped.
+func TestPluginExampleRefusesABadConfig(t *testing.T) {
+	for _, l := range pluginExamples {
+		t.Run(l.name, func(t *testing.T) {
+			dir, wasm := t.TempDir(), l.build(t)
+			configs := map[string]string{
+				"plugin-" + l.name:           withConfig(`{"minPrice":500,"maxPrice":100}`),
+				"plugin-" + l.name + "-text": withConfig(`{"minPrice":"cheap"}`),
+			}
+			for name := range configs {
+				install(t, dir, name, wasm)
+			}
+			s := startPluginNode(t, writeKuzzlerc(t, dir, configs), t.TempDir())
+			cl := connect(t, s.addr)
+			for name := range configs {
+				if s.logs.line("wasm module not loaded", "module="+name+" ", "starling_init: config: minPrice") == "" {
+					t.Errorf("no log line saying that init refused %s's configuration", name)
+				}
+				r := cl.call(t, statsRequest(name))
+				want := `API controller "` + name + `/plugin" not found.`
+				if r.Status != 404 || r.Error == nil || r.Error.ID != "api.process.controller_not_found" || r.Error.Message != want {
+					t.Errorf("stats of %s: %s, want api.process.controller_not_found", name, r.raw)
+				}
+			}
+			collection(t, cl)
+			if r := createPriced(t, cl, "d1", `{"name":"pen","price":5000}`); r.Status != 200 {
+				t.Fatalf("create: %s", r.raw)
+			}
+			if got := source(t, cl, "d1"); got != `{"name":"pen","price":5000}` {
+				t.Fatalf("stored %s", got)
+			}
+		})
+	}
+}
+
+// TestPluginExamplesChained loads the four languages in one server, each
+// with a range of its own (c with none: the defaults, 0 to 1000), as
+// examples/plugin/README.md warns against: the pipes run in module name
+// order (assemblyscript, c, go, rust), the first refusal stops the chain,
+// and the stored document carries the last stamp.
+func TestPluginExamplesChained(t *testing.T) {
+	dir := t.TempDir()
+	maxPrice := map[string]string{"assemblyscript": "1200", "go": "600", "rust": "400"}
+	configs := map[string]string{}
+	for _, l := range pluginExamples {
+		module := "plugin-" + l.name
+		install(t, dir, module, l.build(t))
+		if m, ok := maxPrice[l.name]; ok {
+			configs[module] = withConfig(`{"minPrice":0,"maxPrice":` + m + `}`)
+		}
+	}
+	s := startPluginNode(t, writeKuzzlerc(t, dir, configs), t.TempDir())
+	cl := connect(t, s.addr)
+	collection(t, cl)
+	for _, tt := range []struct{ price, refusedBy string }{
+		{"1300", "0 and 1200"}, // by assemblyscript, the first
+		{"1100", "0 and 1000"}, // by c, whose range is the default
+		{"700", "0 and 600"},   // by go
+		{"500", "0 and 400"},   // by rust, the last
+	} {
+		r := createPriced(t, cl, "p"+tt.price, `{"price":`+tt.price+`}`)
+		if r.Error == nil || r.Error.Message != `Invalid argument "body.price". Expected: a number between `+tt.refusedBy {
+			t.Fatalf("price %s: %s, want a refusal by the range %s", tt.price, r.raw, tt.refusedBy)
+		}
+		if got := source(t, cl, "p"+tt.price); got != "" {
+			t.Fatalf("price %s written: %s", tt.price, got)
+		}
+	}
+	if r := createPriced(t, cl, "ok", `{"price":300}`); r.Status != 200 {
+		t.Fatalf("create: %s", r.raw)
+	}
+	if got := source(t, cl, "ok"); got != `{"checkedBy":"plugin-rust","price":300}` {
+		t.Fatalf("stored %s", got)
+	}
+	// Each module counts the login in a state of its own.
+	u := createShopper(t, cl)
+	connectAs(t, s.addr, u)
+	for _, l := range pluginExamples {
+		untilLogins(t, cl, "plugin-"+l.name, 1)
+	}
+}
+
+// TestPluginExampleHookFailure: with a state quota too small for its
+// counter, the hook's state_incr fails; the hook's error is logged, the
+// login it was told of is not failed, and nothing is counted.
+func TestPluginExampleHookFailure(t *testing.T) {
+	for _, l := range pluginExamples {
+		t.Run(l.name, func(t *testing.T) {
+			module, dir := "plugin-"+l.name, t.TempDir()
+			install(t, dir, module, l.build(t))
+			// The key "logins" and the value "1" take 7 bytes.
+			s := startPluginNode(t, writeKuzzlerc(t, dir, map[string]string{module: `{"stateQuota":6}`}), t.TempDir())
+			cl := connect(t, s.addr)
+			u := createShopper(t, cl)
+			r := cl.call(t, `{"controller":"auth","action":"login","strategy":"local","body":{"username":"`+u.name+`","password":"`+u.password+`"}}`)
+			if r.Status != 200 {
+				t.Fatalf("login: %s", r.raw)
+			}
+			deadline := time.Now().Add(wait)
+			for s.logs.line("hook returned an error", "module="+module+" ", "auth:afterLogin", "state_incr logins") == "" {
+				if time.Now().After(deadline) {
+					t.Fatal("no log line of the hook's error")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			expectResult(t, cl, statsRequest(module), `{"logins":0}`)
+		})
 	}
 }

@@ -31,7 +31,7 @@ function readRange(cfg: string): bool {
 
 function init(cfg: string): Result {
   if (!readRange(cfg)) return fail("config: minPrice and maxPrice must be numbers, minPrice <= maxPrice");
-  log(INFO, "price range [" + minPrice.toString() + ", " + maxPrice.toString() + "]");
+  log(INFO, "price range [" + fmt(minPrice) + ", " + fmt(maxPrice) + "]");
   return unchanged();
 }
 

@@ -89,8 +89,10 @@ func checkPrice(ev *starling.Event) (*starling.Change, error) {
 }
 
 func countLogin(*starling.Event) error {
-	_, err := starling.StateIncr("logins", 1)
-	return err
+	if _, err := starling.StateIncr("logins", 1); err != nil {
+		return errors.New("state_incr logins: " + err.Error())
+	}
+	return nil
 }
 
 func stats(*starling.Request) (any, error) {
