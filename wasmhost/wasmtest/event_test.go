@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -211,5 +213,86 @@ func TestStateFile(t *testing.T) {
 	delete(again, "bin")
 	if err != nil || !reflect.DeepEqual(again, st) {
 		t.Fatalf("round trip: %q / %v", again, err)
+	}
+}
+
+// buildPipes compiles wasmhost/testdata/pipes.c (what its pipes do is
+// chosen by volatile.pipe, its hooks by volatile.hook) with a manifest.
+func buildPipes(t *testing.T, manifest string) string {
+	t.Helper()
+	clang := need(t, "clang-14")
+	out := filepath.Join(t.TempDir(), "pp.wasm")
+	run(t, exec.Command(clang, "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-mexec-model=reactor",
+		"-DPIPE_MANIFEST="+strconv.Quote(manifest), `-DTAG="t"`, "-I", filepath.Join(root, "guests/c"), "-o", out,
+		filepath.Join(root, "guests/c/starling.c"), filepath.Join(root, "wasmhost/testdata/pipes.c")))
+	return out
+}
+
+// TestPipeStages: after and error events give results, an error pipe may
+// turn the failure into a result, and a pipe's bad answers are the
+// server's errors, naming the module and the event.
+func TestPipeStages(t *testing.T) {
+	mocks := wasmtest.Mocks{"realtime:publish": {Result: jsonx.RawMessage(`{}`)}}
+	r := openWith(t, buildPipes(t, `{"pipes":["document:*","request:onError"],"hooks":["document:afterCreate"]}`), wasmtest.Options{Mocks: mocks})
+	ctx := context.Background()
+	vol := func(pipe string) jsonx.RawMessage {
+		return jsonx.RawMessage(`{"volatile":{"pipe":"` + pipe + `","hook":"` + pipe + `"}}`)
+	}
+	missing := &wasmtest.MockError{ID: "api.assert.missing_argument", Props: []any{"body"}}
+	for _, tt := range []struct {
+		name, event string
+		ev          wasmtest.Event
+		result      string
+		errID, msg  string
+	}{
+		{"after", "document:afterCreate", wasmtest.Event{Request: vol("after"), Result: jsonx.RawMessage(`{"_id":"a"}`)},
+			`{"changedBy":"t","inner":{"_id":"a"}}`, "", ""},
+		{"after, unchanged", "document:afterCreate", wasmtest.Event{Request: vol(""), Result: jsonx.RawMessage(`{"_id":"a"}`)},
+			`{"_id":"a"}`, "", ""},
+		{"recover", "document:errorCreate", wasmtest.Event{Request: vol("recover"), Error: missing},
+			`{"recoveredBy":"t","error":{"id":"api.assert.missing_argument","message":"Missing argument \"body\".","status":400}}`, "", ""},
+		{"recover on request:onError", "request:onError", wasmtest.Event{
+			Request: jsonx.RawMessage(`{"controller":"server","action":"now","volatile":{"pipe":"recover"}}`), Error: missing},
+			`{"recoveredBy":"t","error":{"id":"api.assert.missing_argument","message":"Missing argument \"body\".","status":400}}`, "", ""},
+		{"error left", "document:errorCreate", wasmtest.Event{Request: vol(""), Error: missing},
+			"", "api.assert.missing_argument", `Missing argument "body".`},
+		{"not JSON", "document:beforeCreate", wasmtest.Event{Request: vol("notjson")},
+			"", "plugin.runtime.unexpected_error", `module "pp", pipe on document:beforeCreate: the answer is not a JSON object`},
+		{"result before", "document:beforeCreate", wasmtest.Event{Request: vol("resultbefore")},
+			"", "plugin.runtime.unexpected_error", `unexpected key "result" in the answer to document:beforeCreate`},
+		{"jwt", "document:beforeCreate", wasmtest.Event{Request: vol("jwt")},
+			"", "plugin.runtime.unexpected_error", `request.args may not set "jwt"`},
+		{"unknown id", "document:beforeCreate", wasmtest.Event{Request: vol("unknownid")},
+			"", "plugin.runtime.unexpected_error", "mine"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out, kerr, err := r.Pipe(ctx, tt.event, tt.ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.errID != "" {
+				if kerr == nil || kerr.ID != tt.errID || !strings.Contains(kerr.Message, tt.msg) {
+					t.Fatalf("got %+v / %v, want %s %q", out, kerr, tt.errID, tt.msg)
+				}
+				return
+			}
+			if kerr != nil || string(out.Result) != tt.result || out.Request != nil {
+				t.Fatalf("got %+v / %v, want result %s", out, kerr, tt.result)
+			}
+		})
+	}
+	// The hook's API call is recorded; a trap is a *HookError.
+	if err := r.Hook(ctx, "document:afterCreate", wasmtest.Event{Request: vol(""), Result: jsonx.RawMessage(`{"_id":"a"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	calls := r.Calls()
+	if len(calls) != 1 || calls[0].Controller != "realtime" || calls[0].Action != "publish" ||
+		!strings.Contains(string(calls[0].Payload), `"event":"document:afterCreate"`) {
+		t.Fatalf("calls %+v", calls)
+	}
+	var failed *wasmtest.HookError
+	if err := r.Hook(ctx, "document:afterCreate", wasmtest.Event{Request: vol("trap")}); !errors.As(err, &failed) ||
+		!strings.Contains(err.Error(), "hook on document:afterCreate failed") {
+		t.Fatalf("trap: %v", err)
 	}
 }
