@@ -33,7 +33,10 @@
 // the dispatcher, per controller:action, the modules whose pipes run around
 // the action and whose hooks are queued after the answer. The event table is
 // swapped atomically whenever a module is loaded or unloaded; with no module
-// listening, Host.Events is one atomic load.
+// listening, Host.Events is one atomic load. Module.Pipe and Module.Hook run
+// one module's pipe or hook on one event through the same code, for tools
+// and tests (wasmtest, `starling wasm run`); a host without Actions (no
+// server) accepts any well-formed event name.
 //
 // ABI 3 also adds per-module state (state_get, state_set, state_delete,
 // state_incr), kept by a State the server supplies (internal/wasmstate, on

@@ -149,20 +149,21 @@ func lowerFirst(s string) string {
 }
 
 // hasController reports whether the API or a loaded Wasm module has the
-// controller.
+// controller; without Actions (a host outside a server), any has.
 func (h *Host) hasController(controller, own string) bool {
-	if controller == own || (h.actions != nil && h.actions.HasController(controller)) {
+	if controller == own || h.actions == nil || h.actions.HasController(controller) {
 		return true
 	}
 	return h.wasmController(controller) != nil
 }
 
-// hasAction reports whether the API or a loaded Wasm module has the action.
+// hasAction reports whether the API or a loaded Wasm module has the action;
+// without Actions, any has, but for the module's own controller's.
 func (h *Host) hasAction(controller, action, own string, ownActions []string) bool {
 	if controller == own {
 		return slices.Contains(ownActions, action)
 	}
-	if h.actions != nil && h.actions.HasAction(controller, action) {
+	if h.actions == nil || h.actions.HasAction(controller, action) {
 		return true
 	}
 	m := h.wasmController(controller)

@@ -75,12 +75,8 @@ func (h *Host) runHook(ev hookEvent) {
 		if m == nil || m.refusal() != nil { // unloaded, or quarantined
 			continue
 		}
-		out, err := m.callEvent(h.hookCtx, KindHook, ev.req, input, m.limits.CallTimeout)
-		switch {
-		case err != nil:
+		if err := m.callHook(h.hookCtx, ev.event, ev.req, input); err != nil {
 			m.log.Warn("hook failed", "event", ev.event, "err", err)
-		case out.isError:
-			m.log.Warn("hook returned an error", "event", ev.event, "error", clip(out.data))
 		}
 	}
 }

@@ -153,3 +153,36 @@ func scrape(t *testing.T, h http.Handler) string {
 	}
 	return string(body)
 }
+
+// TestHookDropsMetric: hook events dropped for a full hook queue are
+// counted in starling_wasm_hook_drops_total.
+func TestHookDropsMetric(t *testing.T) {
+	s := startPipeServer(t, map[string]string{
+		"hooked": buildPipes(t, `{"hooks":["server:afterNow"]}`, "h"),
+	}, func(c *config.Config) {
+		c.Wasm.Limits.CallTimeout = 2 * time.Second
+		c.PluginsCommon.HookQueue = 1
+	})
+	if body := scrape(t, s.node.MetricsHandler()); !strings.Contains(body, "\nstarling_wasm_hook_drops_total 0\n") {
+		t.Fatalf("no hook drops series at 0:\n%s", body)
+	}
+	cl := connect(t, s.addr)
+	// Four hook workers loop, one event waits: the others are dropped.
+	for range 10 {
+		if r := cl.call(t, `{"controller":"server","action":"now","volatile":{"hook":"loop"}}`); r.Status != 200 {
+			t.Fatalf("now: %s", r.raw)
+		}
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		body := scrape(t, s.node.MetricsHandler())
+		i := strings.Index(body, "\nstarling_wasm_hook_drops_total ")
+		if i >= 0 && !strings.HasPrefix(body[i:], "\nstarling_wasm_hook_drops_total 0\n") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no hook drop counted:\n%s", body)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -52,6 +52,9 @@ func (n *Node) metricsSnapshot(ctx context.Context) (metrics.Snapshot, error) {
 				Traps: w.Traps, MemoryBytes: w.Memory, Instances: w.Instances, Quarantined: w.QuarantinedUntil != nil,
 			}
 		}
+		if n.wasm != nil {
+			s.WasmHookDrops = n.wasm.HookDrops()
+		}
 	}
 	if w, ok := n.store.(writerStats); ok {
 		s.StoreCommits, s.StoreWrites = w.WriterStats()

@@ -8,7 +8,7 @@
 // through its Observer interface, and a
 // collector that reads the server's existing counters (connections, rooms,
 // subscriptions, refusals, store commits, each Wasm module's traps,
-// instances, memory and quarantine) only when scraped, through a
+// instances, memory and quarantine, the Wasm hook events dropped) only when scraped, through a
 // Source function the composition root supplies.
 //
 // metrics imports the standard library and

@@ -118,3 +118,26 @@ func TestRegistriesAreIndependent(t *testing.T) {
 		t.Errorf("one server's observations reached another's registry:\n%s", body)
 	}
 }
+
+func TestWasmSeries(t *testing.T) {
+	m := New(func(context.Context) (Snapshot, error) {
+		return Snapshot{
+			Wasm:          map[string]WasmModule{"shop": {Traps: 2, MemoryBytes: 65536, Instances: 1, Quarantined: true}},
+			WasmHookDrops: 7,
+		}, nil
+	})
+	_, body := scrape(t, m)
+	wantLines(t, body,
+		`starling_wasm_traps_total{module="shop"} 2`,
+		`starling_wasm_memory_bytes{module="shop"} 65536`,
+		`starling_wasm_instances{module="shop"} 1`,
+		`starling_wasm_quarantined{module="shop"} 1`,
+		`starling_wasm_hook_drops_total 7`,
+		"# TYPE starling_wasm_hook_drops_total counter",
+	)
+	// Without Wasm, no Wasm series at all.
+	_, body = scrape(t, New(func(context.Context) (Snapshot, error) { return Snapshot{}, nil }))
+	if strings.Contains(body, "starling_wasm_hook_drops_total") {
+		t.Errorf("hook drops reported with Wasm off:\n%s", body)
+	}
+}

@@ -29,8 +29,12 @@ type Snapshot struct {
 	// since start and the write operations they held.
 	StoreCommits, StoreWrites int64
 	// Wasm holds each loaded Wasm module's gauges and trap counter, by
-	// module name.
+	// module name; nil when Wasm is off.
 	Wasm map[string]WasmModule
+	// WasmHookDrops counts the hook events dropped since start because the
+	// hook queue (plugins.common.hookQueue) was full; reported when Wasm
+	// is on (Wasm not nil).
+	WasmHookDrops int64
 }
 
 // WasmModule is what a scrape reports about one Wasm module beyond its
@@ -61,6 +65,7 @@ type snapshotCollector struct {
 	slow, refused, commits, writes    *prometheus.Desc
 	wasmTraps, wasmMemory             *prometheus.Desc
 	wasmInstances, wasmQuarantined    *prometheus.Desc
+	wasmHookDrops                     *prometheus.Desc
 }
 
 func newSnapshotCollector(source Source) *snapshotCollector {
@@ -84,6 +89,7 @@ func newSnapshotCollector(source Source) *snapshotCollector {
 		wasmMemory:      desc("wasm_memory_bytes", "Linear memory of a Wasm module's live instances, by module.", "module"),
 		wasmInstances:   desc("wasm_instances", "Live instances of a Wasm module, by module.", "module"),
 		wasmQuarantined: desc("wasm_quarantined", "1 while a Wasm module is quarantined for trapping, 0 otherwise, by module.", "module"),
+		wasmHookDrops:   desc("wasm_hook_drops_total", "Events whose Wasm hooks did not run because the hook queue (plugins.common.hookQueue) was full."),
 	}
 }
 
@@ -91,7 +97,7 @@ func newSnapshotCollector(source Source) *snapshotCollector {
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.connections, c.running, c.pending, c.rooms, c.subscriptions,
 		c.queuedBytes, c.slow, c.refused, c.commits, c.writes,
-		c.wasmTraps, c.wasmMemory, c.wasmInstances, c.wasmQuarantined} {
+		c.wasmTraps, c.wasmMemory, c.wasmInstances, c.wasmQuarantined, c.wasmHookDrops} {
 		ch <- d
 	}
 }
@@ -135,5 +141,8 @@ func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 			quarantined = 1
 		}
 		gauge(c.wasmQuarantined, quarantined, module)
+	}
+	if s.Wasm != nil {
+		counter(c.wasmHookDrops, float64(s.WasmHookDrops))
 	}
 }

@@ -2,10 +2,10 @@ package wasmtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/starlingmq/starling/internal/api"
@@ -27,6 +27,16 @@ type Options struct {
 	CacheDir string
 	// Logger receives the host's and the guest's logs; none when nil.
 	Logger *slog.Logger
+	// Settings are the module's configuration (Config: what the config
+	// host function returns and starling_init receives) and permissions
+	// (AllowedActions bound the mocked calls too, AllowedHosts
+	// http_request, SHA256 pins the file), as plugins.wasm.modules.NAME
+	// gives them on a server.
+	Settings wasmhost.Settings
+	// State is the module's state when it loads (key -> value); the
+	// runner keeps it in memory, with the server's limits and statuses.
+	// Runner.State reads it back.
+	State map[string][]byte
 }
 
 // Runner holds one loaded module. It is safe for concurrent use; Close it.
@@ -34,14 +44,12 @@ type Runner struct {
 	host   *wasmhost.Host
 	module *wasmhost.Module
 	caller *mockCaller
+	state  *memState
 }
 
-// ErrUnsupported says that this build's host cannot make the call asked
-// for.
-var ErrUnsupported = errors.New("not supported by this build of the Wasm host")
-
 // Open loads the module file at path (its name is the file name without
-// ".wasm").
+// ".wasm") as a server would: its starling_init, if any, runs with
+// Settings.Config, and its failure is Open's error.
 func Open(ctx context.Context, path string, opts Options) (*Runner, error) {
 	log := opts.Logger
 	if log == nil {
@@ -50,10 +58,13 @@ func Open(ctx context.Context, path string, opts Options) (*Runner, error) {
 	if opts.Limits.PoolSize == 0 {
 		opts.Limits.PoolSize = 1
 	}
+	name := strings.TrimSuffix(filepath.Base(path), ".wasm")
 	caller := &mockCaller{mocks: opts.Mocks}
+	state := newMemState(name, opts.State)
 	h, err := wasmhost.New(ctx, wasmhost.Options{
-		Config: wasmhost.Config{CacheDir: opts.CacheDir, Limits: opts.Limits},
-		Logger: log, Caller: caller,
+		Config: wasmhost.Config{CacheDir: opts.CacheDir, Limits: opts.Limits,
+			Settings: map[string]wasmhost.Settings{name: opts.Settings}},
+		Logger: log, Caller: caller, State: state,
 	})
 	if err != nil {
 		return nil, err
@@ -63,8 +74,11 @@ func Open(ctx context.Context, path string, opts Options) (*Runner, error) {
 		_ = h.Close(ctx)
 		return nil, err
 	}
-	return &Runner{host: h, module: m, caller: caller}, nil
+	return &Runner{host: h, module: m, caller: caller, state: state}, nil
 }
+
+// State returns a copy of the module's state now (key -> value).
+func (r *Runner) State() map[string][]byte { return r.state.snapshot(r.module.Name()) }
 
 // Close unloads the module and closes the host.
 func (r *Runner) Close(ctx context.Context) error { return r.host.Close(ctx) }
@@ -138,15 +152,4 @@ func (r *Runner) Filter(ctx context.Context, name string, args jsonx.RawMessage,
 		return false, fmt.Errorf("the document is not JSON: %.80q", doc)
 	}
 	return f.Test(ctx, doc)
-}
-
-// Pipe runs the module's pipe of event on the input ({"request": …,
-// "result": …}) and returns the pipe's answer.
-func (r *Runner) Pipe(ctx context.Context, event string, input []byte) (jsonx.RawMessage, error) {
-	return nil, fmt.Errorf("pipe %s: %w", event, ErrUnsupported)
-}
-
-// Hook tells the module's hook of event, with the same input as Pipe.
-func (r *Runner) Hook(ctx context.Context, event string, input []byte) error {
-	return fmt.Errorf("hook %s: %w", event, ErrUnsupported)
 }
