@@ -409,7 +409,7 @@ func TestPluginExampleHookFailure(t *testing.T) {
 				t.Fatalf("login: %s", r.raw)
 			}
 			deadline := time.Now().Add(wait)
-			for s.logs.line("hook returned an error", "module="+module+" ", "auth:afterLogin", "state_incr logins") == "" {
+			for s.logs.line("hook failed", "module="+module+" ", "auth:afterLogin", "returned an error", "state_incr logins") == "" {
 				if time.Now().After(deadline) {
 					t.Fatal("no log line of the hook's error")
 				}
