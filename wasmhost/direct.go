@@ -15,7 +15,7 @@ import (
 // controller and action whose requests fire it ("ms" is memoryStorage's
 // scope; the action is the event's with its first letter lower-cased, as
 // Kuzzle's names capitalise it).
-func ParseEvent(event string) (s Stage, controller, action string, err error) {
+func ParseEvent(event string) (s api.Stage, controller, action string, err error) {
 	i := strings.LastIndexByte(event, ':')
 	if i <= 0 || i == len(event)-1 {
 		return 0, "", "", fmt.Errorf("event %q is not CONTROLLER:EVENT", event)
@@ -24,11 +24,11 @@ func ParseEvent(event string) (s Stage, controller, action string, err error) {
 	if scope == "request" {
 		switch name {
 		case "onExecution":
-			return StageExecution, "", "", nil
+			return api.StageExecution, "", "", nil
 		case "onSuccess":
-			return StageSuccess, "", "", nil
+			return api.StageSuccess, "", "", nil
 		case "onError":
-			return StageOnError, "", "", nil
+			return api.StageOnError, "", "", nil
 		}
 		return 0, "", "", fmt.Errorf("event %q: a single request event is request:onExecution, request:onSuccess or request:onError", event)
 	}
@@ -37,8 +37,8 @@ func ParseEvent(event string) (s Stage, controller, action string, err error) {
 	}
 	for _, p := range []struct {
 		prefix string
-		stage  Stage
-	}{{"before", StageBefore}, {"after", StageAfter}, {"error", StageError}} {
+		stage  api.Stage
+	}{{"before", api.StageBefore}, {"after", api.StageAfter}, {"error", api.StageError}} {
 		if a, ok := strings.CutPrefix(name, p.prefix); ok && a != "" && a != "*" {
 			return p.stage, scope, lowerFirst(a), nil
 		}
@@ -49,7 +49,7 @@ func ParseEvent(event string) (s Stage, controller, action string, err error) {
 // listens checks that the module's pipes (or hooks) listen to event, under
 // its name or a wildcard, and that req is a request firing it; it returns
 // the event's stage.
-func (m *Module) listens(kind, event string, req *api.Request) (Stage, error) {
+func (m *Module) listens(kind, event string, req *api.Request) (api.Stage, error) {
 	s, controller, action, err := ParseEvent(event)
 	if err != nil {
 		return 0, err

@@ -4,23 +4,24 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/wasmhost"
 )
 
 func TestParseEvent(t *testing.T) {
 	for _, tt := range []struct {
 		event              string
-		stage              wasmhost.Stage
+		stage              api.Stage
 		controller, action string
 		err                string
 	}{
-		{"document:beforeCreate", wasmhost.StageBefore, "document", "create", ""},
-		{"document:afterMCreate", wasmhost.StageAfter, "document", "mCreate", ""},
-		{"ms:errorGet", wasmhost.StageError, "memoryStorage", "get", ""},
-		{"geo/geofence:afterCheck", wasmhost.StageAfter, "geo/geofence", "check", ""},
-		{"request:onExecution", wasmhost.StageExecution, "", "", ""},
-		{"request:onSuccess", wasmhost.StageSuccess, "", "", ""},
-		{"request:onError", wasmhost.StageOnError, "", "", ""},
+		{"document:beforeCreate", api.StageBefore, "document", "create", ""},
+		{"document:afterMCreate", api.StageAfter, "document", "mCreate", ""},
+		{"ms:errorGet", api.StageError, "memoryStorage", "get", ""},
+		{"geo/geofence:afterCheck", api.StageAfter, "geo/geofence", "check", ""},
+		{"request:onExecution", api.StageExecution, "", "", ""},
+		{"request:onSuccess", api.StageSuccess, "", "", ""},
+		{"request:onError", api.StageOnError, "", "", ""},
 		{"request:*", 0, "", "", "a single request event is"},
 		{"document:*", 0, "", "", "is none of document:beforeACTION"},
 		{"document:before*", 0, "", "", "is none of"},

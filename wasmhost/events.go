@@ -10,35 +10,9 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/starlingmq/starling/internal/api"
 )
-
-// Stage is one of the events a request goes through, in Kuzzle's funnel
-// order: request:onExecution, CONTROLLER:beforeACTION, the action,
-// CONTROLLER:afterACTION, request:onSuccess; on failure
-// CONTROLLER:errorACTION, then request:onError.
-type Stage int
-
-// The stages of a request.
-const (
-	// StageExecution is request:onExecution.
-	StageExecution Stage = iota
-	// StageBefore is CONTROLLER:beforeACTION.
-	StageBefore
-	// StageAfter is CONTROLLER:afterACTION.
-	StageAfter
-	// StageSuccess is request:onSuccess.
-	StageSuccess
-	// StageError is CONTROLLER:errorACTION.
-	StageError
-	// StageOnError is request:onError.
-	StageOnError
-	// numStages is the number of stages.
-	numStages
-)
-
-// changesRequest reports whether a pipe of the stage may change the
-// request (rather than the result).
-func (s Stage) changesRequest() bool { return s == StageExecution || s == StageBefore }
 
 // Actions tells which API actions exist, so that a manifest's event names
 // can be checked. *node.Node satisfies it; the host adds the Wasm
@@ -52,20 +26,20 @@ type Actions interface {
 
 // eventName is the name of a stage's event for controller:action, as
 // Kuzzle's funnel builds it (memoryStorage's events are "ms:…").
-func eventName(s Stage, controller, action string) string {
+func eventName(s api.Stage, controller, action string) string {
 	if controller == "memoryStorage" {
 		controller = "ms"
 	}
 	switch s {
-	case StageExecution:
+	case api.StageExecution:
 		return "request:onExecution"
-	case StageSuccess:
+	case api.StageSuccess:
 		return "request:onSuccess"
-	case StageOnError:
+	case api.StageOnError:
 		return "request:onError"
-	case StageBefore:
+	case api.StageBefore:
 		return controller + ":before" + capitalize(action)
-	case StageAfter:
+	case api.StageAfter:
 		return controller + ":after" + capitalize(action)
 	}
 	return controller + ":error" + capitalize(action)
@@ -304,7 +278,7 @@ func (h *Host) Events(controller, action string) *EventPlan {
 func (t *eventTable) plan(h *Host, controller, action string) *EventPlan {
 	p := &EventPlan{host: h}
 	any := false
-	for s := StageExecution; s < numStages; s++ {
+	for s := api.StageExecution; s < api.NumStages; s++ {
 		ev := eventName(s, controller, action)
 		sp := &p.stages[s]
 		sp.event = ev

@@ -23,7 +23,7 @@ const dropLogInterval = 10 * time.Second
 // answered: the event is queued (never blocking; past the queue bound it is
 // dropped, counted and logged) and the hooks run on the host's hook
 // workers. Their answers and failures are only logged.
-func (p *EventPlan) Hook(s Stage, req *api.Request, result any, failure *kerror.Error) {
+func (p *EventPlan) Hook(s api.Stage, req *api.Request, result any, failure *kerror.Error) {
 	sp := &p.stages[s]
 	if len(sp.hooks) == 0 {
 		return

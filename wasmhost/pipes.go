@@ -69,7 +69,7 @@ func (c EventsConfig) withDefaults() EventsConfig {
 // controller:action, from Host.Events. It is safe for concurrent use.
 type EventPlan struct {
 	host   *Host
-	stages [numStages]stagePlan
+	stages [api.NumStages]stagePlan
 }
 
 // stagePlan is one event and its listeners.
@@ -85,7 +85,7 @@ type stagePlan struct {
 // itself when unchanged). A non-nil error fails the request with it; on
 // StageError and StageOnError, a nil error means a pipe turned the
 // failure into that result.
-func (p *EventPlan) Pipe(ctx context.Context, s Stage, req *api.Request, result any, failure *kerror.Error) (*api.Request, any, *kerror.Error) {
+func (p *EventPlan) Pipe(ctx context.Context, s api.Stage, req *api.Request, result any, failure *kerror.Error) (*api.Request, any, *kerror.Error) {
 	sp := &p.stages[s]
 	if len(sp.pipes) == 0 {
 		return req, result, failure
@@ -131,7 +131,7 @@ func (h *Host) pipeSlot(ctx context.Context) *kerror.Error {
 }
 
 // runPipe runs one module's pipe and applies its answer.
-func (m *Module) runPipe(ctx context.Context, event string, s Stage, req *api.Request, result any,
+func (m *Module) runPipe(ctx context.Context, event string, s api.Stage, req *api.Request, result any,
 	failure *kerror.Error) (*api.Request, any, *kerror.Error, *kerror.Error) {
 	input, err := eventInput(event, req, result, failure)
 	if err != nil {
@@ -165,7 +165,7 @@ func (m *Module) pipeError(event string, err error) *kerror.Error {
 
 // applyPipe turns a pipe's answer into the request, result and failure to
 // go on with, or the error that fails the request.
-func (m *Module) applyPipe(event string, s Stage, req *api.Request, result any, failure *kerror.Error,
+func (m *Module) applyPipe(event string, s api.Stage, req *api.Request, result any, failure *kerror.Error,
 	out output) (*api.Request, any, *kerror.Error, *kerror.Error) {
 	data := bytes.TrimSpace(out.data)
 	if out.isError {
@@ -183,13 +183,13 @@ func (m *Module) applyPipe(event string, s Stage, req *api.Request, result any, 
 	}
 	for key, raw := range answer {
 		switch {
-		case key == "request" && s.changesRequest():
+		case key == "request" && s.ChangesRequest():
 			next, err := changedRequest(req, raw)
 			if err != nil {
 				return req, result, failure, m.pipeError(event, err)
 			}
 			req = next
-		case key == "result" && !s.changesRequest():
+		case key == "result" && !s.ChangesRequest():
 			result, failure = jsonx.RawMessage(raw), nil
 		default:
 			return req, result, failure, m.pipeError(event, fmt.Errorf("unexpected key %q in the answer to %s", key, event))

@@ -68,7 +68,7 @@ func BenchmarkPipe(b *testing.B) {
 			req := request(b, `{"controller":"document","action":"create","index":"i","collection":"c","_id":"d1","volatile":{"pipe":"`+pipe+`"},"body":{"x":1}}`)
 			b.ReportAllocs()
 			for range b.N {
-				if _, _, err := plan.Pipe(context.Background(), wasmhost.StageBefore, req, nil, nil); err != nil {
+				if _, _, err := plan.Pipe(context.Background(), api.StageBefore, req, nil, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -7,27 +7,6 @@ import (
 	"github.com/starlingmq/starling/internal/kerror"
 )
 
-// Stage is one of the events a request goes through, in Kuzzle's funnel
-// order (api/funnel.js processRequest and handleProcessRequestError).
-type Stage int
-
-// The stages of a request, in the order they fire.
-const (
-	// StageExecution is request:onExecution, before the action.
-	StageExecution Stage = iota
-	// StageBefore is CONTROLLER:beforeACTION, before the action.
-	StageBefore
-	// StageAfter is CONTROLLER:afterACTION, after the action succeeded.
-	StageAfter
-	// StageSuccess is request:onSuccess, after StageAfter.
-	StageSuccess
-	// StageError is CONTROLLER:errorACTION, when anything above failed.
-	StageError
-	// StageOnError is request:onError, when StageError left a failure.
-	StageOnError
-	numStages
-)
-
 // Pipeline finds the plugin pipes and hooks listening to a request's
 // events. It is asked from Receive, once per request: it must be quick,
 // never block and, when nothing listens, allocate nothing.
@@ -44,10 +23,10 @@ type Events interface {
 	// it returns the request to go on with; on the others the result. A
 	// non-nil error fails the request; on StageError and StageOnError a
 	// nil error means a pipe turned the failure into that result.
-	Pipe(ctx context.Context, s Stage, req *api.Request, result any, failure *kerror.Error) (*api.Request, any, *kerror.Error)
+	Pipe(ctx context.Context, s api.Stage, req *api.Request, result any, failure *kerror.Error) (*api.Request, any, *kerror.Error)
 	// Hook tells the hooks of one stage, after the answer was sent. It
 	// must not block.
-	Hook(s Stage, req *api.Request, result any, failure *kerror.Error)
+	Hook(s api.Stage, req *api.Request, result any, failure *kerror.Error)
 }
 
 // fired is what the hooks of one stage are told.
@@ -59,9 +38,9 @@ type fired struct {
 }
 
 // eventLog records the stages a request went through, for its hooks.
-type eventLog [numStages]fired
+type eventLog [api.NumStages]fired
 
-func (l *eventLog) record(s Stage, req *api.Request, result any, failure *kerror.Error) {
+func (l *eventLog) record(s api.Stage, req *api.Request, result any, failure *kerror.Error) {
 	l[s] = fired{true, req, result, failure}
 }
 
@@ -69,7 +48,7 @@ func (l *eventLog) record(s Stage, req *api.Request, result any, failure *kerror
 func (l *eventLog) hooks(ev Events) {
 	for s := range l {
 		if f := &l[s]; f.ok {
-			ev.Hook(Stage(s), f.req, f.result, f.failure)
+			ev.Hook(api.Stage(s), f.req, f.result, f.failure)
 		}
 	}
 }
@@ -82,15 +61,15 @@ func (l *eventLog) hooks(ev Events) {
 // the hooks, as Kuzzle emits an event only once its pipes resolved.
 func (d *dispatcher) funnel(ctx context.Context, j job, log *eventLog) (*api.Request, any, *kerror.Error) {
 	ev := j.events
-	req, result, failure := ev.Pipe(ctx, StageExecution, j.req, nil, nil)
+	req, result, failure := ev.Pipe(ctx, api.StageExecution, j.req, nil, nil)
 	if failure == nil {
-		log.record(StageExecution, req, nil, nil)
-		if req, _, failure = ev.Pipe(ctx, StageBefore, req, nil, nil); failure == nil {
-			log.record(StageBefore, req, nil, nil)
+		log.record(api.StageExecution, req, nil, nil)
+		if req, _, failure = ev.Pipe(ctx, api.StageBefore, req, nil, nil); failure == nil {
+			log.record(api.StageBefore, req, nil, nil)
 			result, failure = act(ctx, j.action, req)
 		}
 	}
-	for _, s := range []Stage{StageAfter, StageSuccess} {
+	for _, s := range []api.Stage{api.StageAfter, api.StageSuccess} {
 		if failure != nil {
 			break
 		}
@@ -101,7 +80,7 @@ func (d *dispatcher) funnel(ctx context.Context, j job, log *eventLog) (*api.Req
 	if failure == nil {
 		return req, result, nil
 	}
-	for _, s := range []Stage{StageError, StageOnError} {
+	for _, s := range []api.Stage{api.StageError, api.StageOnError} {
 		var next *kerror.Error
 		_, result, next = ev.Pipe(ctx, s, req, nil, failure)
 		if next == nil {

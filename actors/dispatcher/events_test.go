@@ -21,29 +21,29 @@ import (
 // when told to.
 type fakeEvents struct {
 	mu      sync.Mutex
-	piped   []dispatcher.Stage
-	hooked  chan dispatcher.Stage
+	piped   []api.Stage
+	hooked  chan api.Stage
 	recover bool
 }
 
-func (f *fakeEvents) Pipe(_ context.Context, s dispatcher.Stage, req *api.Request, result any, failure *kerror.Error) (*api.Request, any, *kerror.Error) {
+func (f *fakeEvents) Pipe(_ context.Context, s api.Stage, req *api.Request, result any, failure *kerror.Error) (*api.Request, any, *kerror.Error) {
 	f.mu.Lock()
 	f.piped = append(f.piped, s)
 	f.mu.Unlock()
 	switch {
-	case s == dispatcher.StageBefore && string(req.Arg("reject")) == "true":
+	case s == api.StageBefore && string(req.Arg("reject")) == "true":
 		return req, nil, kerror.New("security.rights.forbidden", "test", "act", "-1")
-	case s == dispatcher.StageAfter:
+	case s == api.StageAfter:
 		return req, fmt.Sprintf("%v, piped", result), nil
-	case s == dispatcher.StageError && f.recover:
+	case s == api.StageError && f.recover:
 		return req, "recovered from " + failure.ID, nil
 	}
 	return req, result, failure
 }
 
-func (f *fakeEvents) Hook(s dispatcher.Stage, _ *api.Request, _ any, _ *kerror.Error) { f.hooked <- s }
+func (f *fakeEvents) Hook(s api.Stage, _ *api.Request, _ any, _ *kerror.Error) { f.hooked <- s }
 
-func (f *fakeEvents) stages() []dispatcher.Stage {
+func (f *fakeEvents) stages() []api.Stage {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := f.piped
@@ -98,22 +98,22 @@ func ask(t testing.TB, root *actor.RootContext, d *actor.PID, payload string, fr
 }
 
 func TestFunnelStages(t *testing.T) {
-	ev := &fakeEvents{hooked: make(chan dispatcher.Stage, 64)}
+	ev := &fakeEvents{hooked: make(chan api.Stage, 64)}
 	root, d := eventsDispatcher(t, fakePipeline{ev})
-	S := dispatcher.StageExecution
+	S := api.StageExecution
 	tests := []struct {
 		name, payload, want string
 		recover             bool
-		piped               []dispatcher.Stage
+		piped               []api.Stage
 	}{
 		{"success", `{"controller":"test","action":"act"}`, `"result":"done, piped","status":200`, false,
-			[]dispatcher.Stage{S, dispatcher.StageBefore, dispatcher.StageAfter, dispatcher.StageSuccess}},
+			[]api.Stage{S, api.StageBefore, api.StageAfter, api.StageSuccess}},
 		{"refused before", `{"controller":"test","action":"act","reject":true}`, `"status":403`, false,
-			[]dispatcher.Stage{S, dispatcher.StageBefore, dispatcher.StageError, dispatcher.StageOnError}},
+			[]api.Stage{S, api.StageBefore, api.StageError, api.StageOnError}},
 		{"failure", `{"controller":"test","action":"act","fail":true}`, `"status":400`, false,
-			[]dispatcher.Stage{S, dispatcher.StageBefore, dispatcher.StageError, dispatcher.StageOnError}},
+			[]api.Stage{S, api.StageBefore, api.StageError, api.StageOnError}},
 		{"recovered", `{"controller":"test","action":"act","fail":true}`, `"result":"recovered from api.assert.missing_argument","status":200`, true,
-			[]dispatcher.Stage{S, dispatcher.StageBefore, dispatcher.StageError}},
+			[]api.Stage{S, api.StageBefore, api.StageError}},
 		{"no events", `{"controller":"other","action":"act"}`, `"result":"done","status":200`, false, nil},
 	}
 	for _, tt := range tests {
@@ -145,7 +145,7 @@ func TestFunnelStages(t *testing.T) {
 // TestPluginRequestsTriggerEventsOnlyWhenAsked: Kuzzle's
 // executePluginRequest fires events only with triggerEvents.
 func TestPluginRequestsTriggerEventsOnlyWhenAsked(t *testing.T) {
-	ev := &fakeEvents{hooked: make(chan dispatcher.Stage, 64)}
+	ev := &fakeEvents{hooked: make(chan api.Stage, 64)}
 	root, d := eventsDispatcher(t, fakePipeline{ev})
 	if got := ask(t, root, d, `{"controller":"test","action":"act"}`, true); !strings.Contains(got, `"result":"done"`) || len(ev.stages()) != 0 {
 		t.Fatalf("plugin request without triggerEvents: %s", got)

@@ -1,14 +1,12 @@
 package node
 
 import (
-	"context"
 	"sync/atomic"
 
 	"github.com/starlingmq/starling/actors/dispatcher"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/jsonx"
-	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/wasmhost"
 )
 
@@ -33,37 +31,7 @@ func (p *pipeline) Events(controller, action string) dispatcher.Events {
 	if plan == nil {
 		return nil
 	}
-	return planEvents{plan}
-}
-
-// planEvents adapts a Wasm host's event plan to the dispatcher.
-type planEvents struct{ p *wasmhost.EventPlan }
-
-// Pipe runs the pipes of one stage.
-func (e planEvents) Pipe(ctx context.Context, s dispatcher.Stage, req *api.Request, result any, failure *kerror.Error) (*api.Request, any, *kerror.Error) {
-	return e.p.Pipe(ctx, wasmStage(s), req, result, failure)
-}
-
-// Hook queues the hooks of one stage.
-func (e planEvents) Hook(s dispatcher.Stage, req *api.Request, result any, failure *kerror.Error) {
-	e.p.Hook(wasmStage(s), req, result, failure)
-}
-
-// wasmStage maps the dispatcher's stages onto the host's (same order).
-func wasmStage(s dispatcher.Stage) wasmhost.Stage {
-	switch s {
-	case dispatcher.StageExecution:
-		return wasmhost.StageExecution
-	case dispatcher.StageBefore:
-		return wasmhost.StageBefore
-	case dispatcher.StageAfter:
-		return wasmhost.StageAfter
-	case dispatcher.StageSuccess:
-		return wasmhost.StageSuccess
-	case dispatcher.StageError:
-		return wasmhost.StageError
-	}
-	return wasmhost.StageOnError
+	return plan // *wasmhost.EventPlan is a dispatcher.Events
 }
 
 // apiActions lists the built-in controllers' actions, for the event names
@@ -119,5 +87,5 @@ func (p *pipeline) loginHooks(kuid, jwt string) {
 	if kerr != nil {
 		return
 	}
-	ev.Hook(dispatcher.StageAfter, req, map[string]string{"_id": kuid}, nil)
+	ev.Hook(api.StageAfter, req, map[string]string{"_id": kuid}, nil)
 }

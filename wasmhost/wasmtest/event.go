@@ -79,8 +79,8 @@ func eventArgs(event string, ev Event) (*api.Request, any, *kerror.Error, error)
 	if controller == "" && (req.Controller == "" || req.Action == "") {
 		return nil, nil, nil, fmt.Errorf("%s needs the request's controller and action", event)
 	}
-	errorEvent := s == wasmhost.StageError || s == wasmhost.StageOnError
-	resultEvent := s == wasmhost.StageAfter || s == wasmhost.StageSuccess
+	errorEvent := s == api.StageError || s == api.StageOnError
+	resultEvent := s == api.StageAfter || s == api.StageSuccess
 	switch {
 	case errorEvent && ev.Error == nil:
 		return nil, nil, nil, fmt.Errorf("%s is fired by a failure: give its error", event)
@@ -198,7 +198,7 @@ func (r *Runner) Pipe(ctx context.Context, event string, ev Event) (out PipeResu
 		return PipeResult{}, nil, fmt.Errorf("pipe %s: %w", event, err)
 	case kerr != nil:
 		return PipeResult{}, kerr, nil
-	case s == wasmhost.StageExecution || s == wasmhost.StageBefore:
+	case s == api.StageExecution || s == api.StageBefore:
 		out.Request, err = requestJSON(req)
 	default:
 		out.Result, err = resultJSON(result)
