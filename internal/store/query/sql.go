@@ -51,7 +51,7 @@ type Cond struct {
 // Where translates n to a SQL condition on the documents, with its
 // arguments. The condition never misses a document Matches accepts; when
 // exact is false it may select others, and the caller must test each row
-// with Matches. Nodes the database cannot evaluate become "1" (every
+// with Matches. Nodes the database cannot evaluate become TRUE (every
 // document) with exact false. Where assumes documents hold no key with a
 // dot ({"a.b": 1}), which Matches reads as a nested field and SQL paths do
 // not, and no JSON escape of an ASCII letter or digit inside strings.
@@ -78,8 +78,8 @@ func (w *where) bind(v any) string {
 const placeholder = "?"
 
 const (
-	sqlTrue  = "1"
-	sqlFalse = "0"
+	sqlTrue  = "TRUE"
+	sqlFalse = "FALSE"
 )
 
 func (w *where) node(n Node) (string, bool) {
