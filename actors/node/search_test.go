@@ -101,26 +101,36 @@ func TestDocumentSearchResults(t *testing.T) {
 	}
 }
 
+// searchLanguageCases are queries on searchDocs (lang "" is
+// elasticsearch) and the ids they find.
+var searchLanguageCases = []struct{ query, lang, want string }{
+	{`{"term":{"city":"nyc"}}`, "", "d2"},
+	{`{"terms":{"city":["nyc","tokyo"]}}`, "", "d2,d4"},
+	{`{"range":{"n":{"gt":3}}}`, "", "d1,d5"},
+	{`{"match":{"text":"QUICK fox"}}`, "", "d1,d4"},
+	{`{"match_phrase":{"text":"brown fox"}}`, "", "d1"},
+	{`{"bool":{"must":[{"term":{"city":"paris"}}],"must_not":[{"range":{"n":{"gte":5}}}]}}`, "", "d3,d5"},
+	{`{"bool":{"filter":{"exists":{"field":"loc"}}}}`, "", "d1,d2"},
+	{`{"ids":{"values":["d4","d1","zz"]}}`, "", "d1,d4"},
+	{`{"prefix":{"city":"pa"}}`, "", "d1,d3,d5"},
+	{`{"wildcard":{"city":"*y*"}}`, "", "d2,d4"},
+	{`{"regexp":{"city":"n.c"}}`, "", "d2"},
+	{`{"geo_distance":{"distance":"10km","loc":{"lat":48.86,"lon":2.34}}}`, "", "d1"},
+	{`{"match_all":{}}`, "", "d1,d2,d3,d4,d5"},
+	{`{"in":{"city":["tokyo","nyc"]}}`, "koncorde", "d2,d4"},
+	{`{"not":{"exists":"n"}}`, "koncorde", "d4"},
+	{`{"or":[{"equals":{"n":1}},{"equals":{"n":3}}]}`, "koncorde", "d2,d3"},
+}
+
 func TestDocumentSearchLanguages(t *testing.T) {
 	_, c := searchServer(t, nil)
-	tests := []struct{ query, lang, want string }{
-		{`{"term":{"city":"nyc"}}`, "", "d2"},
-		{`{"terms":{"city":["nyc","tokyo"]}}`, "", "d2,d4"},
-		{`{"range":{"n":{"gt":3}}}`, "", "d1,d5"},
-		{`{"match":{"text":"QUICK fox"}}`, "", "d1,d4"},
-		{`{"match_phrase":{"text":"brown fox"}}`, "", "d1"},
-		{`{"bool":{"must":[{"term":{"city":"paris"}}],"must_not":[{"range":{"n":{"gte":5}}}]}}`, "", "d3,d5"},
-		{`{"bool":{"filter":{"exists":{"field":"loc"}}}}`, "", "d1,d2"},
-		{`{"ids":{"values":["d4","d1","zz"]}}`, "", "d1,d4"},
-		{`{"prefix":{"city":"pa"}}`, "", "d1,d3,d5"},
-		{`{"wildcard":{"city":"*y*"}}`, "", "d2,d4"},
-		{`{"regexp":{"city":"n.c"}}`, "", "d2"},
-		{`{"geo_distance":{"distance":"10km","loc":{"lat":48.86,"lon":2.34}}}`, "", "d1"},
-		{`{"match_all":{}}`, "", "d1,d2,d3,d4,d5"},
-		{`{"in":{"city":["tokyo","nyc"]}}`, "koncorde", "d2,d4"},
-		{`{"not":{"exists":"n"}}`, "koncorde", "d4"},
-		{`{"or":[{"equals":{"n":1}},{"equals":{"n":3}}]}`, "koncorde", "d2,d3"},
-	}
+	testSearchLanguages(t, c)
+}
+
+// testSearchLanguages runs searchLanguageCases through client c.
+func testSearchLanguages(t *testing.T, c client) {
+	t.Helper()
+	tests := searchLanguageCases
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			args := `"index":"i","collection":"c","body":{"query":` + tt.query + `}`
