@@ -74,31 +74,3 @@ func unset(doc map[string]any, path string) {
 		doc, path = sub, path[dot+1:]
 	}
 }
-
-// numberPlaceholders rewrites the "?" marks of query.Where's SQL to d's
-// placeholders ($1, $2... on PostgreSQL), leaving alone the question
-// marks inside quoted literals (a JSON path's filter). Values travel as
-// arguments, and no dialect writes an operator with a question mark.
-func numberPlaceholders(where string, d Dialect) string {
-	if d.Placeholder(1) == "?" || !strings.Contains(where, "?") {
-		return where
-	}
-	var b strings.Builder
-	n, quote := 0, byte(0) // quote: the quote of the literal we are in
-	for i := 0; i < len(where); i++ {
-		switch c := where[i]; {
-		case quote == 0 && (c == '\'' || c == '"'):
-			quote = c
-			b.WriteByte(c)
-		case c == quote:
-			quote = 0 // a doubled quote closes and opens again
-			b.WriteByte(c)
-		case c == '?' && quote == 0:
-			n++
-			b.WriteString(d.Placeholder(n))
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
