@@ -81,9 +81,10 @@ func (Dialect) TextQuery(word string, prefix bool) string {
 	return `'` + word + `'`
 }
 
-// CreateFieldIndex implements sqlstore.Dialect.
+// CreateFieldIndex implements sqlstore.Dialect: the index is on the JSON
+// type and value at path, which every search condition on path tests.
 func (d Dialect) CreateFieldIndex(table, index string, path []string) string {
-	return `CREATE INDEX IF NOT EXISTS ` + index + ` ON ` + table + ` (` + d.Expr(path) + `)`
+	return `CREATE INDEX IF NOT EXISTS ` + index + ` ON ` + table + ` (` + d.IndexColumns(path) + `)`
 }
 
 // Insert implements sqlstore.Dialect.

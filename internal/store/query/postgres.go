@@ -7,12 +7,11 @@ import (
 
 // PostgresDialect is the Dialect of PostgreSQL's JSONB on one column. Its
 // conditions are built on one expression per path, column #> '{path}' (a
-// jsonb value), which an expression index of the collection serves for
-// equalities and ranges alike: JSONB orders numbers numerically and
-// strings by the database's collation (bytes under the C collation, which
-// is what Elasticsearch's keyword order is), and each range is bounded by
-// a JSON type test, as JSONB orders every boolean above every number above
-// every string.
+// jsonb value), and its JSON type: an index on both (IndexColumns) serves
+// equalities, ranges and type tests alike, as each condition tests the
+// type first. JSONB orders numbers numerically and strings by the
+// database's collation (bytes under the C collation, which is
+// Elasticsearch's keyword order).
 //
 // Arrays are not looked into: a path that may hold an array (or hold one
 // on the way) adds its documents to the condition, which is then not
@@ -86,10 +85,24 @@ func (p *PostgresDialect) arrayAlternatives(path []string) []string {
 	var out []string
 	for i := 1; i <= len(path); i++ {
 		if p.mayHoldArray(path[:i]) {
-			out = append(out, "jsonb_typeof("+p.Expr(path[:i])+") = 'array'")
+			out = append(out, p.typeIs(path[:i], "array"))
 		}
 	}
 	return out
+}
+
+// typeIs is the test of the JSON type at path, the first column of the
+// path's index.
+func (p *PostgresDialect) typeIs(path []string, typ string) string {
+	return "jsonb_typeof(" + p.Expr(path) + ") = '" + typ + "'"
+}
+
+// IndexColumns is the column list of path's index: its JSON type, then
+// its value. Every condition of the dialect on path starts with a test
+// of the type (an equality), so that the index serves equalities and
+// ranges of one type, and type tests alone.
+func (p *PostgresDialect) IndexColumns(path []string) string {
+	return "jsonb_typeof(" + p.Expr(path) + "), " + p.Expr(path)
 }
 
 // withArrays ORs scalar with the documents holding arrays at path or on
@@ -139,12 +152,12 @@ func (p *PostgresDialect) Compare(path []string, conds []Cond, bind func(any) st
 		}
 		types[typ] = true
 		parts = append(parts, e+" "+c.Op+" "+v)
-		if c.Op != "=" {
-			parts = append(parts, "jsonb_typeof("+e+") = '"+typ+"'")
-		}
 	}
 	if len(types) > 1 {
 		return sqlFalse, true // no value is of two types
+	}
+	for typ := range types {
+		parts = append([]string{p.typeIs(path, typ)}, parts...)
 	}
 	if len(parts) == 0 {
 		parts = append(parts, p.Present(path))
@@ -158,7 +171,7 @@ func (p *PostgresDialect) Typed(path []string, typ string) string {
 	if _, ok := pgPath(path); !ok {
 		return sqlTrue
 	}
-	c, _ := p.withArrays(path, "jsonb_typeof("+p.Expr(path)+") = '"+typ+"'")
+	c, _ := p.withArrays(path, p.typeIs(path, typ))
 	return c
 }
 
@@ -183,6 +196,6 @@ func (p *PostgresDialect) Present(path []string) string {
 	if _, ok := pgPath(path); !ok {
 		return sqlTrue
 	}
-	c, _ := p.withArrays(path, "jsonb_typeof("+p.Expr(path)+") <> 'null'")
+	c, _ := p.withArrays(path, "jsonb_typeof("+p.Expr(path)+") IN ('string', 'number', 'boolean', 'object')")
 	return c
 }

@@ -52,8 +52,8 @@ func loadPostgres(t *testing.T, docs []map[string]any) func(string, []any) []str
 	d := query.NewPostgresDialect("doc", "id")
 	for _, s := range []string{
 		"CREATE TABLE docs (id TEXT PRIMARY KEY, doc JSONB NOT NULL)",
-		"CREATE INDEX docs_tag ON docs (" + d.Expr([]string{"tag"}) + ")",
-		"CREATE INDEX docs_n ON docs (" + d.Expr([]string{"n"}) + ")",
+		"CREATE INDEX docs_tag ON docs (" + d.IndexColumns([]string{"tag"}) + ")",
+		"CREATE INDEX docs_n ON docs (" + d.IndexColumns([]string{"n"}) + ")",
 	} {
 		if _, err := db.ExecContext(ctx, s); err != nil {
 			t.Fatalf("%s: %v", s, err)
