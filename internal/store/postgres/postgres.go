@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,6 +46,10 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Engine, erro
 		writer.Close()
 		return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", where, err)
 	}
+	if err := checkCollation(ctx, writer); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", where, err)
+	}
 	reader := stdlib.OpenDB(*cfg.Copy())
 	reader.SetMaxOpenConns(opts.PoolSize)
 	reader.SetMaxIdleConns(opts.PoolSize)
@@ -56,6 +61,28 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Engine, erro
 		return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", where, err)
 	}
 	return engine, nil
+}
+
+// checkCollation refuses a database whose strings do not sort as their
+// bytes: JSONB compares strings with the database's collation, and
+// keyword ranges, prefixes and sorts must follow Elasticsearch's byte
+// order (a range could otherwise miss documents).
+func checkCollation(ctx context.Context, db *sql.DB) error {
+	var provider, collate string
+	err := db.QueryRowContext(ctx, `SELECT datlocprovider::text, datcollate FROM pg_database WHERE datname = current_database()`).
+		Scan(&provider, &collate)
+	if err != nil {
+		return fmt.Errorf("read the database's collation: %w", err)
+	}
+	switch {
+	case provider != "c":
+		return fmt.Errorf("the database's collation comes from ICU; Starling needs one that sorts strings by their bytes: " +
+			"create the database with CREATE DATABASE name TEMPLATE template0 LOCALE_PROVIDER libc LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'")
+	case collate == "C", collate == "POSIX", strings.EqualFold(collate, "C.UTF-8"), strings.EqualFold(collate, "C.UTF8"):
+		return nil
+	}
+	return fmt.Errorf("the database's collation is %q; Starling needs one that sorts strings by their bytes: "+
+		"create the database with CREATE DATABASE name TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'", collate)
 }
 
 // closeAll closes database handles.

@@ -2,8 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/starlingmq/starling/internal/store/postgres"
 	"github.com/starlingmq/starling/internal/store/sqlstore"
@@ -33,4 +37,23 @@ func TestStoreSuite(t *testing.T) {
 		url := storetest.Database(t, pg)
 		return func(t testing.TB) *sqlstore.Engine { return open(t, url) }
 	})
+}
+
+// TestOpenRefusesOtherCollations checks that a database whose strings do
+// not sort by their bytes is refused with a message saying what to do.
+func TestOpenRefusesOtherCollations(t *testing.T) {
+	url := storetest.Database(t, pg)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	name := fmt.Sprintf("icu%d", time.Now().UnixNano()) // new at each -count
+	if _, err := db.Exec(`CREATE DATABASE ` + name + ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgres.Open(context.Background(), pg.URL(name), postgres.Options{})
+	if err == nil || !strings.Contains(err.Error(), "ICU") || !strings.Contains(err.Error(), "LC_COLLATE 'C'") {
+		t.Fatalf("open on an ICU database: %v", err)
+	}
 }
