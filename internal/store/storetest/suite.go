@@ -31,6 +31,7 @@ var suite = []struct {
 	{"TextSearchUsesTheFullTextIndex", testTextSearchUsesTheFullTextIndex},
 	{"ArraysAppearingLater", testArraysAppearingLater},
 	{"GetsAcrossManyCollections", testGetsAcrossManyCollections},
+	{"IndexAndCollectionLifecycle", testIndexAndCollectionLifecycle},
 }
 
 // Run runs the store test suite on the stores fresh makes, each test in a
