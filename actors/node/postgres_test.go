@@ -1,14 +1,19 @@
 package node_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/starlingmq/starling/actors/node"
 	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/store/postgres"
+	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/store/sqlstore"
 	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
@@ -17,6 +22,34 @@ import (
 var pg *storetest.Cluster
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m, &pg)) }
+
+// testStoreOnPostgres reports whether STARLING_TEST_STORE=postgres asks
+// the server tests to keep their documents in PostgreSQL.
+func testStoreOnPostgres() bool { return os.Getenv("STARLING_TEST_STORE") == "postgres" }
+
+// storeURLs maps the storage.path of the server tests to their database
+// when they run on PostgreSQL, so that a server restarted on a path, or a
+// store seeded there, finds its documents.
+var storeURLs sync.Map
+
+// testStoreURL returns the database of storage.path dir.
+func testStoreURL(t *testing.T, dir string) string {
+	if url, ok := storeURLs.Load(dir); ok {
+		return url.(string)
+	}
+	url := storetest.Database(t, pg)
+	storeURLs.Store(dir, url)
+	return url
+}
+
+// openTestStore opens the store of storage.path dir directly, to seed it
+// before a server starts on it.
+func openTestStore(t *testing.T, dir string) (*sqlstore.Engine, error) {
+	if testStoreOnPostgres() {
+		return postgres.Open(context.Background(), testStoreURL(t, dir), postgres.Options{})
+	}
+	return sqlite.Open(context.Background(), dir, sqlite.Options{})
+}
 
 // onPostgres configures a server to keep its documents in a new database
 // of the test cluster.
