@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/postgres"
 	"github.com/starlingmq/starling/internal/store/sqlstore"
 	"github.com/starlingmq/starling/internal/store/storetest"
@@ -55,5 +56,48 @@ func TestOpenRefusesOtherCollations(t *testing.T) {
 	_, err = postgres.Open(context.Background(), pg.URL(name), postgres.Options{})
 	if err == nil || !strings.Contains(err.Error(), "ICU") || !strings.Contains(err.Error(), "LC_COLLATE 'C'") {
 		t.Fatalf("open on an ICU database: %v", err)
+	}
+}
+
+// TestWriterSurvivesALostConnection cuts every connection of the store's
+// database, as a server restart does: at most the next write fails, the
+// ones after it succeed, and reads go on.
+func TestWriterSurvivesALostConnection(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.Database(t, pg)
+	e := open(t, url)
+	defer e.Close()
+	if err := e.CreateCollection(ctx, "i", "c", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	write := func(id string) error {
+		res, err := e.Write(ctx, "i", "c", []store.Op{{Kind: store.OpCreate, ID: id, Body: []byte(`{"n":1}`)}})
+		if err == nil {
+			err = res[0].Err
+		}
+		return err
+	}
+	if err := write("before"); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var cut int
+	if err := admin.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&cut); err != nil || cut == 0 {
+		t.Fatalf("terminate the store's connections: %d, %v", cut, err)
+	}
+	first := write("during") // may meet the dead connection
+	for i := range 3 {
+		if err := write(fmt.Sprintf("after%d", i)); err != nil {
+			t.Fatalf("write %d after the cut (the first gave %v): %v", i, first, err)
+		}
+	}
+	docs, err := e.Get(ctx, "i", "c", []string{"before", "after2"})
+	if err != nil || !docs[0].Found || !docs[1].Found {
+		t.Fatalf("read after the cut: %+v %v", docs, err)
 	}
 }
