@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/starlingmq/starling/internal/kerror"
+
 	"github.com/starlingmq/starling/internal/store/query"
 	"github.com/starlingmq/starling/internal/store/sqlstore"
 )
@@ -142,4 +144,31 @@ func (Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
 // TOAST data.
 func (Dialect) TableSize(table string) string {
 	return `SELECT pg_total_relation_size('` + table + `')`
+}
+
+var _ sqlstore.DocumentChecker = Dialect{}
+
+// CheckDocument implements sqlstore.DocumentChecker: PostgreSQL's text
+// and JSONB cannot hold the character U+0000.
+func (Dialect) CheckDocument(id string, src []byte) error {
+	if strings.IndexByte(id, 0) >= 0 || hasNulEscape(src) {
+		return kerror.New("services.storage.unexpected_bad_request",
+			"the document store (PostgreSQL) cannot hold the character U+0000, in _id or in a string of the document")
+	}
+	return nil
+}
+
+// hasNulEscape reports whether JSON text holds the escape of U+0000 (a
+// raw NUL byte is not valid JSON).
+func hasNulEscape(src []byte) bool {
+	for i := 0; i+1 < len(src); i++ {
+		if src[i] != '\\' {
+			continue
+		}
+		if src[i+1] == 'u' && i+6 <= len(src) && string(src[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character, a backslash included
+	}
+	return false
 }

@@ -9,6 +9,6 @@
 // acknowledges it (with the server's synchronous_commit), so the engine
 // needs no flush of its own.
 //
-// postgres imports internal/store/query and internal/store/sqlstore only,
-// besides pgx.
+// postgres imports internal/kerror, internal/store/query and
+// internal/store/sqlstore only, besides pgx.
 package postgres

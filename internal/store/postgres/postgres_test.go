@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/postgres"
 	"github.com/starlingmq/starling/internal/store/sqlstore"
@@ -99,5 +100,35 @@ func TestWriterSurvivesALostConnection(t *testing.T) {
 	docs, err := e.Get(ctx, "i", "c", []string{"before", "after2"})
 	if err != nil || !docs[0].Found || !docs[1].Found {
 		t.Fatalf("read after the cut: %+v %v", docs, err)
+	}
+}
+
+// TestDocumentsWithNulAreRefusedAlone checks that a document PostgreSQL
+// cannot hold (U+0000 in a string) fails alone, with a client error, and
+// that the other writes of its request succeed.
+func TestDocumentsWithNulAreRefusedAlone(t *testing.T) {
+	ctx := context.Background()
+	e := open(t, storetest.Database(t, pg))
+	defer e.Close()
+	if err := e.CreateCollection(ctx, "i", "c", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Write(ctx, "i", "c", []store.Op{
+		{Kind: store.OpCreate, ID: "nul", Body: []byte(`{"s":"x\u0000y"}`)},
+		{Kind: store.OpCreate, ID: "slash", Body: []byte(`{"s":"x\\u0000y"}`)},
+		{Kind: store.OpCreateOrReplace, ID: "nul2", Body: []byte(`{"a":["\u0000"]}`)},
+		{Kind: store.OpCreate, ID: "n\x00l", Body: []byte(`{}`)},
+		{Kind: store.OpDelete, ID: "n\x00l"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 2, 3, 4} {
+		if kerr, ok := res[i].Err.(*kerror.Error); !ok || kerr.ID != "services.storage.unexpected_bad_request" {
+			t.Errorf("%q: %v", res[i].ID, res[i].Err)
+		}
+	}
+	if res[1].Err != nil {
+		t.Errorf("an escaped backslash before u0000 is no NUL: %v", res[1].Err)
 	}
 }
