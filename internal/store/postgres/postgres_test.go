@@ -131,4 +131,10 @@ func TestDocumentsWithNulAreRefusedAlone(t *testing.T) {
 	if res[1].Err != nil {
 		t.Errorf("an escaped backslash before u0000 is no NUL: %v", res[1].Err)
 	}
+	for _, ids := range [][]string{{"n\x00l"}, {"slash", "n\x00l", "nul"}} {
+		docs, err := e.Get(ctx, "i", "c", ids)
+		if err != nil || len(docs) != len(ids) || docs[0].Found != (ids[0] == "slash") {
+			t.Errorf("get %q: %+v %v", ids, docs, err)
+		}
+	}
 }
