@@ -8,7 +8,6 @@ import (
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/store/mapping"
-	"github.com/starlingmq/starling/internal/store/sqlite"
 )
 
 // documentServer starts a server whose store already holds the collection
@@ -17,7 +16,7 @@ import (
 func documentServer(t *testing.T, mappings string, mutate func(*config.Config)) (*testServer, client) {
 	t.Helper()
 	dir := t.TempDir()
-	engine, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
+	engine, err := openTestStore(t, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,6 @@ import (
 	"github.com/starlingmq/starling/internal/mqtt"
 	"github.com/starlingmq/starling/internal/mqttws"
 	"github.com/starlingmq/starling/internal/store"
-	"github.com/starlingmq/starling/internal/store/sqlite"
 	"github.com/starlingmq/starling/internal/validation"
 	"github.com/starlingmq/starling/wasmhost"
 )
@@ -100,9 +99,7 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	cfg := opts.Config
-	engine, err := sqlite.Open(context.Background(), cfg.Storage.Path, sqlite.Options{
-		Logger: log, Normal: cfg.Storage.Synchronous == "normal", MaxScrollTTL: cfg.Storage.MaxScrollTTL,
-	})
+	engine, err := openStore(cfg.Storage, log)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,10 @@ func startServer(t *testing.T, mutate func(*config.Config), controllers ...api.C
 	if mutate != nil {
 		mutate(cfg)
 	}
+	if testStoreOnPostgres() && cfg.Storage.Engine != "postgres" {
+		// every server test on PostgreSQL: a database per storage.path
+		cfg.Storage.Engine, cfg.Storage.Postgres.URL = "postgres", testStoreURL(t, cfg.Storage.Path)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -3,7 +3,9 @@ package node
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/starlingmq/starling/actors/realtime"
 	"github.com/starlingmq/starling/internal/api"
@@ -11,8 +13,32 @@ import (
 	"github.com/starlingmq/starling/internal/controllers/documents"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/store/postgres"
+	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/store/sqlstore"
 	"github.com/starlingmq/starling/internal/validation"
 )
+
+// postgresConnectTimeout bounds the start's connection to PostgreSQL and
+// the creation of the catalogue tables.
+const postgresConnectTimeout = 30 * time.Second
+
+// openStore opens the document store storage.engine names: SQLite under
+// storage.path, or the PostgreSQL database at storage.postgres.url, which
+// must answer within postgresConnectTimeout.
+func openStore(cfg config.Storage, log *slog.Logger) (*sqlstore.Engine, error) {
+	if cfg.Engine == "postgres" {
+		ctx, cancel := context.WithTimeout(context.Background(), postgresConnectTimeout)
+		defer cancel()
+		return postgres.Open(ctx, cfg.Postgres.URL, postgres.Options{
+			PoolSize: cfg.Postgres.PoolSize, MaxScrollTTL: cfg.MaxScrollTTL, Logger: log,
+		})
+	}
+	// SQLite may replay a long log at start: no deadline.
+	return sqlite.Open(context.Background(), cfg.Path, sqlite.Options{
+		Logger: log, Normal: cfg.Synchronous == "normal", MaxScrollTTL: cfg.MaxScrollTTL,
+	})
+}
 
 // storageControllers builds the index, collection, document, bulk and
 // admin controllers on the node's store, notifying through realtime, with

@@ -169,8 +169,25 @@ type MQTTWebSocket struct {
 	TLS TLS
 }
 
+// Postgres configures the PostgreSQL store (Starling keys).
+type Postgres struct {
+	// URL is storage.postgres.url, a libpq URL
+	// (postgres://user:password@host:port/database?sslmode=...) or
+	// key=value string; required when storage.engine is "postgres".
+	URL string
+	// PoolSize is storage.postgres.poolSize, the number of read
+	// connections (default 10); writes have one connection of their own.
+	PoolSize int
+}
+
 // Storage configures the document store.
 type Storage struct {
+	// Engine is storage.engine: "sqlite" (default), the embedded database
+	// under Path, or "postgres", the database at Postgres.URL. A Starling
+	// key.
+	Engine string
+	// Postgres is storage.postgres, read when Engine is "postgres".
+	Postgres Postgres
 	// Path is storage.path, the directory of the embedded database
 	// (default "./data"), created at start. A Starling key.
 	Path string
@@ -291,6 +308,8 @@ func defaults() map[string]any {
 			},
 		},
 		"storage": map[string]any{
+			"engine":      "sqlite",
+			"postgres":    map[string]any{"url": nil, "poolSize": 10.0},
 			"path":        "./data",
 			"synchronous": "full",
 		},

@@ -270,6 +270,8 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 			},
 		},
 		Storage: Storage{
+			Engine:       r.oneOf("storage.engine", "sqlite", "postgres"),
+			Postgres:     r.postgres(),
 			Path:         r.nonEmpty("storage.path"),
 			Synchronous:  r.oneOf("storage.synchronous", "full", "normal"),
 			ScrollTTL:    r.duration("services.storageEngine.defaults.scrollTTL"),
@@ -344,4 +346,21 @@ func wsIdle(d time.Duration) time.Duration {
 		return 60 * time.Second
 	}
 	return d
+}
+
+// postgres reads storage.postgres; its URL is required with the postgres
+// engine, and never quoted in errors (it may hold a password).
+func (r *reader) postgres() Postgres {
+	p := Postgres{
+		PoolSize: r.integer("storage.postgres.poolSize", 1, 1000),
+	}
+	if _, ok := r.value("storage.postgres.url").(string); !ok && r.value("storage.postgres.url") != nil {
+		r.fail("storage.postgres.url", "a string", "a value of another type")
+		return p
+	}
+	p.URL = r.optionalString("storage.postgres.url")
+	if p.URL == "" && r.value("storage.engine") == "postgres" {
+		r.fail("storage.postgres.url", "a libpq URL (storage.engine is postgres)", "nothing")
+	}
+	return p
 }

@@ -2,7 +2,8 @@
 // with their mappings and specifications, documents and their writes,
 // searches and scrolls. It defines the Store interface the controllers use
 // and the values that cross it; engines implement it (internal/store/sqlstore
-// on SQL through a Dialect: SQLite by default, PostgreSQL later).
+// on SQL through a Dialect: internal/store/sqlite by default, or
+// internal/store/postgres when storage.engine is "postgres").
 //
 // Errors that reach clients are *kerror.Error values with Kuzzle's ids
 // (services.storage.*); any other error is an engine failure, reported as

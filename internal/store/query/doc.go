@@ -3,7 +3,7 @@
 // DSL subset Kuzzle users write and Kuzzle's lang "koncorde", parsed into
 // one tree of Nodes; the tree's evaluation against a document (Matches);
 // its translation to SQL through a small Dialect (Where, OrderBy), with
-// SQLiteDialect as the reference; sort and search_after (Compare,
+// SQLiteDialect as the reference and PostgresDialect for JSONB; sort and search_after (Compare,
 // SortValues), _source filtering (FilterSource) and aggregations computed
 // in Go (Aggregate).
 //

@@ -51,7 +51,7 @@ type Cond struct {
 // Where translates n to a SQL condition on the documents, with its
 // arguments. The condition never misses a document Matches accepts; when
 // exact is false it may select others, and the caller must test each row
-// with Matches. Nodes the database cannot evaluate become "1" (every
+// with Matches. Nodes the database cannot evaluate become TRUE (every
 // document) with exact false. Where assumes documents hold no key with a
 // dot ({"a.b": 1}), which Matches reads as a nested field and SQL paths do
 // not, and no JSON escape of an ASCII letter or digit inside strings.
@@ -74,12 +74,42 @@ func (w *where) bind(v any) string {
 }
 
 // placeholder is the argument marker: database/sql drivers of SQLite and
-// the caller's rewriting for PostgreSQL ($n) both start from "?".
+// the caller's rewriting for PostgreSQL ($n, NumberPlaceholders) both
+// start from "?".
 const placeholder = "?"
 
+// NumberPlaceholders rewrites the "?" marks of Where's SQL with mark ($1,
+// $2... for PostgreSQL), leaving alone the question marks inside quoted
+// literals (a JSON path's filter); it returns where unchanged when mark
+// gives "?". Values travel as arguments, and no dialect writes an
+// operator with a question mark.
+func NumberPlaceholders(where string, mark func(n int) string) string {
+	if mark(1) == placeholder || !strings.Contains(where, placeholder) {
+		return where
+	}
+	var b strings.Builder
+	n, quote := 0, byte(0) // quote: the quote of the literal we are in
+	for i := 0; i < len(where); i++ {
+		switch c := where[i]; {
+		case quote == 0 && (c == '\'' || c == '"'):
+			quote = c
+			b.WriteByte(c)
+		case c == quote:
+			quote = 0 // a doubled quote closes and opens again
+			b.WriteByte(c)
+		case c == '?' && quote == 0:
+			n++
+			b.WriteString(mark(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 const (
-	sqlTrue  = "1"
-	sqlFalse = "0"
+	sqlTrue  = "TRUE"
+	sqlFalse = "FALSE"
 )
 
 func (w *where) node(n Node) (string, bool) {

@@ -9,7 +9,9 @@
 // savepoint of one transaction, commits once, and only then answers each of
 // them. A write is therefore durable when its call returns, and concurrent
 // writers share one disk flush. Reads use their own connections and see
-// committed data only.
+// committed data only. When the writer's connection breaks (a database
+// server restarting), the group that met it fails and the writer takes a
+// new connection for the next one.
 //
 // Documents holding keys with dots ({"a.b": 1}), which Elasticsearch
 // searches as nested objects, are listed in a side table per collection;

@@ -72,6 +72,7 @@ func (ow *opWriter) markDotted(id string, doc map[string]any, prev []byte) error
 // exact, so that each row is tested with query.Matches).
 func (e *Engine) where(_ context.Context, col *collection, q query.Node) (string, []any, bool, error) {
 	where, args, exact := query.Where(q, e.dialect(col), col.mappings)
+	where = query.NumberPlaceholders(where, e.d.Placeholder)
 	if !col.dotted {
 		return where, args, exact, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/starlingmq/starling/internal/kerror"
@@ -24,12 +25,20 @@ func (e *Engine) Get(ctx context.Context, index, name string, ids []string) ([]s
 	// Reads by id take microseconds: they are not interrupted, which spares
 	// the driver and database/sql a goroutine each watching ctx.
 	ctx = context.WithoutCancel(ctx)
-	if len(ids) == 1 {
+	// ids the database cannot store are in no document, nor looked up.
+	lookups := ids
+	if c, ok := e.d.(DocumentChecker); ok {
+		refused := func(id string) bool { return c.CheckDocument(id, nil) != nil }
+		if slices.ContainsFunc(ids, refused) {
+			lookups = slices.DeleteFunc(slices.Clone(ids), refused)
+		}
+	}
+	if len(ids) == 1 && len(lookups) == 1 {
 		return e.getOne(ctx, col, ids[0])
 	}
 	found := make(map[string]store.Document, len(ids))
-	for start := 0; start < len(ids); start += maxIDsPerQuery {
-		chunk := ids[start:min(start+maxIDsPerQuery, len(ids))]
+	for start := 0; start < len(lookups); start += maxIDsPerQuery {
+		chunk := lookups[start:min(start+maxIDsPerQuery, len(lookups))]
 		if err := e.getChunk(ctx, col, chunk, found); err != nil {
 			return nil, err
 		}

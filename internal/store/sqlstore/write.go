@@ -189,6 +189,9 @@ func (ow *opWriter) apply(op *store.Op, p *prepared) store.Result {
 	if now == 0 {
 		now = nowMillis()
 	}
+	if err := ow.w.e.storable(op.ID, nil); err != nil {
+		return store.Result{ID: op.ID, Err: err} // an id the database cannot even look up
+	}
 	prev, err := ow.read(op.ID)
 	if err != nil {
 		return store.Result{ID: op.ID, Err: err}
@@ -227,6 +230,9 @@ func conflict(id string, current, expected int64) error {
 func (ow *opWriter) create(p *prepared) store.Result {
 	id := p.id
 	if err := ow.check(id, p.body); err != nil {
+		return store.Result{ID: id, Err: err}
+	}
+	if err := ow.w.e.storable(id, p.src); err != nil {
 		return store.Result{ID: id, Err: err}
 	}
 	res, err := ow.w.exec(ow.w.e.d.Insert(ow.col.table), id, int64(1), p.src)
@@ -311,6 +317,9 @@ func (ow *opWriter) put(id string, doc map[string]any, prev *stored) store.Resul
 	if err != nil {
 		return store.Result{ID: id, Err: kerror.New("api.assert.invalid_argument", "body", "a JSON object")}
 	}
+	if err := ow.w.e.storable(id, src); err != nil {
+		return store.Result{ID: id, Err: err}
+	}
 	version := int64(1)
 	var previous jsonx.RawMessage
 	if prev != nil {
@@ -363,4 +372,21 @@ func (ow *opWriter) saveMappings() error {
 		return nil
 	}
 	return ow.w.saveCollection(ow.col, ow.added, nil)
+}
+
+// DocumentChecker is implemented by the dialects of databases that cannot
+// store every JSON document: CheckDocument returns the client's error
+// (a *kerror.Error) for an id and document the database would refuse,
+// before a statement fails (which, on PostgreSQL, would abort the
+// transaction of the whole group).
+type DocumentChecker interface {
+	CheckDocument(id string, src []byte) error
+}
+
+// storable checks a document with the dialect, when it checks any.
+func (e *Engine) storable(id string, src []byte) error {
+	if c, ok := e.d.(DocumentChecker); ok {
+		return c.CheckDocument(id, src)
+	}
+	return nil
 }

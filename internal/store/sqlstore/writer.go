@@ -169,12 +169,20 @@ func (e *Engine) runJobs(w *txn, pending []*job) (ran, rest []*job, failed *job)
 	}
 }
 
-// begin opens the group's transaction.
+// begin opens the group's transaction. When the writer's connection
+// cannot begin one (a database server that restarted or cut it), it takes
+// a new connection once: the group that met the broken connection failed,
+// the next ones do not.
 func (e *Engine) begin() (*txn, error) {
 	ctx := context.Background()
 	tx, err := e.conn.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, err
+		if rerr := e.reconnect(ctx); rerr != nil {
+			return nil, fmt.Errorf("%w (and no new connection: %w)", err, rerr)
+		}
+		if tx, err = e.conn.BeginTx(ctx, nil); err != nil {
+			return nil, err
+		}
 	}
 	return &txn{e: e, ctx: ctx, tx: tx, cat: e.current(), stmts: map[string]*sql.Stmt{}}, nil
 }
@@ -191,4 +199,21 @@ func answer(jobs []*job, err error) {
 // they held.
 func (e *Engine) WriterStats() (commits, writes int64) {
 	return e.commits.Load(), e.committed.Load()
+}
+
+// reconnect replaces the writer's connection, and forgets the statements
+// prepared on the old one.
+func (e *Engine) reconnect(ctx context.Context) error {
+	for _, st := range e.prepared {
+		_ = st.Close()
+	}
+	e.prepared = map[string]*sql.Stmt{}
+	_ = e.conn.Close()
+	conn, err := e.wdb.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	e.conn = conn
+	e.log.Warn("the store's writer took a new connection", "dialect", e.d.Name())
+	return nil
 }

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -13,9 +13,9 @@ import (
 
 // TestScrollReadsEveryDocumentOnce scrolls sorted and unsorted searches,
 // exact in SQL or filtered in Go, to their end.
-func TestScrollReadsEveryDocumentOnce(t *testing.T) {
+func testScrollReadsEveryDocumentOnce(t *testing.T, fresh Fresh) {
 	ctx := context.Background()
-	e := open(t, t.TempDir())
+	e := fresh(t)(t)
 	defer e.Close()
 	m, err := mapping.Parse([]byte(`{"properties":{"n":{"type":"integer"},"k":{"type":"keyword"}}}`))
 	if err != nil {

@@ -1,9 +1,8 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/starlingmq/starling/internal/store"
@@ -12,9 +11,9 @@ import (
 // TestGetsAcrossManyCollections: reads by id stay right when they span
 // more collections than a read connection keeps statements for, and
 // when a collection is dropped under them.
-func TestGetsAcrossManyCollections(t *testing.T) {
+func testGetsAcrossManyCollections(t *testing.T, fresh Fresh) {
 	ctx := context.Background()
-	e := open(t, t.TempDir())
+	e := fresh(t)(t)
 	defer e.Close()
 	const n = 300
 	for i := range n {
@@ -36,8 +35,7 @@ func TestGetsAcrossManyCollections(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := fmt.Sprintf(`"n":%d`, i)
-			if !docs[0].Found || docs[1].Found || !one[0].Found || !strings.Contains(string(one[0].Source), want) || one[0].Version != 1 {
+			if !docs[0].Found || docs[1].Found || !one[0].Found || source(t, one[0].Source)["n"] != float64(i) || one[0].Version != 1 {
 				t.Fatalf("round %d, c%d: got %+v and %+v", round, i, docs, one)
 			}
 		}

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 // TestTextSearchUsesTheFullTextIndex checks match queries on text fields
 // against documents written before and after the text field is mapped,
 // updated and deleted: the full-text index follows every write.
-func TestTextSearchUsesTheFullTextIndex(t *testing.T) {
+func testTextSearchUsesTheFullTextIndex(t *testing.T, fresh Fresh) {
 	ctx := context.Background()
-	e := open(t, t.TempDir())
+	e := fresh(t)(t)
 	defer e.Close()
 	kw, err := mapping.Parse([]byte(`{"properties":{"tag":{"type":"keyword"}}}`))
 	if err != nil {

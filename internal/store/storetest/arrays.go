@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -14,10 +14,10 @@ import (
 // TestArraysAppearingLater checks that a field holding only scalars, then
 // an array (by create, update and upsert), is still searched in arrays,
 // also after a reopen: the engine's record of array paths follows writes.
-func TestArraysAppearingLater(t *testing.T) {
+func testArraysAppearingLater(t *testing.T, fresh Fresh) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	e := open(t, dir)
+	reopen := fresh(t)
+	e := reopen(t)
 	m, err := mapping.Parse([]byte(`{"properties":{"tag":{"type":"keyword"},"o":{"properties":{"k":{"type":"keyword"}}}}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestArraysAppearingLater(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e = open(t, dir)
+	e = reopen(t)
 	defer e.Close()
 	for body, want := range map[string]string{
 		`{"query":{"term":{"tag":"red"}}}`:   "[array scalar up]",

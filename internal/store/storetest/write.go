@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -20,9 +20,9 @@ func source(t *testing.T, raw []byte) map[string]any {
 	return doc
 }
 
-func TestWriteKinds(t *testing.T) {
+func testWriteKinds(t *testing.T, fresh Fresh) {
 	ctx := context.Background()
-	e := open(t, t.TempDir())
+	e := fresh(t)(t)
 	defer e.Close()
 	if err := e.CreateCollection(ctx, "i", "c", nil, nil); err != nil {
 		t.Fatal(err)
@@ -120,10 +120,10 @@ func TestWriteKinds(t *testing.T) {
 	}
 }
 
-func TestMappingsRefuseAndGrow(t *testing.T) {
+func testMappingsRefuseAndGrow(t *testing.T, fresh Fresh) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	e := open(t, dir)
+	reopen := fresh(t)
+	e := reopen(t)
 	strict, err := mapping.Parse([]byte(`{"dynamic":"strict","properties":{"age":{"type":"integer"}}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestMappingsRefuseAndGrow(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e = open(t, dir)
+	e = reopen(t)
 	defer e.Close()
 	m, err := e.Mapping(ctx, "i", "dynamic")
 	if err != nil {

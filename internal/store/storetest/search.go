@@ -1,10 +1,8 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/mapping"
 	"github.com/starlingmq/starling/internal/store/query"
-	"github.com/starlingmq/starling/internal/store/sqlite"
 	"github.com/starlingmq/starling/internal/store/sqlstore"
 )
 
@@ -23,10 +20,9 @@ const cityMappings = `{"properties":{"city":{"type":"keyword"},"n":{"type":"inte
 
 // searchEngine opens a store with collection idx:col mapped by
 // cityMappings and holding docs (id → body), written in the order of ids.
-func searchEngine(t *testing.T, ids []string, docs map[string]string) (*sqlstore.Engine, string) {
+func searchEngine(t *testing.T, fresh Fresh, ids []string, docs map[string]string) *sqlstore.Engine {
 	t.Helper()
-	dir := t.TempDir()
-	e := open(t, dir)
+	e := fresh(t)(t)
 	t.Cleanup(func() { e.Close() })
 	m, err := mapping.Parse([]byte(cityMappings))
 	if err != nil {
@@ -49,7 +45,7 @@ func searchEngine(t *testing.T, ids []string, docs map[string]string) (*sqlstore
 			t.Fatalf("write %s: %v", r.ID, r.Err)
 		}
 	}
-	return e, dir
+	return e
 }
 
 // parse parses a search body against idx:col's mappings.
@@ -83,8 +79,8 @@ var cities = map[string]string{
 	"d5": `{"city":"paris","n":4}`,
 }
 
-func TestSearchCountAndSort(t *testing.T) {
-	e, _ := searchEngine(t, []string{"d1", "d2", "d3", "d4", "d5"}, cities)
+func testSearchCountAndSort(t *testing.T, fresh Fresh) {
+	e := searchEngine(t, fresh, []string{"d1", "d2", "d3", "d4", "d5"}, cities)
 	ctx := context.Background()
 	tests := []struct {
 		name, body, ids string
@@ -117,8 +113,8 @@ func TestSearchCountAndSort(t *testing.T) {
 	}
 }
 
-func TestSearchAggregations(t *testing.T) {
-	e, _ := searchEngine(t, []string{"d1", "d2", "d3", "d4", "d5"}, cities)
+func testSearchAggregations(t *testing.T, fresh Fresh) {
+	e := searchEngine(t, fresh, []string{"d1", "d2", "d3", "d4", "d5"}, cities)
 	res, err := e.Search(context.Background(), "idx", "col",
 		parse(t, e, `{"size":0,"aggs":{"cities":{"terms":{"field":"city"}},"top":{"max":{"field":"n"}}}}`))
 	if err != nil {
@@ -132,8 +128,8 @@ func TestSearchAggregations(t *testing.T) {
 	}
 }
 
-func TestScrollToTheEndAndExpiry(t *testing.T) {
-	e, _ := searchEngine(t, []string{"d1", "d2", "d3", "d4", "d5"}, cities)
+func testScrollToTheEndAndExpiry(t *testing.T, fresh Fresh) {
+	e := searchEngine(t, fresh, []string{"d1", "d2", "d3", "d4", "d5"}, cities)
 	ctx := context.Background()
 	s := parse(t, e, `{"sort":["_id"]}`)
 	s.Size, s.Scroll = 2, time.Minute
@@ -172,14 +168,14 @@ func TestScrollToTheEndAndExpiry(t *testing.T) {
 	}
 }
 
-func TestDottedKeysAreFound(t *testing.T) {
+func testDottedKeysAreFound(t *testing.T, fresh Fresh) {
 	docs := map[string]string{
 		"flat":   `{"a.b":1,"n":1}`,
 		"nested": `{"a":{"b":1},"n":2}`,
 		"other":  `{"a":{"b":2},"n":3}`,
 		"deep":   `{"x":[{"y.z":1}],"a":{"b":1},"n":4}`,
 	}
-	e, _ := searchEngine(t, []string{"flat", "nested", "other", "deep"}, docs)
+	e := searchEngine(t, fresh, []string{"flat", "nested", "other", "deep"}, docs)
 	ctx := context.Background()
 	check := func(body, want string) {
 		t.Helper()
@@ -206,9 +202,24 @@ func TestDottedKeysAreFound(t *testing.T) {
 	}
 	check(`{"query":{"term":{"a.b":1}}}`, "nested")
 	check(`{"query":{"range":{"a.b":{"gt":1}}},"sort":["n"]}`, "flat,other")
-	if src := getSource(t, e, "nested"); src != `{"a":{"b":1},"n":2}` {
+	if src := getSource(t, e, "nested"); !sameJSON(t, src, `{"a":{"b":1},"n":2}`) {
 		t.Errorf("source %s", src)
 	}
+}
+
+// sameJSON reports whether two JSON texts hold the same value: a store
+// may give documents back with other spacing and key order (PostgreSQL's
+// JSONB).
+func sameJSON(t *testing.T, a, b string) bool {
+	t.Helper()
+	var x, y any
+	if err := jsonx.Unmarshal([]byte(a), &x); err != nil {
+		t.Fatalf("%v: %s", err, a)
+	}
+	if err := jsonx.Unmarshal([]byte(b), &y); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 // getSource reads a document's stored source.
@@ -221,61 +232,8 @@ func getSource(t *testing.T, e *sqlstore.Engine, id string) string {
 	return string(docs[0].Source)
 }
 
-func TestTermOnKeywordUsesItsIndex(t *testing.T) {
-	ids := make([]string, 2000)
-	docs := make(map[string]string, len(ids))
-	for i := range ids {
-		ids[i] = fmt.Sprintf("d%04d", i)
-		docs[ids[i]] = fmt.Sprintf(`{"city":"c%d","n":%d}`, i%100, i)
-	}
-	e, dir := searchEngine(t, ids, docs)
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var table string
-	if err := db.QueryRow(`SELECT tbl FROM starling_collections WHERE idx = 'idx' AND name = 'col'`).Scan(&table); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("ANALYZE"); err != nil && !strings.Contains(err.Error(), "readonly") {
-		t.Fatal(err)
-	}
-	for _, body := range []string{
-		`{"query":{"term":{"city":"c7"}}}`,
-		`{"query":{"terms":{"city":["c7","c8"]}}}`,
-		`{"query":{"bool":{"filter":[{"term":{"city":"c7"}}]}}}`,
-		`{"query":{"range":{"n":{"gte":10,"lt":20}}}}`,
-	} {
-		s := parse(t, e, body)
-		where, args, exact := query.Where(s.Query, sqlite.NewDialect(), nil)
-		rows, err := db.Query("EXPLAIN QUERY PLAN SELECT id, version, doc FROM "+table+" WHERE "+where, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		joined := strings.Join(plan, "; ")
-		if exact != strings.Contains(body, "term") || !strings.Contains(joined, "USING INDEX "+table+"_f") || strings.Contains(joined, "SCAN "+table) {
-			t.Errorf("%s (exact %v): plan %s", body, exact, joined)
-		}
-		res, err := e.Search(context.Background(), "idx", "col", s)
-		if err != nil || res.Total == 0 {
-			t.Errorf("%s: %v, %d hits", body, err, res.Total)
-		}
-	}
-}
-
-func TestSearchUnknownCollection(t *testing.T) {
-	e, _ := searchEngine(t, []string{"d1", "d2", "d3"}, cities)
+func testSearchUnknownCollection(t *testing.T, fresh Fresh) {
+	e := searchEngine(t, fresh, []string{"d1", "d2", "d3"}, cities)
 	ctx := context.Background()
 	s := parse(t, e, `{}`)
 	if _, err := e.Search(ctx, "idx", "nope", s); errID(err) != "services.storage.unknown_collection" {
