@@ -8,15 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/starlingmq/starling/internal/store"
-	"github.com/starlingmq/starling/internal/store/mapping"
 	"github.com/starlingmq/starling/internal/store/query"
 	"github.com/starlingmq/starling/internal/store/sqlite"
 	"github.com/starlingmq/starling/internal/store/sqlstore"
+	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
 // cityMappings maps the fields of the search tests' documents.
-const cityMappings = `{"properties":{"city":{"type":"keyword"},"n":{"type":"integer"},"a":{"properties":{"b":{"type":"integer"}}}}}`
+const cityMappings = storetest.CityMappings
 
 // searchEngine opens a store with collection idx:col mapped by
 // cityMappings and holding docs (id → body), written in the order of ids.
@@ -25,27 +24,7 @@ func searchEngine(t *testing.T, ids []string, docs map[string]string) (*sqlstore
 	dir := t.TempDir()
 	e := open(t, dir)
 	t.Cleanup(func() { e.Close() })
-	m, err := mapping.Parse([]byte(cityMappings))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := e.CreateCollection(ctx, "idx", "col", m, nil); err != nil {
-		t.Fatal(err)
-	}
-	ops := make([]store.Op, len(ids))
-	for i, id := range ids {
-		ops[i] = store.Op{Kind: store.OpCreate, ID: id, Body: []byte(docs[id]), NoMeta: true}
-	}
-	res, err := e.Write(ctx, "idx", "col", ops)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range res {
-		if r.Err != nil {
-			t.Fatalf("write %s: %v", r.ID, r.Err)
-		}
-	}
+	storetest.Seed(t, e, cityMappings, ids, docs)
 	return e, dir
 }
 

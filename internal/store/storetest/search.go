@@ -15,16 +15,26 @@ import (
 	"github.com/starlingmq/starling/internal/store/sqlstore"
 )
 
-// cityMappings maps the fields of the search tests' documents.
-const cityMappings = `{"properties":{"city":{"type":"keyword"},"n":{"type":"integer"},"a":{"properties":{"b":{"type":"integer"}}}}}`
+// CityMappings maps the fields the search tests query: keyword city,
+// integers n and a.b.
+const CityMappings = `{"properties":{"city":{"type":"keyword"},"n":{"type":"integer"},"a":{"properties":{"b":{"type":"integer"}}}}}`
 
 // searchEngine opens a store with collection idx:col mapped by
-// cityMappings and holding docs (id → body), written in the order of ids.
+// CityMappings and holding docs (id → body), written in the order of ids.
 func searchEngine(t *testing.T, fresh Fresh, ids []string, docs map[string]string) *sqlstore.Engine {
 	t.Helper()
 	e := fresh(t)(t)
 	t.Cleanup(func() { e.Close() })
-	m, err := mapping.Parse([]byte(cityMappings))
+	Seed(t, e, CityMappings, ids, docs)
+	return e
+}
+
+// Seed creates collection idx:col of e with mappings and writes docs
+// (id → body, without Kuzzle's metadata) in the order of ids, failing t
+// on any error.
+func Seed(t testing.TB, e *sqlstore.Engine, mappings string, ids []string, docs map[string]string) {
+	t.Helper()
+	m, err := mapping.Parse([]byte(mappings))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +55,6 @@ func searchEngine(t *testing.T, fresh Fresh, ids []string, docs map[string]strin
 			t.Fatalf("write %s: %v", r.ID, r.Err)
 		}
 	}
-	return e
 }
 
 // parse parses a search body against idx:col's mappings.
