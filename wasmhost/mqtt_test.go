@@ -52,6 +52,30 @@ func startServer(t *testing.T, limits wasmhost.Limits, modules map[string]string
 	return startServerConfig(t, wasmhost.Config{Limits: limits}, modules)
 }
 
+// startRecordingNode starts a node on cfg, stopped at the end of the test,
+// whose stand-in realtime:publish sends what is published to out.
+func startRecordingNode(t testing.TB, cfg *config.Config, out chan<- published) *node.Node {
+	t.Helper()
+	realtime := api.Controller{Name: "realtime", Actions: map[string]api.Action{
+		"publish": func(_ context.Context, req *api.Request) (any, error) {
+			out <- published{string(req.Body), req.JWT, req.Connection}
+			return map[string]bool{"published": true}, nil
+		},
+	}}
+	n, err := node.Start(node.Options{Config: cfg, Logger: testLogger(t), Controllers: []api.Controller{realtime}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
+		defer cancel()
+		if err := n.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return n
+}
+
 // startServerConfig is startServer with the host's whole configuration
 // (its WatchInterval is set).
 func startServerConfig(t *testing.T, hcfg wasmhost.Config, modules map[string]string) *server {
@@ -64,23 +88,7 @@ func startServerConfig(t *testing.T, hcfg wasmhost.Config, modules map[string]st
 	cfg.Server.Host, cfg.Server.Port = "127.0.0.1", 0
 	cfg.Storage.Path = t.TempDir()
 	s := &server{dir: t.TempDir(), published: make(chan published, 64), registered: make(chan string, 64)}
-	realtime := api.Controller{Name: "realtime", Actions: map[string]api.Action{
-		"publish": func(_ context.Context, req *api.Request) (any, error) {
-			s.published <- published{string(req.Body), req.JWT, req.Connection}
-			return map[string]bool{"published": true}, nil
-		},
-	}}
-	s.node, err = node.Start(node.Options{Config: cfg, Logger: testLogger(t), Controllers: []api.Controller{realtime}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		if err := s.node.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	s.node = startRecordingNode(t, cfg, s.published)
 	s.addr = s.node.MQTTAddr().String()
 	for name, wasm := range modules {
 		install(t, s.dir, name, wasm)

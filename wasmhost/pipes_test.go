@@ -1,7 +1,6 @@
 package wasmhost_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/starlingmq/starling/actors/node"
-	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/jsonx"
 )
@@ -69,23 +67,7 @@ func startPipeServer(t testing.TB, modules map[string]string, tune func(*config.
 		install(t, cfg.Wasm.Dir, name, wasm)
 	}
 	s := &pipeServer{published: make(chan published, 64)}
-	realtime := api.Controller{Name: "realtime", Actions: map[string]api.Action{
-		"publish": func(_ context.Context, req *api.Request) (any, error) {
-			s.published <- published{string(req.Body), req.JWT, req.Connection}
-			return map[string]bool{"published": true}, nil
-		},
-	}}
-	s.node, err = node.Start(node.Options{Config: cfg, Logger: testLogger(t), Controllers: []api.Controller{realtime}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), wait)
-		defer cancel()
-		if err := s.node.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	s.node = startRecordingNode(t, cfg, s.published)
 	s.addr = s.node.MQTTAddr().String()
 	return s
 }
