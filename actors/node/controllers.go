@@ -25,6 +25,7 @@ func (n *Node) serverController(cfg *config.Config) api.Controller {
 		Metrics:     n.metrics,
 		Stats:       n.stats,
 		HTTPRoutes:  httpRoutes(),
+		Cluster:     n.clusterInfo,
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/starlingmq/starling/actors/cluster"
 	"github.com/starlingmq/starling/actors/connection"
 	"github.com/starlingmq/starling/actors/dispatcher"
 	"github.com/starlingmq/starling/actors/pool"
@@ -58,6 +59,8 @@ type Node struct {
 	mqttws     *mqttws.Server // nil when MQTT over WebSocket is disabled
 	httpws     *httpws.Server // nil when HTTP and WebSocket are disabled
 	realtime   *realtime.Realtime
+	cluster    *cluster.Cluster // nil unless cluster.enabled
+	clusterCfg config.Cluster
 	store      store.Store
 	specs      *validation.Registry
 	security   *security
@@ -106,6 +109,9 @@ func Start(opts Options) (_ *Node, err error) {
 	n.store = engine
 	n.specs = validation.NewRegistry()
 	if err := n.startActors(cfg, opts.Controllers); err != nil {
+		return nil, err
+	}
+	if err := n.startCluster(cfg.Cluster); err != nil {
 		return nil, err
 	}
 	if err := n.startWasm(cfg.Wasm, cfg.PluginsCommon); err != nil {
@@ -268,7 +274,10 @@ func (n *Node) abort() {
 	if n.store != nil {
 		_ = n.store.Close()
 	}
-	n.system.Shutdown()
+	_ = n.stopCluster(ctx)
+	if !n.system.IsStopped() { // leaving the cluster stops it
+		n.system.Shutdown()
+	}
 	n.mailboxes.Stop()
 }
 
@@ -366,7 +375,12 @@ func (n *Node) shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("stop %s: %w", pid.Id, err))
 		}
 	}
-	n.system.Shutdown()
+	if err := n.stopCluster(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if !n.system.IsStopped() { // leaving the cluster stops it
+		n.system.Shutdown()
+	}
 	n.mailboxes.Stop()
 	err := errors.Join(errs...)
 	n.log.Info("starling stopped", "node", n.id, "error", err)

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/actors/connection"
 	"github.com/starlingmq/starling/actors/realtime/roommsg"
 	"github.com/starlingmq/starling/internal/api"
@@ -62,7 +61,7 @@ func (rt *Realtime) subscribe(ctx context.Context, req *api.Request) (any, error
 		}
 		return nil, nerr
 	}
-	return rt.enter(ctx, req, join{filter: normalized, roomID: normalized.ID, opts: opts})
+	return rt.enter(ctx, req, join{filter: normalized, body: req.Body, roomID: normalized.ID, opts: opts})
 }
 
 func (rt *Realtime) join(ctx context.Context, req *api.Request) (any, error) {
@@ -187,17 +186,7 @@ func (rt *Realtime) publish(ctx context.Context, req *api.Request) (any, error) 
 	if perr != nil {
 		return nil, kerror.New("api.assert.invalid_argument", "body", "a JSON object")
 	}
-	for _, roomID := range roomIDs {
-		view, ok := rt.views.Load(roomID)
-		if !ok {
-			continue
-		}
-		for _, ch := range view.(*roomView).channels {
-			if ch.pid != nil && matchesScope(ch.opts.scope, "in") { // else no subscriber ever, or not this scope
-				rt.system.Root.Send(ch.pid, channel.Notify{Payload: payload})
-			}
-		}
-	}
+	rt.deliver(roomIDs, "in", payload)
 	return published, nil
 }
 

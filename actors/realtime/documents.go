@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/starlingmq/starling/actors/channel"
 	"github.com/starlingmq/starling/internal/api"
 	"github.com/starlingmq/starling/internal/jsonx"
 )
@@ -51,25 +50,10 @@ func (rt *Realtime) NotifyDocument(req *api.Request, index, collection string, c
 	}
 	ts := time.Now().UnixMilli()
 	if len(now) > 0 {
-		rt.sendDocument(now, "in", appendStoredNotification(nil, rt.node, req, index, collection, "in", c, ts))
+		rt.deliver(now, "in", appendStoredNotification(nil, rt.node, req, index, collection, "in", c, ts))
 	}
 	if len(left) > 0 {
-		rt.sendDocument(left, "out", appendStoredNotification(nil, rt.node, req, index, collection, "out", c, ts))
-	}
-}
-
-// sendDocument hands payload to the channels of rooms that want scope.
-func (rt *Realtime) sendDocument(rooms []string, scope string, payload []byte) {
-	for _, roomID := range rooms {
-		view, ok := rt.views.Load(roomID)
-		if !ok {
-			continue
-		}
-		for _, ch := range view.(*roomView).channels {
-			if ch.pid != nil && matchesScope(ch.opts.scope, scope) {
-				rt.system.Root.Send(ch.pid, channel.Notify{Payload: payload})
-			}
-		}
+		rt.deliver(left, "out", appendStoredNotification(nil, rt.node, req, index, collection, "out", c, ts))
 	}
 }
 

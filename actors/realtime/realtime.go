@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -50,10 +51,15 @@ type Config struct {
 type Realtime struct {
 	system *actor.ActorSystem
 	rooms  *actor.PID
-	engine *koncorde.Engine
-	node   string
-	views  *sync.Map
-	log    *slog.Logger
+	// deliverer receives the notifications other nodes ship here.
+	deliverer *actor.PID
+	// shipped and received count the notifications sent to other nodes
+	// and received from them.
+	shipped, received atomic.Uint64
+	engine    *koncorde.Engine
+	node      string
+	views     *sync.Map
+	log       *slog.Logger
 	// validate is Config.Validate.
 	validate func(index, collection, id string, body []byte) ([]byte, error)
 }
@@ -71,13 +77,19 @@ func Start(system *actor.ActorSystem, cfg Config) (*Realtime, error) {
 			rooms: map[string]*room{}, members: map[member]jsonx.RawMessage{}, memberships: map[string]int{},
 			refused: map[string]int64{}, logged: map[string]limit{},
 		}
-	}), "realtime")
+	}), roomsName)
 	if err != nil {
 		return nil, fmt.Errorf("spawn the realtime rooms actor: %w", err)
 	}
-	return &Realtime{
+	rt := &Realtime{
 		system: system, rooms: pid, engine: cfg.Engine, node: cfg.Node, views: views, log: cfg.Logger, validate: cfg.Validate,
-	}, nil
+	}
+	rt.deliverer, err = system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return deliverer{rt} }), deliverName)
+	if err != nil {
+		_ = system.Root.StopFuture(pid).Wait()
+		return nil, fmt.Errorf("spawn the realtime deliver actor: %w", err)
+	}
+	return rt, nil
 }
 
 // Rooms returns the rooms actor, which connection actors tell when they end.
@@ -111,8 +123,15 @@ func (rt *Realtime) Stats(ctx context.Context) (Stats, error) {
 	return answer.(Stats), nil
 }
 
+// Shipped returns how many notifications this node sent to other nodes
+// for their subscribers, and received from them.
+func (rt *Realtime) Shipped() (sent, received uint64) {
+	return rt.shipped.Load(), rt.received.Load()
+}
+
 // Stop stops the rooms actor and its channels.
 func (rt *Realtime) Stop() error {
+	_ = rt.system.Root.StopFuture(rt.deliverer).Wait()
 	return rt.system.Root.StopFuture(rt.rooms).Wait()
 }
 

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"log/slog"
 	"maps"
 	"sort"
@@ -20,8 +21,14 @@ import (
 // room is one filter's subscriptions, owned by the rooms actor.
 type room struct {
 	id, index, collection string
-	// size is how many connections are subscribed (see rooms.members).
-	size int
+	// filter is the filter as subscribed (a JSON body), sent to the other
+	// nodes of a cluster.
+	filter []byte
+	// size is how many connections are subscribed (see rooms.members),
+	// on every node of the cluster; local is how many of them are this
+	// node's, and remote counts the others' by node address.
+	size, local int
+	remote      map[string]int
 	// channels are the room's channels, one per scope and users values
 	// asked: a few at most, so a slice.
 	channels []*channelRef
@@ -57,6 +64,8 @@ type channelRef struct {
 // roomView is the read-only copy of a room's channels that publish reads.
 type roomView struct {
 	channels []channelRef
+	// nodes are the deliver actors of the other nodes with subscribers.
+	nodes []*actor.PID
 }
 
 // event is what a user notification needs from the request causing it.
@@ -70,7 +79,9 @@ type event struct {
 // join adds a connection to a room (created from filter when not nil) with
 // a channel for opts; the answer is a joined.
 type join struct {
-	filter       *koncorde.Normalized
+	filter *koncorde.Normalized
+	// body is the filter as subscribed, kept for the other nodes.
+	body         []byte
 	roomID       string
 	connectionID string
 	opts         options
@@ -142,6 +153,8 @@ type rooms struct {
 	// logged holds, by connection actor id, the limits whose refusal was
 	// logged; an entry lives until that actor ends.
 	logged map[string]limit
+	// cluster is what this node knows of the other nodes (peers.go).
+	cluster peerState
 }
 
 // Receive handles the rooms actor's messages.
@@ -170,6 +183,14 @@ func (r *rooms) Receive(ctx actor.Context) {
 		ctx.Respond(Stats{Rooms: len(r.rooms), Subscriptions: len(r.memberships), Refused: maps.Clone(r.refused)})
 	case refused:
 		r.refuse(ctx, msg.connectionID, msg.limit, msg.max)
+	case roommsg.Peers:
+		r.setPeers(ctx, msg)
+	case *roommsg.Joined:
+		r.remoteJoined(ctx, msg)
+	case *roommsg.Left:
+		r.remoteLeft(ctx, msg)
+	case *roommsg.Snapshot:
+		r.remoteSnapshot(ctx, msg)
 	case *actor.Terminated:
 		delete(r.logged, msg.Who.Id) // a connection, or one of the channels: nothing to forget
 	}
@@ -193,15 +214,17 @@ func (r *rooms) join(ctx actor.Context, msg join) joined {
 	}
 	if !ok {
 		r.engine.Store(msg.filter)
-		rm = &room{id: msg.roomID, index: msg.filter.Index, collection: msg.filter.Collection}
+		rm = &room{id: msg.roomID, index: msg.filter.Index, collection: msg.filter.Collection, filter: bytes.Clone(msg.body)}
 		r.rooms[msg.roomID] = rm
 	}
 	if key := (member{rm.id, msg.connectionID}); !r.isMember(key) {
 		r.members[key] = msg.event.volatile
 		rm.size++
+		rm.local++
 		r.memberships[msg.connectionID]++
 		// Kuzzle notifies the channels that existed before this subscription.
 		r.notifyUsers(ctx, rm, "in", msg.event)
+		r.tellJoined(ctx, rm, msg.connectionID, msg.event)
 	}
 	name := channelName(rm.id, msg.opts)
 	if rm.channel(name) == nil {
@@ -242,9 +265,11 @@ func (r *rooms) leave(ctx actor.Context, roomID, connectionID string, ev event) 
 	}
 	delete(r.members, key)
 	rm.size--
+	rm.local--
 	if r.memberships[connectionID]--; r.memberships[connectionID] <= 0 {
 		delete(r.memberships, connectionID)
 	}
+	r.tellLeft(ctx, rm, connectionID, ev)
 	if rm.size == 0 {
 		r.remove(ctx, rm)
 		return nil
@@ -271,6 +296,9 @@ func (r *rooms) publishView(rm *room) {
 	view := &roomView{channels: make([]channelRef, 0, len(rm.channels))}
 	for _, ch := range rm.channels {
 		view.channels = append(view.channels, *ch)
+	}
+	for node := range rm.remote {
+		view.nodes = append(view.nodes, deliverPID(node))
 	}
 	r.views.Store(rm.id, view)
 }

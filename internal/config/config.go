@@ -19,6 +19,8 @@ type Config struct {
 	// Storage holds the storage.* keys (Starling's) and the
 	// services.storageEngine.* keys Starling reads.
 	Storage Storage
+	// Cluster holds the cluster.* keys.
+	Cluster Cluster
 	// DevelopmentEnv is true when the process runs with NODE_ENV=development,
 	// which together with MQTT's developmentMode broadcasts responses.
 	DevelopmentEnv bool
@@ -307,6 +309,7 @@ func defaults() map[string]any {
 				"defaults":          map[string]any{"scrollTTL": "15s"},
 			},
 		},
+		"cluster": clusterDefaults(),
 		"storage": map[string]any{
 			"engine":      "sqlite",
 			"postgres":    map[string]any{"url": nil, "poolSize": 10.0},

@@ -308,6 +308,7 @@ func decode(tree map[string]any, explicitWasmDir bool) (*Config, error) {
 			SubscriptionRoomsPerConnection: r.integer("limits.subscriptionRoomsPerConnection", 0, math.MaxInt32),
 		},
 	}
+	cfg.Cluster = r.cluster()
 	cfg.Wasm = r.decodeWasm(explicitWasmDir)
 	cfg.PluginsCommon = r.decodePluginsCommon()
 	if r.err != nil {

@@ -3,6 +3,11 @@
 // actor, because their senders (the connection actors) are imported by
 // realtime: a message package both can import breaks the cycle.
 //
+// It also holds, generated from roommsg.proto, the messages the rooms
+// actors of a cluster's nodes send each other (Joined, Left, Snapshot) and
+// the notifications a node ships to another (Deliver): protobuf, as
+// protoactor's remoting requires.
+//
 // roommsg imports nothing of the module.
 package roommsg
 
@@ -14,6 +19,16 @@ type EnsureChannel struct {
 	RoomID string
 	// Channel is the channel name.
 	Channel string
+}
+
+// Peers tells the rooms actor which nodes of the cluster are alive: it
+// sends its subscriptions to the nodes it did not know and forgets those
+// of the nodes that left. The cluster membership sends it at every change.
+type Peers struct {
+	// Self is this node's cluster address.
+	Self string
+	// Addresses are the other live nodes' cluster addresses.
+	Addresses []string
 }
 
 // Gone tells the rooms actor that a connection ended, after its disconnect

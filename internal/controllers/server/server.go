@@ -31,10 +31,28 @@ type Node struct {
 	// "http" key by publicApi and info, as Kuzzle does (the SDK's HTTP
 	// protocol builds its URLs from them).
 	HTTPRoutes []HTTPRoute
+	// Cluster describes the cluster the node belongs to, nil on a single
+	// node; shown by info and metrics.
+	Cluster func() *Cluster
 	// Stats keeps the statistics frames of getStats, getLastStats and
 	// getAllStats; nil when stats.enabled is false
 	// (services.statistics.not_available).
 	Stats *Statistics
+}
+
+// Cluster is the cluster as a node sees it.
+type Cluster struct {
+	// Name is the cluster's name, Provider its membership provider.
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+	// Self is this node's cluster address, Nodes every live node's
+	// (Self included), sorted.
+	Self  string   `json:"self"`
+	Nodes []string `json:"nodes"`
+	// Shipped and Received count the notifications this node sent to
+	// other nodes for their subscribers, and received from them.
+	Shipped  uint64 `json:"notificationsShipped"`
+	Received uint64 `json:"notificationsReceived"`
 }
 
 // HTTPRoute is one HTTP route of an action.
@@ -173,6 +191,11 @@ func (n Node) metrics(ctx context.Context, _ *api.Request) (any, error) {
 	if m.Wasm != nil {
 		out["wasm"] = m.Wasm
 	}
+	if n.Cluster != nil {
+		if c := n.Cluster(); c != nil {
+			out["cluster"] = c
+		}
+	}
 	return out, nil
 }
 
@@ -183,6 +206,12 @@ func (n Node) info(ctx context.Context, _ *api.Request) (any, error) {
 	}
 	free, total := systemMemory()
 	uptime := time.Since(n.Started).Seconds()
+	starling := map[string]any{"version": n.Version}
+	if n.Cluster != nil {
+		if c := n.Cluster(); c != nil {
+			starling["cluster"] = c
+		}
+	}
 	return map[string]any{"serverInfo": map[string]any{
 		"kuzzle": map[string]any{
 			"api":         map[string]any{"routes": routes},
@@ -196,7 +225,7 @@ func (n Node) info(ctx context.Context, _ *api.Request) (any, error) {
 			},
 			"uptime":   strconv.FormatFloat(uptime, 'f', 3, 64) + "s",
 			"version":  KuzzleVersion,
-			"starling": map[string]string{"version": n.Version},
+			"starling": starling,
 		},
 		"services": map[string]any{},
 	}}, nil

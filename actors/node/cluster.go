@@ -1,0 +1,71 @@
+package node
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/starlingmq/starling/actors/cluster"
+	"github.com/starlingmq/starling/actors/realtime/roommsg"
+	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/controllers/server"
+)
+
+// startCluster joins the cluster when cluster.enabled is set: the rooms
+// actor learns every membership change, and the events other nodes
+// broadcast are applied here.
+func (n *Node) startCluster(cfg config.Cluster) error {
+	if !cfg.Enabled {
+		return nil
+	}
+	rooms := n.realtime.Rooms()
+	k, err := cluster.Start(n.system, cluster.Options{
+		Config: cfg,
+		Logger: n.log,
+		OnChange: func(m cluster.Membership) {
+			n.system.Root.Send(rooms, roommsg.Peers{Self: m.Self, Addresses: m.Peers})
+		},
+		OnEvent: n.clusterEvent,
+	})
+	if err != nil {
+		return fmt.Errorf("join the cluster: %w", err)
+	}
+	n.cluster = k
+	n.clusterCfg = cfg
+	return nil
+}
+
+// clusterEvent applies an event another node broadcast.
+func (n *Node) clusterEvent(e *cluster.Event) {
+	n.log.Debug("cluster event", "from", e.Node, "kind", e.Kind, "key", e.Key)
+}
+
+// stopCluster leaves the cluster, if the node joined one.
+func (n *Node) stopCluster(ctx context.Context) error {
+	if n.cluster == nil {
+		return nil
+	}
+	return n.cluster.Stop(ctx)
+}
+
+// clusterInfo describes the cluster for server:info and server:metrics;
+// nil on a single node.
+func (n *Node) clusterInfo() *server.Cluster {
+	if n.cluster == nil {
+		return nil
+	}
+	m := n.cluster.Membership()
+	shipped, received := n.realtime.Shipped()
+	return &server.Cluster{
+		Name: n.clusterCfg.Name, Provider: n.clusterCfg.Provider, Self: m.Self,
+		Nodes: append([]string{m.Self}, m.Peers...), Shipped: shipped, Received: received,
+	}
+}
+
+// ClusterAddress returns the node's cluster address, "" when it is not a
+// cluster member.
+func (n *Node) ClusterAddress() string {
+	if n.cluster == nil {
+		return ""
+	}
+	return n.cluster.Self()
+}

@@ -1,0 +1,3 @@
+package roommsg
+
+//go:generate protoc --go_out=. --go_opt=paths=source_relative roommsg.proto
