@@ -56,10 +56,10 @@ type Realtime struct {
 	// shipped and received count the notifications sent to other nodes
 	// and received from them.
 	shipped, received atomic.Uint64
-	engine    *koncorde.Engine
-	node      string
-	views     *sync.Map
-	log       *slog.Logger
+	engine            *koncorde.Engine
+	node              string
+	views             *sync.Map
+	log               *slog.Logger
 	// validate is Config.Validate.
 	validate func(index, collection, id string, body []byte) ([]byte, error)
 }
