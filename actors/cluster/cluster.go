@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -17,6 +19,7 @@ import (
 	"github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
+	"github.com/labstack/echo"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/starlingmq/starling/internal/config"
@@ -75,7 +78,8 @@ func Start(system *actor.ActorSystem, opts Options) (_ *Cluster, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	provider, err := newProvider(cfg)
+	k := &Cluster{system: system, log: log}
+	provider, err := k.newProvider(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +89,6 @@ func Start(system *actor.ActorSystem, opts Options) (_ *Cluster, err error) {
 			remote.WithAdvertisedHost(net.JoinHostPort(cfg.AdvertisedHost, strconv.Itoa(cfg.Port))))
 	}
 	cc := pcluster.Configure(cfg.Name, provider, disthash.New(), remoteCfg)
-	k := &Cluster{system: system, log: log}
 	k.c = pcluster.New(system, cc)
 	k.sub = k.watch(opts.OnChange)
 	defer func() {
@@ -110,7 +113,7 @@ func Start(system *actor.ActorSystem, opts Options) (_ *Cluster, err error) {
 }
 
 // newProvider builds the configured membership provider.
-func newProvider(cfg config.Cluster) (pcluster.ClusterProvider, error) {
+func (k *Cluster) newProvider(cfg config.Cluster) (pcluster.ClusterProvider, error) {
 	if cfg.Provider == "etcd" {
 		p, err := etcd.NewWithConfig(cfg.Etcd.Prefix, clientv3.Config{Endpoints: cfg.Etcd.Endpoints, DialTimeout: 5 * time.Second})
 		if err != nil {
@@ -125,7 +128,29 @@ func newProvider(cfg config.Cluster) (pcluster.ClusterProvider, error) {
 		return nil, fmt.Errorf("cluster: membership port (cluster.membershipPort): %w", err)
 	}
 	_ = l.Close()
-	return automanaged.NewWithConfig(cfg.Heartbeat, cfg.MembershipPort, cfg.Seeds...), nil
+	seeds := cfg.Seeds
+	if len(seeds) == 0 {
+		seeds = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.MembershipPort))}
+		k.log.Warn("cluster.seeds is empty: this node polls only itself, a cluster of one (list every node in cluster.seeds, or use cluster.provider etcd)")
+	}
+	return automanaged.NewWithTesting(cfg.Heartbeat, cfg.MembershipPort, k.membershipServer(cfg), seeds...), nil
+}
+
+// membershipServer is the HTTP server of the seeds provider: protoactor's
+// own, which prints to stdout when it starts, made quiet. It answers
+// GET /_health with this member, as protoactor's does.
+func (k *Cluster) membershipServer(cfg config.Cluster) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Logger.SetOutput(io.Discard)
+	e.GET("/_health", func(ctx echo.Context) error {
+		host, port, err := k.system.GetHostPort()
+		if err != nil {
+			return fmt.Errorf("cluster: this member's address: %w", err)
+		}
+		return ctx.JSON(http.StatusOK, automanaged.NewNode(cfg.Name, k.system.ID, host, port, cfg.MembershipPort, k.c.GetClusterKinds()))
+	})
+	return e
 }
 
 // startMember starts remoting and the provider, turning protoactor's

@@ -168,3 +168,103 @@ func TestClusterRealtimeExactlyOnce(t *testing.T) {
 		t.Fatalf("cluster metrics of the third node: %+v", infoC)
 	}
 }
+
+func TestClusterUserNotifications(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	nodes := startNodes(t, 3, func(i int, cfg *config.Config) { cfg.Server.MQTT.DisconnectDelay = delay })
+	watcher := connect3(t, nodes[0].addr)
+	s := subscribe(t, watcher, `{"equals":{"k":"users"}}`, `,"users":"all"`)
+	visitor := connect5(t, nodes[1].addr)
+	waitCount(t, visitor, s.RoomID, 1)
+	subscribe(t, visitor, `{"equals":{"k":"users"}}`, `,"scope":"in","volatile":{"who":"visitor"}`)
+	n := nextNotification(t, watcher, s.Channel)
+	if n.Type != "user" || n.User != "in" || n.Result.Count != 2 || n.Action != "subscribe" || string(n.Volatile) != `{"who":"visitor"}` || n.Protocol != "mqtt" {
+		t.Fatalf("unexpected user notification %s", n.raw)
+	}
+	joiner := connect3(t, nodes[2].addr)
+	waitCount(t, joiner, s.RoomID, 2)
+	r := request(t, joiner, `{"controller":"realtime","action":"join","body":{"roomId":"`+s.RoomID+`"},"scope":"out","volatile":{"who":"joiner"}}`)
+	if r.Status != 200 {
+		t.Fatalf("join on the third node: %s", r.raw)
+	}
+	if n := nextNotification(t, watcher, s.Channel); n.User != "in" || n.Result.Count != 3 || string(n.Volatile) != `{"who":"joiner"}` {
+		t.Fatalf("unexpected user notification %s", n.raw)
+	}
+
+	// The visitor's connection ends: its node tells the others after its
+	// disconnect delay.
+	visitor.close()
+	left := time.Now()
+	n = nextNotification(t, watcher, s.Channel)
+	if n.User != "out" || n.Result.Count != 2 || n.Action != "unsubscribe" || string(n.Volatile) != `{"who":"visitor"}` {
+		t.Fatalf("unexpected user notification %s", n.raw)
+	}
+	if gone := time.Since(left); gone < delay {
+		t.Fatalf("the room saw the client leave after %s, before the %s delay", gone, delay)
+	}
+
+	// The third node leaves the cluster: its subscriptions go with it.
+	if err := nodes[2].node.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	n = nextNotification(t, watcher, s.Channel)
+	if n.User != "out" || n.Result.Count != 1 || string(n.Volatile) != `{"who":"joiner"}` {
+		t.Fatalf("unexpected user notification %s", n.raw)
+	}
+	waitClusterSize(t, nodes[0], 2)
+	if r := request(t, watcher, `{"controller":"realtime","action":"count","body":{"roomId":"`+s.RoomID+`"}}`); string(r.Result) != `{"count":1}` {
+		t.Fatalf("count after the third node left: %s", r.raw)
+	}
+}
+
+func TestClusterDocumentNotifications(t *testing.T) {
+	nodes := startNodes(t, 3, nil)
+	clients := make([]client, len(nodes))
+	for i, s := range nodes {
+		clients[i] = connect3(t, s.addr)
+		// each node has a store of its own here: the collection is made on each
+		for _, q := range []string{
+			`{"controller":"index","action":"create","index":"shop"}`,
+			`{"controller":"collection","action":"create","index":"shop","collection":"items"}`,
+		} {
+			if r := request(t, clients[i], q); r.Status != 200 {
+				t.Fatalf("node %d: %s", i, r.raw)
+			}
+		}
+	}
+	watcher := connect5(t, nodes[0].addr)
+	r := request(t, watcher, `{"controller":"realtime","action":"subscribe","index":"shop","collection":"items","body":{"range":{"price":{"lt":10}}},"scope":"all"}`)
+	var s sub
+	if err := jsonx.Unmarshal(r.Result, &s); err != nil || r.Status != 200 {
+		t.Fatalf("subscribe: %s", r.raw)
+	}
+	watcher.subscribe(s.Channel)
+	waitCount(t, clients[1], s.RoomID, 1)
+	waitCount(t, clients[2], s.RoomID, 1)
+
+	request(t, clients[1], `{"controller":"document","action":"create","index":"shop","collection":"items","_id":"cheap","body":{"price":5},"requestId":"on-b"}`)
+	request(t, clients[2], `{"controller":"document","action":"create","index":"shop","collection":"items","_id":"dear","body":{"price":50}}`)
+	request(t, clients[2], `{"controller":"document","action":"create","index":"shop","collection":"items","_id":"moved","body":{"price":1}}`)
+	request(t, clients[2], `{"controller":"document","action":"update","index":"shop","collection":"items","_id":"moved","body":{"price":100},"requestId":"on-c"}`)
+	want := []struct{ id, action, scope, requestID string }{
+		{"cheap", "create", "in", "on-b"},
+		{"moved", "create", "in", ""},
+		{"moved", "update", "out", "on-c"},
+	}
+	got := map[string]int{}
+	for range want {
+		n := nextNotification(t, watcher, s.Channel)
+		got[n.Result.ID+"/"+n.Action+"/"+n.Scope]++
+		if n.Type != "document" || n.Index != "shop" || n.Collection != "items" {
+			t.Fatalf("unexpected notification %s", n.raw)
+		}
+		if n.Result.ID == "cheap" && (n.RequestID != "on-b" || n.Result.Source["price"] != float64(5)) {
+			t.Fatalf("notification of the write on the second node: %s", n.raw)
+		}
+	}
+	for _, w := range want {
+		if got[w.id+"/"+w.action+"/"+w.scope] != 1 {
+			t.Fatalf("notifications %v, want each of %v once", got, want)
+		}
+	}
+}

@@ -136,6 +136,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cpuProfile := flags.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (for go tool pprof)")
 	memProfile := flags.String("memprofile", "", "write an allocation profile of the whole run to `file` at exit (for go tool pprof)")
 	version := flags.Bool("version", false, "print the version and exit")
+	clustered := flags.Bool("cluster", false, "run as a node of the cluster the cluster.* keys describe (sets cluster.enabled)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -158,6 +159,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "starling: %v\n", err)
 		return 1
+	}
+	if *clustered {
+		cfg.Cluster.Enabled = true
 	}
 	log := newLogger(cfg.Server.Logs.Format, stderr)
 	if cfg.File != "" {

@@ -32,7 +32,8 @@ type Cluster struct {
 	// the seeds provider, on every interface.
 	MembershipPort int
 	// Seeds is cluster.seeds, the "host:membershipPort" of every node the
-	// seeds provider polls, this one included.
+	// seeds provider polls, this one included; empty, the node polls only
+	// itself (a cluster of one that the nodes listing it can join).
 	Seeds []string
 	// Heartbeat is cluster.heartbeat (2000 ms, Kuzzle's key): how often
 	// the seeds provider polls, and how long an etcd registration lives
@@ -95,9 +96,6 @@ func (r *reader) cluster() Cluster {
 		if _, _, err := net.SplitHostPort(s); err != nil {
 			r.fail("cluster.seeds", `"host:port" strings`, s)
 		}
-	}
-	if c.Enabled && c.Provider == "seeds" && len(c.Seeds) == 0 {
-		r.fail("cluster.seeds", `the "host:port" of at least one node's membership endpoint`, r.value("cluster.seeds"))
 	}
 	if c.Enabled && c.Provider == "etcd" && len(c.Etcd.Endpoints) == 0 {
 		r.fail("cluster.etcd.endpoints", "at least one endpoint", r.value("cluster.etcd.endpoints"))
