@@ -268,3 +268,33 @@ func TestClusterDocumentNotifications(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterRejoin(t *testing.T) {
+	ports := freePorts(t, 3)
+	seeds := make([]string, 3)
+	for i, p := range ports {
+		seeds[i] = "127.0.0.1:" + strconv.Itoa(p)
+	}
+	conf := func(i int) func(*config.Config) {
+		return func(cfg *config.Config) {
+			cfg.Cluster.Enabled, cfg.Cluster.Port, cfg.Cluster.MembershipPort = true, 0, ports[i]
+			cfg.Cluster.Seeds, cfg.Cluster.Heartbeat = seeds, 200*time.Millisecond
+		}
+	}
+	nodes := []*testServer{startServer(t, conf(0)), startServer(t, conf(1)), startServer(t, conf(2))}
+	waitClusterSize(t, nodes[0], 3)
+	watcher := connect3(t, nodes[0].addr)
+	s := subscribe(t, watcher, `{}`, "")
+	if err := nodes[2].node.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitClusterSize(t, nodes[0], 2)
+	nodes[2] = startServer(t, conf(2))
+	waitClusterSize(t, nodes[0], 3)
+	back := connect5(t, nodes[2].addr)
+	waitCount(t, back, s.RoomID, 1)
+	publish(t, back, `{"from":"back"}`, "")
+	if n := nextNotification(t, watcher, s.Channel); n.Result.Source["from"] != "back" {
+		t.Fatalf("unexpected notification %s", n.raw)
+	}
+}
