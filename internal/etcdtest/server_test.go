@@ -79,10 +79,11 @@ func TestServerStoresKeys(t *testing.T) {
 
 // TestKillKeepsDataForRestart checks the failure-test cycle: Kill ends
 // etcd at once, Restart brings it back on the same endpoint with what was
-// written before.
+// written before, and a client of the first run reconnects by itself.
 func TestKillKeepsDataForRestart(t *testing.T) {
 	s := Run(t)
-	put(t, connect(t, s.Endpoints()), "/k", "before")
+	c := connect(t, s.Endpoints())
+	put(t, c, "/k", "before")
 
 	if err := s.Kill(); err != nil {
 		t.Fatal(err)
@@ -105,6 +106,9 @@ func TestKillKeepsDataForRestart(t *testing.T) {
 	}
 	if v := get(t, connect(t, s.Endpoints()), "/k"); v != "before" {
 		t.Fatalf("/k = %q after Restart, want the value written before Kill", v)
+	}
+	if v := get(t, c, "/k"); v != "before" {
+		t.Fatalf("the client of the first run reads /k = %q after Restart", v)
 	}
 }
 
