@@ -32,10 +32,10 @@ VOLUME ["/data"]
 # 1883: MQTT. 7512: Kuzzle's HTTP and WebSocket port (server.port).
 EXPOSE 1883 7512
 USER 65532:65532
-# The health check waits for the HTTP door on 7512 (GET /_healthcheck, as
-# Kuzzle's). The image has no shell nor curl: the check will have to be run
-# by the binary itself, e.g. a `starling --healthcheck` flag that calls the
-# local endpoint. Until both exist:
-# HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-#	CMD ["/usr/local/bin/starling", "--healthcheck", "http://127.0.0.1:7512/_healthcheck"]
+# The health check asks the HTTP door (GET /_healthcheck, as Kuzzle's). The
+# image has no shell nor curl: the binary runs it, reading the configuration
+# as the server does to find server.port (and server.tls); a server started
+# with --config FILE needs the URL given: `starling healthcheck URL`.
+HEALTHCHECK --interval=30s --timeout=6s --start-period=10s --retries=3 \
+	CMD ["/usr/local/bin/starling", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/starling"]

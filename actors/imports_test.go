@@ -57,6 +57,7 @@ var importRules = map[string][]string{
 		"internal/api", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query", "internal/validation",
 	},
+	"internal/etcdtest": nil, // the standard library only; for tests: throw-away etcd servers
 	"internal/httpws":   {"internal/api", "internal/jsonx", "internal/kerror"},
 	"internal/jsonx":    nil,
 	"internal/kerror":   nil,

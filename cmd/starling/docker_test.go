@@ -42,11 +42,11 @@ func TestDockerImage(t *testing.T) {
 	if want := "starling " + node.Version; strings.TrimSpace(string(out)) != want {
 		t.Errorf("the image prints %q, want %q", out, want)
 	}
-	config, err := exec.Command(docker, "image", "inspect", "-f", "{{.Config.User}} {{json .Config.Volumes}} {{json .Config.ExposedPorts}}", tag).Output()
+	config, err := exec.Command(docker, "image", "inspect", "-f", "{{.Config.User}} {{json .Config.Volumes}} {{json .Config.ExposedPorts}} {{json .Config.Healthcheck}}", tag).Output()
 	if err != nil {
 		t.Fatalf("docker image inspect: %v", err)
 	}
-	for _, want := range []string{"65532:65532", `"/data"`, `"1883/tcp"`, `"7512/tcp"`} {
+	for _, want := range []string{"65532:65532", `"/data"`, `"1883/tcp"`, `"7512/tcp"`, `"healthcheck"]`} {
 		if !strings.Contains(string(config), want) {
 			t.Errorf("image configuration %s lacks %s", config, want)
 		}

@@ -3,6 +3,7 @@
 //	starling [--config FILE] [--cpuprofile FILE] [--memprofile FILE]
 //	starling --version
 //	starling wasm run [--action A | --filter F | --pipe E | --hook E] … MODULE.wasm
+//	starling healthcheck [URL]
 //
 // Configuration comes from built-in defaults, then a kuzzlerc JSON file
 // (--config, else Kuzzle's lookup: .kuzzlerc up from the working directory,
@@ -15,6 +16,9 @@
 //
 // `starling wasm run` loads one Wasm module and makes one call into it, API
 // calls mocked (see wasmhost/wasmtest); `starling wasm` prints its flags.
+// `starling healthcheck` exits 0 when the node configured as the server
+// would be (or the one at URL) answers GET /_healthcheck, 1 otherwise: the
+// container image's health check, which has no shell nor curl to run.
 //
 // starling imports actors/node, internal/config, and for `wasm run`
 // wasmhost/wasmtest (with wasmhost, internal/jsonx and internal/kerror):
@@ -39,6 +43,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "wasm" {
 		os.Exit(runWasm(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(runHealthcheck(os.Args[2:], config.OSSources(""), os.Stderr))
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
