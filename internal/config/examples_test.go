@@ -13,58 +13,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// clusterKeys are the keys of the cluster mode that the compose files of
-// examples/cluster already use while this package does not read them yet,
-// each with what its value must be. A key that has its default in
-// defaults() no longer needs its row: Load checks its value then. Delete
-// the list once every cluster key has its default (cluster.etcd.ttl, not
-// decided, is in no example).
-var clusterKeys = map[string]func(any) bool{
-	"cluster.enabled":        isBool,
-	"cluster.name":           isText,
-	"cluster.host":           isText,
-	"cluster.port":           isPort,
-	"cluster.advertisedHost": isText,
-	"cluster.provider":       func(v any) bool { return v == "seeds" || v == "etcd" },
-	"cluster.membershipPort": isPort,
-	"cluster.seeds":          isAddrList,
-	"cluster.etcd.endpoints": isAddrList,
-	"cluster.etcd.prefix":    isText,
-}
-
-// isBool, isText, isPort and isAddrList check a typed value (typedString's).
-func isBool(v any) bool { _, ok := v.(bool); return ok }
-func isText(v any) bool { s, ok := v.(string); return ok && s != "" }
-func isPort(v any) bool {
-	f, ok := v.(float64)
-	return ok && f == float64(int(f)) && f >= 1 && f <= 65535
-}
-func isAddrList(v any) bool {
-	list, ok := v.([]any)
-	if !ok || len(list) == 0 {
-		return false
-	}
-	for _, e := range list {
-		s, ok := e.(string)
-		if !ok {
-			return false
-		}
-		if _, port, err := net.SplitHostPort(s); err != nil || !isPort(mustFloat(port)) {
-			return false
-		}
-	}
-	return true
-}
-
-// mustFloat returns s as a float64, nil when it is no number.
-func mustFloat(s string) any {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return nil
-	}
-	return f
-}
-
 // composeFile is what the tests read of a docker compose file.
 type composeFile struct {
 	Services map[string]composeService `yaml:"services"`
@@ -184,11 +132,7 @@ func checkNode(t *testing.T, f composeFile, name string, s composeService) {
 			continue
 		}
 		values[key] = typed
-		if check, pending := clusterKeys[key]; pending && !hasDefault(key) {
-			if !check(typed) {
-				t.Errorf("%s: %s=%s is no valid value of %s", name, k, v, key)
-			}
-		} else if !hasDefault(key) {
+		if !hasDefault(key) {
 			t.Errorf("%s: %s names no configuration key (%s)", name, k, key)
 		}
 	}
@@ -262,4 +206,13 @@ func checkClusterValues(t *testing.T, f composeFile, name string, v map[string]a
 	if v["storage.engine"] != "postgres" || !strings.Contains(url, "@postgres:") || f.Services["postgres"].Image != "postgres:15" {
 		t.Errorf("%s: storage %v at %s: want the postgres:15 service", name, v["storage.engine"], url)
 	}
+}
+
+// mustFloat returns s as a float64, nil when it is no number.
+func mustFloat(s string) any {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil
+	}
+	return f
 }
