@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/etcdtest"
 	"github.com/starlingmq/starling/internal/jsonx"
 )
 
@@ -297,4 +298,39 @@ func TestClusterRejoin(t *testing.T) {
 	if n := nextNotification(t, watcher, s.Channel); n.Result.Source["from"] != "back" {
 		t.Fatalf("unexpected notification %s", n.raw)
 	}
+}
+
+func TestClusterOnEtcd(t *testing.T) {
+	etcd := etcdtest.Run(t)
+	nodes := make([]*testServer, 3)
+	for i := range nodes {
+		nodes[i] = startServer(t, func(cfg *config.Config) {
+			cfg.Cluster.Enabled, cfg.Cluster.Port, cfg.Cluster.Provider = true, 0, "etcd"
+			cfg.Cluster.Etcd.Endpoints, cfg.Cluster.Etcd.Prefix = etcd.Endpoints(), "/starling-test"
+		})
+	}
+	for _, s := range nodes {
+		waitClusterSize(t, s, 3)
+	}
+	a, b := connect3(t, nodes[0].addr), connect5(t, nodes[2].addr)
+	s := subscribe(t, a, `{"equals":{"via":"etcd"}}`, `,"users":"out"`)
+	sb := subscribe(t, b, `{"equals":{"via":"etcd"}}`, `,"scope":"in"`)
+	waitCount(t, connect3(t, nodes[1].addr), s.RoomID, 2)
+	publish(t, connect3(t, nodes[1].addr), `{"via":"etcd"}`, "")
+	for _, c := range []struct {
+		c  client
+		ch string
+	}{{a, s.Channel}, {b, sb.Channel}} {
+		if n := nextNotification(t, c.c, c.ch); n.Type != "document" || n.Result.Source["via"] != "etcd" {
+			t.Fatalf("unexpected notification %s", n.raw)
+		}
+	}
+	// A node leaving deregisters from etcd: the others see it go.
+	if err := nodes[2].node.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := nextNotification(t, a, s.Channel); n.User != "out" || n.Result.Count != 1 {
+		t.Fatalf("unexpected notification %s", n.raw)
+	}
+	waitClusterSize(t, nodes[0], 2)
 }

@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/starlingmq/starling/internal/etcdtest"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
-// postgresDatabase starts a throw-away PostgreSQL cluster for the test and
-// returns the URL of a database in it; it skips when PostgreSQL is not
-// installed, unless STARLING_REQUIRE_ALL=1.
-func postgresDatabase(t *testing.T) string {
+// postgresCluster starts a throw-away PostgreSQL cluster for the test; it
+// skips when PostgreSQL is not installed, unless STARLING_REQUIRE_ALL=1.
+func postgresCluster(t *testing.T) *storetest.Cluster {
 	t.Helper()
 	pg, err := storetest.StartCluster()
 	if errors.Is(err, storetest.ErrNoPostgres) && os.Getenv("STARLING_REQUIRE_ALL") != "1" {
@@ -28,7 +28,7 @@ func postgresDatabase(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pg.Stop() })
-	return storetest.Database(t, pg)
+	return pg
 }
 
 // clusterNode is one starling process of a test cluster.
@@ -39,23 +39,29 @@ type clusterNode struct {
 }
 
 // clusterEnv is the environment of node i of a cluster whose membership
-// ports are ports, keeping documents in the database at url.
-func clusterEnv(ports []int, i int, url string) []string {
+// ports are ports (the seeds provider) or whose etcd is at etcd, keeping
+// documents in the database at url.
+func clusterEnv(ports []int, etcd string, i int, url string) []string {
 	seeds := make([]string, len(ports))
 	for j, p := range ports {
 		seeds[j] = `"127.0.0.1:` + strconv.Itoa(p) + `"`
 	}
-	return []string{
+	membership := []string{
+		"kuzzle_cluster__membershipPort=" + strconv.Itoa(ports[i]),
+		"kuzzle_cluster__seeds=*json:[" + strings.Join(seeds, ",") + "]",
+	}
+	if etcd != "" {
+		membership = []string{"kuzzle_cluster__provider=etcd", `kuzzle_cluster__etcd__endpoints=*json:["` + etcd + `"]`}
+	}
+	return append([]string{
 		"kuzzle_server__protocols__mqtt__server__port=0",
 		"kuzzle_server__protocols__mqtt__server__host=127.0.0.1",
 		"kuzzle_security__authToken__secret=cluster-test-secret",
 		"kuzzle_storage__engine=postgres",
 		"kuzzle_storage__postgres__url=" + url,
 		"kuzzle_cluster__port=0",
-		"kuzzle_cluster__membershipPort=" + strconv.Itoa(ports[i]),
-		"kuzzle_cluster__seeds=*json:[" + strings.Join(seeds, ",") + "]",
 		"kuzzle_cluster__heartbeat=300",
-	}
+	}, membership...)
 }
 
 // startNode starts a node with --cluster and waits for its MQTT address;
@@ -65,10 +71,7 @@ func startNode(t *testing.T, env []string) *clusterNode {
 	p := start(t, env, "--cluster")
 	n := &clusterNode{p: p, addr: p.address(t), env: env}
 	go func() {
-		for line := range p.lines {
-			if os.Getenv("DEBUGCLUSTER") != "" {
-				println(n.addr, line)
-			}
+		for range p.lines {
 		}
 	}()
 	return n
@@ -150,14 +153,19 @@ func nextPublish(t *testing.T, c *rawClient) []byte {
 // notification, that no acknowledged document is lost, and that the node
 // rejoins when it restarts.
 func TestClusterSurvivesAKilledNode(t *testing.T) {
-	url := postgresDatabase(t)
+	pg := postgresCluster(t)
+	t.Run("seeds", func(t *testing.T) { survivesAKilledNode(t, storetest.Database(t, pg), "") })
+	t.Run("etcd", func(t *testing.T) { survivesAKilledNode(t, storetest.Database(t, pg), etcdtest.Run(t).Endpoints()[0]) })
+}
+
+func survivesAKilledNode(t *testing.T, url, etcd string) {
 	ports := freeTCPPorts(t, 3)
-	nodes := []*clusterNode{startNode(t, clusterEnv(ports, 0, url))}
+	nodes := []*clusterNode{startNode(t, clusterEnv(ports, etcd, 0, url))}
 	admin := dialRaw(t, nodes[0].addr, "cluster-admin", false)
 	admin.request(t, `{"controller":"index","action":"create","index":"durable"}`)
 	admin.request(t, `{"controller":"collection","action":"create","index":"durable","collection":"docs","body":{"properties":{"n":{"type":"integer"}}}}`)
 	for i := 1; i < 3; i++ {
-		nodes = append(nodes, startNode(t, clusterEnv(ports, i, url)))
+		nodes = append(nodes, startNode(t, clusterEnv(ports, etcd, i, url)))
 	}
 	waitNodes(t, admin, 3)
 
