@@ -12,9 +12,9 @@
 // other about rooms and notifications belongs to actors/realtime, whose
 // actors other nodes address directly.
 //
-// A node that stops answering leaves the others' membership within a few
-// heartbeats (seeds: three polls that fail; etcd: its 3-second lease
-// ends); protoactor then blocks its member id for good, so a node cut off
+// A node that stops answering leaves the others' membership at the first
+// poll it fails (seeds: a refused connection, or no answer within 2 s) or
+// when its 3-second lease ends (etcd); protoactor then blocks its member id for good, so a node cut off
 // by a network partition stays out after it heals, serving its own
 // clients alone, until it restarts (and joins again under a new id).
 //

@@ -36,9 +36,8 @@ type Cluster struct {
 	// itself (a cluster of one that the nodes listing it can join).
 	Seeds []string
 	// Heartbeat is cluster.heartbeat (2000 ms, Kuzzle's key): how often
-	// the seeds provider polls, and how long an etcd registration lives
-	// without being renewed (3 heartbeats). A node that stops answering
-	// leaves the cluster within about three heartbeats.
+	// the seeds provider polls the seeds. (An etcd registration lives 3 s
+	// without renewal, protoactor's fixed lease.)
 	Heartbeat time.Duration
 	// Etcd is cluster.etcd, read when Provider is "etcd".
 	Etcd Etcd
