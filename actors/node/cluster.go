@@ -54,10 +54,10 @@ func (n *Node) clusterInfo() *server.Cluster {
 		return nil
 	}
 	m := n.cluster.Membership()
-	shipped, received := n.realtime.Shipped()
+	s := n.realtime.ClusterStats()
 	return &server.Cluster{
-		Name: n.clusterCfg.Name, Provider: n.clusterCfg.Provider, Self: m.Self,
-		Nodes: append([]string{m.Self}, m.Peers...), Shipped: shipped, Received: received,
+		Name: n.clusterCfg.Name, Provider: n.clusterCfg.Provider, Self: m.Self, Nodes: append([]string{m.Self}, m.Peers...),
+		Shipped: s.Shipped, Received: s.Received, Batches: s.Batches, Dropped: s.Dropped,
 	}
 }
 

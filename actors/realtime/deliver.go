@@ -32,6 +32,18 @@ func (rt *Realtime) deliver(rooms []string, scope string, payload []byte) {
 	}
 }
 
+// deliverBatch hands each notification of a batch to the local channels.
+func (rt *Realtime) deliverBatch(b *roommsg.Batch) {
+	rt.received.Add(uint64(len(b.Items)))
+	for _, d := range b.Items {
+		for _, roomID := range d.Rooms {
+			if view, ok := rt.views.Load(roomID); ok {
+				rt.deliverLocal(view.(*roomView), d.Scope, d.Payload)
+			}
+		}
+	}
+}
+
 // deliverLocal hands payload to the room's channels of this node that want
 // scope.
 func (rt *Realtime) deliverLocal(v *roomView, scope string, payload []byte) {
@@ -42,7 +54,8 @@ func (rt *Realtime) deliverLocal(v *roomView, scope string, payload []byte) {
 	}
 }
 
-// remoteBatch is the rooms a notification is shipped for to one node.
+// remoteBatch is the rooms a notification is shipped for to one node,
+// through this node's shipper to it.
 type remoteBatch struct {
 	pid   *actor.PID
 	rooms []string
@@ -52,7 +65,7 @@ type remoteBatch struct {
 // slice.
 func addRemoteRoom(batches []remoteBatch, pid *actor.PID, roomID string) []remoteBatch {
 	for i := range batches {
-		if batches[i].pid.Address == pid.Address {
+		if batches[i].pid.Equal(pid) {
 			batches[i].rooms = append(batches[i].rooms, roomID)
 			return batches
 		}
@@ -64,16 +77,11 @@ func addRemoteRoom(batches []remoteBatch, pid *actor.PID, roomID string) []remot
 // matched for this node's subscribers.
 type deliverer struct{ rt *Realtime }
 
-// Receive hands a shipped notification to the local channels.
+// Receive hands the notifications of a batch to the local channels and
+// acknowledges it.
 func (d deliverer) Receive(ctx actor.Context) {
-	msg, ok := ctx.Message().(*roommsg.Deliver)
-	if !ok {
-		return
-	}
-	d.rt.received.Add(1)
-	for _, roomID := range msg.Rooms {
-		if view, ok := d.rt.views.Load(roomID); ok {
-			d.rt.deliverLocal(view.(*roomView), msg.Scope, msg.Payload)
-		}
+	if b, ok := ctx.Message().(*roommsg.Batch); ok {
+		d.rt.deliverBatch(b)
+		ctx.Respond(&roommsg.Ack{Seq: b.Seq})
 	}
 }

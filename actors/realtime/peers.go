@@ -16,11 +16,6 @@ const (
 	deliverName = "realtime-deliver"
 )
 
-// deliverPID is the deliver actor of the node at address.
-func deliverPID(address string) *actor.PID {
-	return actor.NewPID(address, deliverName)
-}
-
 // peerState is what the rooms actor knows of the cluster: its own address
 // and the rooms actors of the other live nodes. Empty on a single node.
 type peerState struct {
@@ -29,6 +24,9 @@ type peerState struct {
 	// members lists, by node address, the subscriptions of that node's
 	// connections, so that they all go when it leaves.
 	members map[string]map[member]struct{}
+	// shippers are the actors shipping notifications to the nodes with
+	// subscriptions here, by address.
+	shippers map[string]*actor.PID
 	// gone are the nodes that left the cluster: what they sent before they
 	// left and arrives late is ignored. A node that comes back is
 	// forgotten here when the membership lists it again.
@@ -39,6 +37,7 @@ type peerState struct {
 func (c *peerState) ensure() {
 	if c.peers == nil {
 		c.peers, c.members, c.gone = map[string]*actor.PID{}, map[string]map[member]struct{}{}, map[string]bool{}
+		c.shippers = map[string]*actor.PID{}
 	}
 }
 
@@ -71,6 +70,10 @@ func (r *rooms) setPeers(ctx actor.Context, msg roommsg.Peers) {
 			delete(c.peers, address)
 			c.gone[address] = true
 			r.dropNode(ctx, address, nil)
+			if pid := c.shippers[address]; pid != nil {
+				ctx.Stop(pid)
+				delete(c.shippers, address)
+			}
 		}
 	}
 }
@@ -165,6 +168,9 @@ func (r *rooms) addRemote(ctx actor.Context, node string, m *roommsg.Member, ev 
 		rm.remote = map[string]int{}
 	}
 	if rm.remote[node]++; rm.remote[node] == 1 {
+		if r.cluster.shippers[node] == nil {
+			r.cluster.shippers[node] = ctx.Spawn(r.shipper(node))
+		}
 		r.publishView(rm)
 	}
 	r.notifyUsers(ctx, rm, "in", ev)

@@ -54,12 +54,13 @@ type Realtime struct {
 	// deliverer receives the notifications other nodes ship here.
 	deliverer *actor.PID
 	// shipped and received count the notifications sent to other nodes
-	// and received from them.
-	shipped, received atomic.Uint64
-	engine            *koncorde.Engine
-	node              string
-	views             *sync.Map
-	log               *slog.Logger
+	// and received from them, batches the messages that carried them, and
+	// dropped those a slow node could not take (see shipper).
+	shipped, received, batches, dropped atomic.Uint64
+	engine                              *koncorde.Engine
+	node                                string
+	views                               *sync.Map
+	log                                 *slog.Logger
 	// validate is Config.Validate.
 	validate func(index, collection, id string, body []byte) ([]byte, error)
 }
@@ -70,20 +71,22 @@ func Start(system *actor.ActorSystem, cfg Config) (*Realtime, error) {
 		cfg.Logger = slog.Default()
 	}
 	views := &sync.Map{}
+	rt := &Realtime{
+		system: system, engine: cfg.Engine, node: cfg.Node, views: views, log: cfg.Logger, validate: cfg.Validate,
+	}
 	pid, err := system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return &rooms{
 			engine: cfg.Engine, node: cfg.Node, maxRooms: cfg.MaxRooms, maxRoomsPerConnection: cfg.MaxRoomsPerConnection,
 			encode: cfg.Encode, mailboxes: cfg.Mailboxes, counter: cfg.Counter, views: views, log: cfg.Logger,
 			rooms: map[string]*room{}, members: map[member]jsonx.RawMessage{}, memberships: map[string]int{},
 			refused: map[string]int64{}, logged: map[string]limit{},
+			shipper: func(address string) *actor.Props { return newShipper(rt, address) },
 		}
 	}), roomsName)
 	if err != nil {
 		return nil, fmt.Errorf("spawn the realtime rooms actor: %w", err)
 	}
-	rt := &Realtime{
-		system: system, rooms: pid, engine: cfg.Engine, node: cfg.Node, views: views, log: cfg.Logger, validate: cfg.Validate,
-	}
+	rt.rooms = pid
 	rt.deliverer, err = system.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return deliverer{rt} }), deliverName)
 	if err != nil {
 		_ = system.Root.StopFuture(pid).Wait()
@@ -123,10 +126,21 @@ func (rt *Realtime) Stats(ctx context.Context) (Stats, error) {
 	return answer.(Stats), nil
 }
 
-// Shipped returns how many notifications this node sent to other nodes
-// for their subscribers, and received from them.
-func (rt *Realtime) Shipped() (sent, received uint64) {
-	return rt.shipped.Load(), rt.received.Load()
+// ClusterStats count the notifications nodes exchange.
+type ClusterStats struct {
+	// Shipped and Received count the notifications this node sent to
+	// other nodes for their subscribers, and received from them.
+	Shipped, Received uint64
+	// Batches counts the messages that carried the shipped ones.
+	Batches uint64
+	// Dropped counts those not shipped because the node they were for
+	// had too many bytes waiting.
+	Dropped uint64
+}
+
+// ClusterStats returns the counters of the notifications nodes exchange.
+func (rt *Realtime) ClusterStats() ClusterStats {
+	return ClusterStats{Shipped: rt.shipped.Load(), Received: rt.received.Load(), Batches: rt.batches.Load(), Dropped: rt.dropped.Load()}
 }
 
 // Stop stops the rooms actor and its channels.

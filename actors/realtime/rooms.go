@@ -155,6 +155,8 @@ type rooms struct {
 	logged map[string]limit
 	// cluster is what this node knows of the other nodes (peers.go).
 	cluster peerState
+	// shipper makes the actor that ships notifications to a node.
+	shipper func(address string) *actor.Props
 }
 
 // Receive handles the rooms actor's messages.
@@ -298,7 +300,9 @@ func (r *rooms) publishView(rm *room) {
 		view.channels = append(view.channels, *ch)
 	}
 	for node := range rm.remote {
-		view.nodes = append(view.nodes, deliverPID(node))
+		if pid := r.cluster.shippers[node]; pid != nil {
+			view.nodes = append(view.nodes, pid)
+		}
 	}
 	r.views.Store(rm.id, view)
 }

@@ -385,6 +385,105 @@ func (x *Deliver) GetPayload() []byte {
 	return nil
 }
 
+// Batch is the notifications one node ships to another in one message;
+// the receiver answers each with an Ack, which lets the sender ship more.
+type Batch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Items         []*Deliver             `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Batch) Reset() {
+	*x = Batch{}
+	mi := &file_roommsg_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Batch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Batch) ProtoMessage() {}
+
+func (x *Batch) ProtoReflect() protoreflect.Message {
+	mi := &file_roommsg_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Batch.ProtoReflect.Descriptor instead.
+func (*Batch) Descriptor() ([]byte, []int) {
+	return file_roommsg_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Batch) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Batch) GetItems() []*Deliver {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// Ack acknowledges the Batch of that seq.
+type Ack struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ack) Reset() {
+	*x = Ack{}
+	mi := &file_roommsg_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ack) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ack) ProtoMessage() {}
+
+func (x *Ack) ProtoReflect() protoreflect.Message {
+	mi := &file_roommsg_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ack.ProtoReflect.Descriptor instead.
+func (*Ack) Descriptor() ([]byte, []int) {
+	return file_roommsg_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Ack) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 var File_roommsg_proto protoreflect.FileDescriptor
 
 const file_roommsg_proto_rawDesc = "" +
@@ -417,7 +516,12 @@ const file_roommsg_proto_rawDesc = "" +
 	"\aDeliver\x12\x14\n" +
 	"\x05rooms\x18\x01 \x03(\tR\x05rooms\x12\x14\n" +
 	"\x05scope\x18\x02 \x01(\tR\x05scope\x12\x18\n" +
-	"\apayload\x18\x03 \x01(\fR\apayloadB8Z6github.com/starlingmq/starling/actors/realtime/roommsgb\x06proto3"
+	"\apayload\x18\x03 \x01(\fR\apayload\"J\n" +
+	"\x05Batch\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12/\n" +
+	"\x05items\x18\x02 \x03(\v2\x19.starling.roommsg.DeliverR\x05items\"\x17\n" +
+	"\x03Ack\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seqB8Z6github.com/starlingmq/starling/actors/realtime/roommsgb\x06proto3"
 
 var (
 	file_roommsg_proto_rawDescOnce sync.Once
@@ -431,22 +535,25 @@ func file_roommsg_proto_rawDescGZIP() []byte {
 	return file_roommsg_proto_rawDescData
 }
 
-var file_roommsg_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_roommsg_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_roommsg_proto_goTypes = []any{
 	(*Member)(nil),   // 0: starling.roommsg.Member
 	(*Joined)(nil),   // 1: starling.roommsg.Joined
 	(*Left)(nil),     // 2: starling.roommsg.Left
 	(*Snapshot)(nil), // 3: starling.roommsg.Snapshot
 	(*Deliver)(nil),  // 4: starling.roommsg.Deliver
+	(*Batch)(nil),    // 5: starling.roommsg.Batch
+	(*Ack)(nil),      // 6: starling.roommsg.Ack
 }
 var file_roommsg_proto_depIdxs = []int32{
 	0, // 0: starling.roommsg.Joined.member:type_name -> starling.roommsg.Member
 	0, // 1: starling.roommsg.Snapshot.members:type_name -> starling.roommsg.Member
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 2: starling.roommsg.Batch.items:type_name -> starling.roommsg.Deliver
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_roommsg_proto_init() }
@@ -460,7 +567,7 @@ func file_roommsg_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_roommsg_proto_rawDesc), len(file_roommsg_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -53,6 +53,11 @@ type Cluster struct {
 	// other nodes for their subscribers, and received from them.
 	Shipped  uint64 `json:"notificationsShipped"`
 	Received uint64 `json:"notificationsReceived"`
+	// Batches counts the messages that carried the shipped notifications;
+	// Dropped those not shipped because their node had too many bytes
+	// waiting (64 MiB).
+	Batches uint64 `json:"batchesShipped"`
+	Dropped uint64 `json:"notificationsDropped"`
 }
 
 // HTTPRoute is one HTTP route of an action.
