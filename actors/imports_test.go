@@ -41,6 +41,7 @@ var importRules = map[string][]string{
 
 	// Libraries: no actor, no sandbox, no program.
 	"internal/api":                {"internal/jsonx", "internal/kerror"},
+	"internal/coherence":          {"internal/jsonx"},
 	"internal/config":             {"internal/jsonx"},
 	"internal/controllers/server": {"internal/api", "internal/jsonx", "internal/kerror"},
 	"internal/controllers/auth": {
@@ -68,7 +69,7 @@ var importRules = map[string][]string{
 		"internal/api", "internal/kerror", "internal/security", "internal/security/repository", "internal/security/token",
 	},
 	"internal/security/repository": {
-		"internal/jsonx", "internal/kerror", "internal/security", "internal/store",
+		"internal/coherence", "internal/jsonx", "internal/kerror", "internal/security", "internal/store",
 		"internal/store/mapping", "internal/store/query",
 	},
 	"internal/wasmstate": {
@@ -86,7 +87,7 @@ var importRules = map[string][]string{
 		"internal/store/mapping", "internal/store/query", "internal/store/sqlstore",
 	},
 	"internal/store/sqlstore": {
-		"internal/jsonx", "internal/kerror", "internal/store",
+		"internal/coherence", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query",
 	},
 	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
@@ -97,7 +98,7 @@ var importRules = map[string][]string{
 		"internal/store/mapping", "internal/store/query",
 	},
 	"internal/security/password": nil,
-	"internal/security/token":    {"internal/kerror"},
+	"internal/security/token":    {"internal/coherence", "internal/kerror"},
 
 	"wasmhost":          {"internal/api", "internal/jsonx", "internal/kerror"},
 	"wasmhost/wasmtest": {"internal/api", "internal/jsonx", "internal/kerror", "wasmhost"},
