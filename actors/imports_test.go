@@ -90,7 +90,7 @@ var importRules = map[string][]string{
 		"internal/coherence", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query",
 	},
-	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
+	"internal/validation": {"internal/coherence", "internal/jsonx", "internal/kerror", "internal/koncorde"},
 
 	// Security libraries: tokens and passwords.
 	"internal/security/local": {
