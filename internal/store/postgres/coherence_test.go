@@ -234,3 +234,32 @@ func errID(err error) string {
 	}
 	return ""
 }
+
+// TestWriteToACollectionDroppedElsewhere checks that an engine that did
+// not hear of a collection's deletion answers a write as Kuzzle does
+// (unknown collection), and writes into the collection created again
+// under the same name.
+func TestWriteToACollectionDroppedElsewhere(t *testing.T) {
+	a, b := pair(t, false)
+	ctx := context.Background()
+	for _, name := range []string{"gone", "again"} {
+		if err := a.CreateCollection(ctx, "i", name, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		write(t, b, "i", name, "d1", `{}`)
+		if err := a.DeleteCollection(ctx, "i", name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.CreateCollection(ctx, "i", "again", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.Write(ctx, "i", "gone", []store.Op{{Kind: store.OpCreate, ID: "d2", Body: jsonx.RawMessage(`{}`)}})
+	if errID(err) != "services.storage.unknown_collection" {
+		t.Errorf("a write to a collection deleted elsewhere: %v", err)
+	}
+	write(t, b, "i", "again", "d2", `{}`)
+	if docs, err := a.Get(ctx, "i", "again", []string{"d2"}); err != nil || !docs[0].Found {
+		t.Errorf("the write into the collection created again: %v %v", docs, err)
+	}
+}

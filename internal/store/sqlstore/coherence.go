@@ -96,6 +96,17 @@ func (e *Engine) resolveIndex(ctx context.Context, index string) (bool, error) {
 	return ok, nil
 }
 
+// droppedElsewhere reports whether err is the failure of a statement on
+// col's table that another engine dropped (a shared database whose
+// change was not applied yet); the collection is then read again.
+func (e *Engine) droppedElsewhere(ctx context.Context, col *collection, err error) bool {
+	if !e.shared || isKuzzle(err) || !strings.Contains(err.Error(), col.table) || !strings.Contains(err.Error(), "does not exist") {
+		return false
+	}
+	e.misses.forget(col.index, col.name)
+	return e.submit(ctx, func(w *txn) error { return w.reload(col.index, col.name, false) }) == nil
+}
+
 // fresh reads a collection's row again before the group changes it, when
 // the database is shared: the row is locked until the commit, and the
 // group's catalogue takes what the database holds. Name "" reads the
