@@ -42,6 +42,7 @@ var importRules = map[string][]string{
 
 	// Libraries: no actor, no sandbox, no program.
 	"internal/api":                {"internal/jsonx", "internal/kerror"},
+	"internal/coherence":          {"internal/jsonx"},
 	"internal/config":             {"internal/jsonx"},
 	"internal/controllers/server": {"internal/api", "internal/jsonx", "internal/kerror"},
 	"internal/controllers/auth": {
@@ -70,7 +71,7 @@ var importRules = map[string][]string{
 		"internal/api", "internal/kerror", "internal/security", "internal/security/repository", "internal/security/token",
 	},
 	"internal/security/repository": {
-		"internal/jsonx", "internal/kerror", "internal/security", "internal/store",
+		"internal/coherence", "internal/jsonx", "internal/kerror", "internal/security", "internal/store",
 		"internal/store/mapping", "internal/store/query",
 	},
 	"internal/wasmstate": {
@@ -88,10 +89,10 @@ var importRules = map[string][]string{
 		"internal/store/mapping", "internal/store/query", "internal/store/sqlstore",
 	},
 	"internal/store/sqlstore": {
-		"internal/jsonx", "internal/kerror", "internal/store",
+		"internal/coherence", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query",
 	},
-	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
+	"internal/validation": {"internal/coherence", "internal/jsonx", "internal/kerror", "internal/koncorde"},
 
 	// Security libraries: tokens and passwords.
 	"internal/security/local": {
@@ -99,7 +100,7 @@ var importRules = map[string][]string{
 		"internal/store/mapping", "internal/store/query",
 	},
 	"internal/security/password": nil,
-	"internal/security/token":    {"internal/kerror"},
+	"internal/security/token":    {"internal/coherence", "internal/kerror"},
 
 	"wasmhost":          {"internal/api", "internal/jsonx", "internal/kerror"},
 	"wasmhost/wasmtest": {"internal/api", "internal/jsonx", "internal/kerror", "wasmhost"},

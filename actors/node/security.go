@@ -43,7 +43,8 @@ const localStrategy = "local"
 func (n *Node) startSecurity(cfg *config.Config) (*guard.Guard, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
 	defer cancel()
-	repo, err := repository.Open(ctx, n.store, repository.Config{})
+	shared := cfg.Storage.Engine == "postgres" // other nodes may share the database
+	repo, err := repository.Open(ctx, n.store, repository.Config{Shared: shared})
 	if err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}
@@ -59,7 +60,11 @@ func (n *Node) startSecurity(cfg *config.Config) (*guard.Guard, error) {
 		}
 		n.log.Warn("tokens are signed with a secret generated and kept in the store: set security.authToken.secret in production")
 	}
-	tokens, err := token.NewManager(tcfg, token.Options{Logger: n.log, OnEnd: n.tokenGone(repo)})
+	topts := token.Options{Logger: n.log, OnEnd: n.tokenGone(repo)}
+	if shared {
+		topts.Lookup = lookupToken(repo)
+	}
+	tokens, err := token.NewManager(tcfg, topts)
 	if err != nil {
 		return nil, fmt.Errorf("start security: %w", err)
 	}

@@ -19,6 +19,18 @@ func storedToken(t token.Token) repository.StoredToken {
 	}
 }
 
+// tokenOf is a stored token as the token manager registers it.
+func tokenOf(s repository.StoredToken) token.Token {
+	t := token.Token{JWT: s.JWT, UserID: s.UserID, Type: token.Type(s.Type), SingleUse: s.SingleUse, TTL: token.Never}
+	if s.TTL >= 0 {
+		t.TTL = time.Duration(s.TTL) * time.Millisecond
+	}
+	if s.ExpiresAt >= 0 {
+		t.ExpiresAt = time.UnixMilli(s.ExpiresAt)
+	}
+	return t
+}
+
 // restoreTokens registers again every stored token (login tokens and API
 // keys) that has not expired, so that a restart logs nobody out; expired
 // ones, and those the manager refuses (signed with another secret), are
@@ -27,16 +39,10 @@ func restoreTokens(ctx context.Context, repo *repository.Repository, tokens *tok
 	var stale []string
 	restored := 0
 	err := repo.EachToken(ctx, func(s repository.StoredToken) error {
-		t := token.Token{JWT: s.JWT, UserID: s.UserID, Type: token.Type(s.Type), SingleUse: s.SingleUse, TTL: token.Never}
-		if s.TTL >= 0 {
-			t.TTL = time.Duration(s.TTL) * time.Millisecond
-		}
-		if s.ExpiresAt >= 0 {
-			t.ExpiresAt = time.UnixMilli(s.ExpiresAt)
-			if !t.ExpiresAt.After(now) {
-				stale = append(stale, s.JWT)
-				return nil
-			}
+		t := tokenOf(s)
+		if !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(now) {
+			stale = append(stale, s.JWT)
+			return nil
 		}
 		if err := tokens.Register(t); err != nil {
 			stale = append(stale, s.JWT)
@@ -57,10 +63,14 @@ func restoreTokens(ctx context.Context, repo *repository.Repository, tokens *tok
 }
 
 // tokenGone is the token manager's OnEnd: the connections linked to the
-// token are told (tokenEnded), and the stored token is forgotten.
+// token are told (tokenEnded), and the stored token is forgotten, unless
+// another node revoked it (and forgot it).
 func (n *Node) tokenGone(repo *repository.Repository) func(token.Token, token.EndReason) {
 	return func(t token.Token, why token.EndReason) {
 		n.tokenEnded(t, why)
+		if why == token.RevokedElsewhere {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
 		defer cancel()
 		if err := repo.DeleteToken(ctx, t.JWT); err != nil {

@@ -23,7 +23,9 @@
 //
 // Registry holds the specifications of every index and collection; it is
 // read far more often than written, so readers take an immutable snapshot
-// without locking.
+// without locking. Nodes sharing one store tell each other of the changes
+// of their registries (internal/coherence): another node's checks follow
+// a change within one broadcast.
 //
 // Differences from Kuzzle, all deliberate: documents come decoded, so the
 // field a strict specification reports first among several unexpected ones
@@ -33,6 +35,6 @@
 // a JavaScript TypeError's text; a null object field whose specification
 // has children keeps its null (Kuzzle fails with a TypeError).
 //
-// validation imports internal/jsonx, internal/kerror and internal/koncorde
-// only.
+// validation imports internal/coherence, internal/jsonx, internal/kerror
+// and internal/koncorde only.
 package validation

@@ -3,15 +3,41 @@ package validation
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/starlingmq/starling/internal/coherence"
 )
 
 // Registry holds the specification of every index and collection. It is
 // safe for concurrent use: Get reads an immutable snapshot without
 // locking; Set, Delete and Replace copy the snapshot under a mutex and
 // swap it, so writers are serialized and readers never wait.
+//
+// Nodes sharing one store keep their registries in line: Set, Delete and
+// DeleteIndex, called once the store holds the change, emit a
+// coherence.Specification change through the emitter (SetEmitter); the
+// other nodes read the stored specification again and Load it, which
+// emits nothing. Replace and Load are for what the store already holds.
 type Registry struct {
 	mu   sync.Mutex // serializes writers
 	snap atomic.Pointer[map[string]*Specification]
+	emit coherence.Emitter
+}
+
+// SetEmitter makes send receive the registry's changes (nil: nothing is
+// sent); send must return at once.
+func (r *Registry) SetEmitter(send func(coherence.Change)) { r.emit.Set(send) }
+
+// Load sets (s not nil) or removes (s nil) the specification of a
+// collection as the store holds it, after another node changed it; it
+// emits nothing.
+func (r *Registry) Load(index, collection string, s *Specification) {
+	r.update(func(m map[string]*Specification) {
+		if s == nil {
+			delete(m, registryKey(index, collection))
+			return
+		}
+		m[registryKey(index, collection)] = s
+	})
 }
 
 // NewRegistry returns an empty registry.
@@ -34,6 +60,7 @@ func (r *Registry) Get(index, collection string) *Specification {
 // any previous one.
 func (r *Registry) Set(s *Specification) {
 	r.update(func(m map[string]*Specification) { m[registryKey(s.index, s.collection)] = s })
+	r.emit.Emit(coherence.Change{Kind: coherence.Specification, Key: s.index, Sub: s.collection})
 }
 
 // Delete removes a collection's specification; it reports whether there
@@ -45,6 +72,7 @@ func (r *Registry) Delete(index, collection string) bool {
 		_, found = m[k]
 		delete(m, k)
 	})
+	r.emit.Emit(coherence.Change{Kind: coherence.Specification, Key: index, Sub: collection})
 	return found
 }
 
@@ -58,6 +86,7 @@ func (r *Registry) DeleteIndex(index string) {
 			}
 		}
 	})
+	r.emit.Emit(coherence.Change{Kind: coherence.Specification, Key: index})
 }
 
 // Replace swaps every specification for the given ones, as Kuzzle reloads

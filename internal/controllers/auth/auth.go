@@ -186,6 +186,8 @@ func (c *controller) refreshToken(ctx context.Context, req *api.Request) (any, e
 	if old, ok := c.Tokens.Current(caller.Token); ok {
 		if err := c.Security.SaveToken(ctx, stored(old)); err != nil {
 			c.Tokens.Revoke(old.JWT)
+		} else {
+			c.Tokens.Changed(old.JWT) // other nodes read its deadline again
 		}
 	}
 	return tokenResult(t), nil

@@ -17,7 +17,8 @@
 // these controllers: they are refused as unknown or invalid names. The
 // only one, "%kuzzle", keeps the specifications in its "validations"
 // collection, one document "<index>#<collection>" each, as Kuzzle does;
-// LoadSpecifications reads them back at start. Deleting a collection or an
+// LoadSpecifications reads them back at start, and ReloadSpecification
+// reads one again when another node changed it. Deleting a collection or an
 // index deletes its specifications (Kuzzle keeps them in storage, where
 // they would apply again to a collection created under the same name).
 //

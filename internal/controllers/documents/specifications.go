@@ -67,6 +67,42 @@ func LoadSpecifications(ctx context.Context, st store.Store, reg *validation.Reg
 	return nil
 }
 
+// ReloadSpecification reads the stored specification of index:collection
+// into reg, or removes it from reg when none is stored (another node
+// changed it); collection "" reloads every collection of index reg holds.
+// It emits nothing.
+func ReloadSpecification(ctx context.Context, st store.Store, reg *validation.Registry, index, collection string) error {
+	names := []string{collection}
+	if collection == "" {
+		names = names[:0]
+		for _, s := range reg.All() {
+			if s.Index() == index {
+				names = append(names, s.Collection())
+			}
+		}
+	}
+	ok, err := st.HasCollection(ctx, SpecificationsIndex, SpecificationsCollection)
+	if err != nil {
+		return fmt.Errorf("reload specifications: %w", err)
+	}
+	for _, name := range names {
+		var spec *validation.Specification
+		if ok {
+			docs, err := st.Get(ctx, SpecificationsIndex, SpecificationsCollection, []string{specificationID(index, name)})
+			if err != nil {
+				return fmt.Errorf("reload the specification of %s:%s: %w", index, name, err)
+			}
+			if docs[0].Found {
+				if spec, err = parseStored(docs[0].Source); err != nil {
+					return fmt.Errorf("reload the specification of %s:%s: %w", index, name, err)
+				}
+			}
+		}
+		reg.Load(index, name, spec)
+	}
+	return nil
+}
+
 // parseStored parses a stored {collection, index, validation} document.
 func parseStored(source jsonx.RawMessage) (*validation.Specification, error) {
 	var doc struct {
@@ -98,21 +134,25 @@ func (c *controllers) ensureSpecifications(ctx context.Context) error {
 
 // dropSpecification forgets a collection's specification, stored and in
 // the registry; a collection without one is no error.
+// The registry forgets it once the store did, so that other nodes told of
+// the change read the store after it.
 func (c *controllers) dropSpecification(ctx context.Context, index, collection string) error {
-	c.Specifications.Delete(index, collection)
 	ok, err := c.Store.HasCollection(ctx, SpecificationsIndex, SpecificationsCollection)
-	if err != nil || !ok {
-		return err
-	}
-	results, err := c.Store.Write(ctx, SpecificationsIndex, SpecificationsCollection,
-		[]store.Op{{Kind: store.OpDelete, ID: specificationID(index, collection)}})
 	if err != nil {
 		return err
 	}
-	var kerr *kerror.Error
-	if results[0].Err != nil && !(errors.As(results[0].Err, &kerr) && kerr.ID == "services.storage.not_found") {
-		return results[0].Err
+	if ok {
+		results, err := c.Store.Write(ctx, SpecificationsIndex, SpecificationsCollection,
+			[]store.Op{{Kind: store.OpDelete, ID: specificationID(index, collection)}})
+		if err != nil {
+			return err
+		}
+		var kerr *kerror.Error
+		if results[0].Err != nil && !(errors.As(results[0].Err, &kerr) && kerr.ID == "services.storage.not_found") {
+			return results[0].Err
+		}
 	}
+	c.Specifications.Delete(index, collection)
 	return nil
 }
 

@@ -4,9 +4,9 @@
 // answers rights questions from memory: every role and profile is held in
 // an immutable snapshot replaced on each change, and users are read through
 // a bounded cache. Every change goes through a Repository, one at a time,
-// which keeps the snapshot and the cache coherent with the store (one
-// server; nodes of a cluster will share changes through their own
-// channel).
+// which keeps the snapshot and the cache coherent with the store. Nodes
+// sharing one store tell each other of their changes (coherence.go):
+// another node's rights follow a change within one broadcast.
 //
 // At its first start on a store the repository writes Kuzzle's bootstrap
 // definitions (the admin, default and anonymous roles and profiles, every
@@ -24,6 +24,7 @@
 // profiles referenced exist, that one still in use is not deleted, that
 // built-in ones are not deleted.
 //
-// repository imports internal/jsonx, internal/kerror, internal/security,
-// internal/store, internal/store/mapping and internal/store/query only.
+// repository imports internal/coherence, internal/jsonx, internal/kerror,
+// internal/security, internal/store, internal/store/mapping and
+// internal/store/query only.
 package repository

@@ -43,6 +43,9 @@ func (r *Repository) PutProfile(ctx context.Context, p *security.Profile, kind s
 	}
 	r.writes.Lock()
 	defer r.writes.Unlock()
+	if err := r.refresh(ctx); err != nil {
+		return store.Result{}, err
+	}
 	s := r.current()
 	if kind == store.OpReplace && s.profiles[p.ID] == nil {
 		return store.Result{}, kerror.New("security.profile.not_found", p.ID)
@@ -63,6 +66,7 @@ func (r *Repository) PutProfile(ctx context.Context, p *security.Profile, kind s
 	}
 	stored := *p
 	r.publish(func(s *snapshot) { s.profiles[p.ID] = &stored })
+	r.emitDefinition(Profiles, p.ID)
 	return res, nil
 }
 
@@ -74,6 +78,9 @@ func (r *Repository) PutProfile(ctx context.Context, p *security.Profile, kind s
 func (r *Repository) DeleteProfile(ctx context.Context, id string, removeFromUsers bool, author string) error {
 	r.writes.Lock()
 	defer r.writes.Unlock()
+	if err := r.refresh(ctx); err != nil {
+		return err
+	}
 	if r.current().profiles[id] == nil {
 		return kerror.New("security.profile.not_found", id)
 	}
@@ -87,6 +94,7 @@ func (r *Repository) DeleteProfile(ctx context.Context, id string, removeFromUse
 		return err
 	}
 	r.publish(func(s *snapshot) { delete(s.profiles, id) })
+	r.emitDefinition(Profiles, id)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/starlingmq/starling/internal/coherence"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/security"
@@ -47,6 +48,10 @@ type Config struct {
 	Builtins security.Builtins
 	// MaxCachedUsers bounds the users held in memory (default 10,000).
 	MaxCachedUsers int
+	// Shared says that repositories of other nodes change the same store:
+	// changes of the definitions then read them again first (see
+	// coherence.go).
+	Shared bool
 }
 
 // Repository keeps roles, profiles and users. Safe for concurrent use.
@@ -60,6 +65,9 @@ type Repository struct {
 	writes     sync.Mutex
 	users      *userCache
 	principals *principalCache
+	// emit sends changes to other nodes; shared is Config.Shared.
+	emit   coherence.Emitter
+	shared bool
 }
 
 // snapshot is every role and profile at one moment.
@@ -79,7 +87,7 @@ func Open(ctx context.Context, st store.Store, cfg Config) (*Repository, error) 
 	}
 	r := &Repository{
 		st: st, builtins: cfg.Builtins, users: newUserCache(cfg.MaxCachedUsers),
-		principals: &principalCache{max: cfg.MaxCachedUsers},
+		principals: &principalCache{max: cfg.MaxCachedUsers}, shared: cfg.Shared,
 	}
 	if err := r.prepare(ctx); err != nil {
 		return nil, fmt.Errorf("security repository: %w", err)
@@ -260,5 +268,10 @@ func (r *Repository) Reset(ctx context.Context) (roles, profiles int, err error)
 		return 0, 0, fmt.Errorf("reset: %w", err)
 	}
 	r.users.clear()
-	return roles, profiles, r.load(ctx)
+	if err := r.load(ctx); err != nil {
+		return 0, 0, err
+	}
+	r.emitDefinition("", "")
+	r.emitUser("")
+	return roles, profiles, nil
 }

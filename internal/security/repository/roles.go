@@ -41,6 +41,9 @@ func (r *Repository) PutRole(ctx context.Context, role *security.Role, kind stor
 	}
 	r.writes.Lock()
 	defer r.writes.Unlock()
+	if err := r.refresh(ctx); err != nil {
+		return store.Result{}, err
+	}
 	if kind == store.OpReplace && r.current().roles[role.ID] == nil {
 		return store.Result{}, kerror.New("security.role.not_found", role.ID)
 	}
@@ -50,6 +53,7 @@ func (r *Repository) PutRole(ctx context.Context, role *security.Role, kind stor
 	}
 	stored := *role
 	r.publish(func(s *snapshot) { s.roles[role.ID] = &stored })
+	r.emitDefinition(Roles, role.ID)
 	return res, nil
 }
 
@@ -58,6 +62,9 @@ func (r *Repository) PutRole(ctx context.Context, role *security.Role, kind stor
 func (r *Repository) DeleteRole(ctx context.Context, id string) error {
 	r.writes.Lock()
 	defer r.writes.Unlock()
+	if err := r.refresh(ctx); err != nil {
+		return err
+	}
 	s := r.current()
 	if s.roles[id] == nil {
 		return kerror.New("security.role.not_found", id)
@@ -76,6 +83,7 @@ func (r *Repository) DeleteRole(ctx context.Context, id string) error {
 		return err
 	}
 	r.publish(func(s *snapshot) { delete(s.roles, id) })
+	r.emitDefinition(Roles, id)
 	return nil
 }
 

@@ -48,11 +48,8 @@ func (r *Repository) PutUser(ctx context.Context, u *security.User, kind store.O
 
 // putUser is PutUser with r.writes held.
 func (r *Repository) putUser(ctx context.Context, u *security.User, kind store.OpKind, author string) (store.Result, error) {
-	s := r.current()
-	for _, p := range u.ProfileIDs {
-		if s.profiles[p] == nil {
-			return store.Result{}, kerror.New("security.profile.not_found", p)
-		}
+	if err := r.profilesExist(ctx, u.ProfileIDs); err != nil {
+		return store.Result{}, err
 	}
 	body, err := jsonx.Marshal(u)
 	if err != nil {
@@ -63,7 +60,35 @@ func (r *Repository) putUser(ctx context.Context, u *security.User, kind store.O
 	if kerr, ok := err.(*kerror.Error); ok && kind == store.OpReplace && kerr.ID == "services.storage.not_found" {
 		return res, kerror.New("security.user.not_found", u.ID)
 	}
+	if err == nil {
+		r.emitUser(u.ID)
+	}
 	return res, err
+}
+
+// profilesExist fails with security.profile.not_found naming the first
+// of ids the snapshot lacks; on a shared store the snapshot is read again
+// before it is trusted to lack one. Called with r.writes held.
+func (r *Repository) profilesExist(ctx context.Context, ids []string) error {
+	for reloaded := false; ; reloaded = true {
+		s := r.current()
+		missing := ""
+		for _, p := range ids {
+			if s.profiles[p] == nil {
+				missing = p
+				break
+			}
+		}
+		switch {
+		case missing == "":
+			return nil
+		case reloaded || !r.shared:
+			return kerror.New("security.profile.not_found", missing)
+		}
+		if err := r.load(ctx); err != nil {
+			return err
+		}
+	}
 }
 
 // DeleteUser deletes a user; security.user.not_found when there is none.
@@ -74,6 +99,9 @@ func (r *Repository) DeleteUser(ctx context.Context, id string) error {
 	err := r.writeOne(ctx, Users, store.Op{Kind: store.OpDelete, ID: id})
 	if kerr, ok := err.(*kerror.Error); ok && kerr.ID == "services.storage.not_found" {
 		return kerror.New("security.user.not_found", id)
+	}
+	if err == nil {
+		r.emitUser(id)
 	}
 	return err
 }

@@ -17,6 +17,12 @@
 // The package does not persist anything: the caller stores API keys and the
 // secret, and registers API keys loaded from its store with Manager.Register.
 //
-// token imports internal/kerror only (and github.com/golang-jwt/jwt/v5); it
-// must not import actors, the store, controllers or MQTT code.
+// Nodes sharing one store keep their registries in line through
+// internal/coherence changes and read-through of the stored tokens
+// (coherence.go): a token issued on one node is accepted on every node at
+// once, a revocation takes effect everywhere within one broadcast.
+//
+// token imports internal/coherence and internal/kerror only (and
+// github.com/golang-jwt/jwt/v5); it must not import actors, the store,
+// controllers or MQTT code.
 package token

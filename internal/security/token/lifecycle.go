@@ -3,6 +3,7 @@ package token
 import (
 	"time"
 
+	"github.com/starlingmq/starling/internal/coherence"
 	"github.com/starlingmq/starling/internal/kerror"
 )
 
@@ -23,16 +24,33 @@ func (m *Manager) Verify(encoded string) (Token, error) {
 	if encoded == "" {
 		return Token{UserID: AnonymousUserID, Type: AuthToken}, nil
 	}
-	tok, live, gone, err := m.check(encoded)
-	m.notify(gone)
-	if live {
+	if tok, live, err := m.verifyLive(encoded); live {
 		return tok, err
 	}
 	// Not live: Decode tells a forged or expired token from a revoked one.
 	if _, _, err := m.Decode(encoded); err != nil {
 		return Token{}, err
 	}
+	// Well-signed: another node may have issued it (coherence.go).
+	if m.readThrough(encoded) {
+		if tok, live, err := m.verifyLive(encoded); live {
+			return tok, err
+		}
+	}
 	return Token{}, kerror.New("security.token.invalid")
+}
+
+// verifyLive is Verify for a token in the registry; live is false when it
+// is not there. A single-use token used is emitted as revoked.
+func (m *Manager) verifyLive(encoded string) (Token, bool, error) {
+	tok, live, gone, err := m.check(encoded)
+	m.notify(gone)
+	for _, g := range gone {
+		if g.why == Revoked {
+			m.emitRevoked(g.tok.JWT)
+		}
+	}
+	return tok, live, err
 }
 
 // check verifies a live token against the clock; live is false when
@@ -110,7 +128,7 @@ func (m *Manager) Register(t Token) error {
 }
 
 // Revoke ends one token (auth:logout, the deletion of an API key) and
-// reports whether it was live.
+// reports whether it was live here; other nodes are told in any case.
 func (m *Manager) Revoke(encoded string) (Token, bool) {
 	m.mu.Lock()
 	e, ok := m.reg.byJWT[encoded]
@@ -119,6 +137,7 @@ func (m *Manager) Revoke(encoded string) (Token, bool) {
 		m.rearmLocked()
 	}
 	m.mu.Unlock()
+	m.emitRevoked(encoded)
 	if !ok {
 		return Token{}, false
 	}
@@ -129,6 +148,17 @@ func (m *Manager) Revoke(encoded string) (Token, bool) {
 // RevokeUser ends every token of a user and returns them: auth:logout with
 // global (keepAPIKeys true), security:revokeTokens and user deletion.
 func (m *Manager) RevokeUser(userID string, keepAPIKeys bool) []Token {
+	out := m.revokeUser(userID, keepAPIKeys, Revoked)
+	c := coherence.Change{Kind: coherence.UserTokensRevoked, Key: userID}
+	if keepAPIKeys {
+		c.Sub = coherence.KeepAPIKeys
+	}
+	m.emit.Emit(c)
+	return out
+}
+
+// revokeUser is RevokeUser, telling OnEnd why and nobody else.
+func (m *Manager) revokeUser(userID string, keepAPIKeys bool, why EndReason) []Token {
 	var gone []ended
 	m.mu.Lock()
 	for _, e := range m.reg.userEntries(userID) {
@@ -136,7 +166,7 @@ func (m *Manager) RevokeUser(userID string, keepAPIKeys bool) []Token {
 			continue
 		}
 		m.reg.remove(e)
-		gone = append(gone, ended{e.tok, Revoked})
+		gone = append(gone, ended{e.tok, why})
 	}
 	m.rearmLocked()
 	m.mu.Unlock()

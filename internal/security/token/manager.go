@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/starlingmq/starling/internal/coherence"
 	"github.com/starlingmq/starling/internal/kerror"
 )
 
@@ -43,6 +44,8 @@ func (r EndReason) String() string {
 		return "revoked"
 	case GraceOver:
 		return "grace over"
+	case RevokedElsewhere:
+		return "revoked elsewhere"
 	}
 	return fmt.Sprintf("EndReason(%d)", int(r))
 }
@@ -66,6 +69,11 @@ type Options struct {
 	OnEnd func(t Token, why EndReason)
 	// Logger receives debug logs (slog.Default when nil).
 	Logger *slog.Logger
+	// Lookup, when set, reads a stored token by its Fingerprint: a
+	// well-signed JWT missing from the registry is looked up with it and
+	// registered when found (read-through, see coherence.go). It must
+	// bound its own wait.
+	Lookup func(fingerprint string) (t Token, found bool, err error)
 }
 
 // IssueOptions are the arguments of Manager.Issue.
@@ -92,6 +100,10 @@ type Manager struct {
 	afterFunc func(time.Duration, func()) Timer
 	onEnd     func(Token, EndReason)
 	log       *slog.Logger
+	lookup    func(string) (Token, bool, error)
+	// emit and misses serve the nodes sharing tokens (coherence.go).
+	emit   coherence.Emitter
+	misses lookupMisses
 
 	mu     sync.RWMutex
 	reg    *registry
@@ -112,6 +124,7 @@ func NewManager(cfg Config, opts Options) (*Manager, error) {
 		afterFunc: opts.AfterFunc,
 		onEnd:     opts.OnEnd,
 		log:       opts.Logger,
+		lookup:    opts.Lookup,
 		reg:       newRegistry(),
 	}
 	if m.now == nil {

@@ -16,6 +16,8 @@ type entry struct {
 	exp time.Time
 	// index is the entry's place in the expiry heap, -1 when not in it.
 	index int
+	// fingerprint is the JWT's Fingerprint.
+	fingerprint string
 }
 
 // expiryHeap orders the entries that end by their deadline, soonest first.
@@ -49,13 +51,16 @@ func (h *expiryHeap) Pop() any {
 // registry holds the live tokens by JWT, by user, and by deadline. It is
 // not safe for concurrent use: the Manager's lock guards it.
 type registry struct {
-	byJWT  map[string]*entry
-	byUser map[string]map[*entry]struct{}
-	expiry expiryHeap
+	byJWT map[string]*entry
+	// byPrint finds entries by their JWT's Fingerprint, as other nodes
+	// name them.
+	byPrint map[string]*entry
+	byUser  map[string]map[*entry]struct{}
+	expiry  expiryHeap
 }
 
 func newRegistry() *registry {
-	return &registry{byJWT: map[string]*entry{}, byUser: map[string]map[*entry]struct{}{}}
+	return &registry{byJWT: map[string]*entry{}, byPrint: map[string]*entry{}, byUser: map[string]map[*entry]struct{}{}}
 }
 
 func (r *registry) len() int { return len(r.byJWT) }
@@ -67,6 +72,8 @@ func (r *registry) add(e *entry) {
 	}
 	e.index = -1
 	r.byJWT[e.tok.JWT] = e
+	e.fingerprint = Fingerprint(e.tok.JWT)
+	r.byPrint[e.fingerprint] = e
 	set := r.byUser[e.tok.UserID]
 	if set == nil {
 		set = map[*entry]struct{}{}
@@ -81,6 +88,7 @@ func (r *registry) add(e *entry) {
 // remove deletes e from every index.
 func (r *registry) remove(e *entry) {
 	delete(r.byJWT, e.tok.JWT)
+	delete(r.byPrint, e.fingerprint)
 	if set := r.byUser[e.tok.UserID]; set != nil {
 		delete(set, e)
 		if len(set) == 0 {

@@ -55,6 +55,7 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Engine, erro
 	reader.SetMaxIdleConns(opts.PoolSize)
 	engine, err := sqlstore.New(ctx, sqlstore.Config{
 		Dialect: NewDialect(), Writer: writer, Reader: reader, Logger: opts.Logger, MaxScrollTTL: opts.MaxScrollTTL,
+		Shared: true, // other nodes may use the same database
 	})
 	if err != nil {
 		closeAll(writer, reader)

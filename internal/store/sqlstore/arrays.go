@@ -57,7 +57,8 @@ func (ow *opWriter) saveArrays() error {
 	if len(ow.arrays) == 0 {
 		return nil
 	}
-	col, err := ow.w.collection(ow.col.index, ow.col.name)
+	// Read again on a shared database: the stored paths are a union.
+	col, err := ow.w.freshCollection(ow.col.index, ow.col.name)
 	if err != nil {
 		return err
 	}
@@ -75,5 +76,6 @@ func (ow *opWriter) saveArrays() error {
 		return fmt.Errorf("record the array paths of %s:%s: %w", col.index, col.name, err)
 	}
 	ow.w.mutable().collections[key{col.index, col.name}] = next
+	ow.w.changed(col.index, col.name)
 	return nil
 }

@@ -48,24 +48,9 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 		if err := rows.Scan(&index, &name, &table, &raw, &settings, &arrays); err != nil {
 			return nil, fmt.Errorf("read the collections: %w", err)
 		}
-		var paths []string
-		if err := jsonx.Unmarshal(arrays, &paths); err != nil {
-			return nil, fmt.Errorf("read the array paths of %s:%s: %w", index, name, err)
-		}
-		m, err := mapping.Parse(raw)
+		col, err := newCollection(index, name, table, raw, settings, arrays)
 		if err != nil {
-			return nil, fmt.Errorf("read the mappings of %s:%s: %w", index, name, err)
-		}
-		col := &collection{index: index, name: name, table: table, mappings: m, settings: jsonx.RawMessage(settings), indexed: map[string]struct{}{}}
-		leaves(m, func(path []string, f *mapping.Field) {
-			if indexable(f) && path[0] != mapping.KuzzleMetaField && len(col.indexed) < maxFieldIndexes {
-				col.indexed[strings.Join(path, ".")] = struct{}{}
-			}
-		})
-		col.text = hasText(m)
-		col.arrays = make(map[string]struct{}, len(paths))
-		for _, p := range paths {
-			col.arrays[p] = struct{}{}
+			return nil, err
 		}
 		cat.collections[key{index, name}] = col
 	}
@@ -78,8 +63,7 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 			return nil, fmt.Errorf("create the dotted keys table of %s:%s: %w", col.index, col.name, err)
 		}
 		var n int
-		q := "SELECT count(*) FROM (SELECT 1 FROM " + dottedTable(col.table) + " LIMIT 1) AS d"
-		if err := e.wdb.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		if err := e.wdb.QueryRowContext(ctx, anyDotted(col.table)).Scan(&n); err != nil {
 			return nil, fmt.Errorf("read the dotted keys table of %s:%s: %w", col.index, col.name, err)
 		}
 		col.dotted = n > 0
@@ -90,6 +74,9 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 // CreateIndex implements store.Indexes.
 func (e *Engine) CreateIndex(ctx context.Context, index string) error {
 	return e.submit(ctx, func(w *txn) error {
+		if err := w.fresh(index, ""); err != nil {
+			return err
+		}
 		if _, ok := w.catalog().indexes[index]; ok {
 			return kerror.New("services.storage.index_already_exists", "public", index)
 		}
@@ -103,6 +90,7 @@ func (w *txn) addIndex(index string) error {
 		return fmt.Errorf("create index %s: %w", index, err)
 	}
 	w.mutable().indexes[index] = struct{}{}
+	w.changed(index, "")
 	return nil
 }
 
@@ -112,6 +100,9 @@ func (e *Engine) DeleteIndexes(ctx context.Context, names []string) ([]string, e
 	err := e.submit(ctx, func(w *txn) error {
 		deleted = deleted[:0]
 		for _, index := range names {
+			if err := w.fresh(index, ""); err != nil {
+				return err
+			}
 			if _, ok := w.catalog().indexes[index]; !ok || slices.Contains(deleted, index) {
 				continue
 			}
@@ -126,6 +117,7 @@ func (e *Engine) DeleteIndexes(ctx context.Context, names []string) ([]string, e
 				return fmt.Errorf("delete index %s: %w", index, err)
 			}
 			delete(w.mutable().indexes, index)
+			w.changed(index, "")
 			deleted = append(deleted, index)
 		}
 		return nil
@@ -145,9 +137,8 @@ func (e *Engine) ListIndexes(context.Context) ([]string, error) {
 }
 
 // HasIndex implements store.Indexes.
-func (e *Engine) HasIndex(_ context.Context, index string) (bool, error) {
-	_, ok := e.current().indexes[index]
-	return ok, nil
+func (e *Engine) HasIndex(ctx context.Context, index string) (bool, error) {
+	return e.resolveIndex(ctx, index)
 }
 
 // Stats implements store.Indexes.
@@ -182,6 +173,9 @@ func (e *Engine) CreateCollection(ctx context.Context, index, name string, m *ma
 		settings = jsonx.RawMessage("{}")
 	}
 	return e.submit(ctx, func(w *txn) error {
+		if err := w.fresh(index, name); err != nil {
+			return err
+		}
 		if col := w.catalog().collection(index, name); col != nil {
 			merged, err := mapping.Merge(col.mappings, m)
 			if err != nil {
@@ -224,6 +218,7 @@ func (w *txn) addCollection(index, name string, m *mapping.Mappings, settings js
 		return err
 	}
 	w.mutable().collections[key{index, name}] = col
+	w.changed(index, name)
 	return nil
 }
 
@@ -248,6 +243,7 @@ func (w *txn) saveCollection(old *collection, m *mapping.Mappings, settings json
 		return err
 	}
 	w.mutable().collections[key{col.index, col.name}] = col
+	w.changed(col.index, col.name)
 	return nil
 }
 
@@ -324,7 +320,7 @@ func indexable(f *mapping.Field) bool {
 func (e *Engine) UpdateMapping(ctx context.Context, index, name string, m *mapping.Mappings) (*mapping.Mappings, error) {
 	var merged *mapping.Mappings
 	err := e.submit(ctx, func(w *txn) error {
-		col, err := w.collection(index, name)
+		col, err := w.freshCollection(index, name)
 		if err != nil {
 			return err
 		}
@@ -339,7 +335,7 @@ func (e *Engine) UpdateMapping(ctx context.Context, index, name string, m *mappi
 // UpdateSettings implements store.Collections.
 func (e *Engine) UpdateSettings(ctx context.Context, index, name string, settings jsonx.RawMessage) error {
 	return e.submit(ctx, func(w *txn) error {
-		col, err := w.collection(index, name)
+		col, err := w.freshCollection(index, name)
 		if err != nil {
 			return err
 		}
@@ -348,8 +344,8 @@ func (e *Engine) UpdateSettings(ctx context.Context, index, name string, setting
 }
 
 // Mapping implements store.Collections.
-func (e *Engine) Mapping(_ context.Context, index, name string) (*mapping.Mappings, error) {
-	col, err := lookup(e.current(), index, name)
+func (e *Engine) Mapping(ctx context.Context, index, name string) (*mapping.Mappings, error) {
+	col, err := e.resolve(ctx, index, name)
 	if err != nil {
 		return nil, err
 	}
@@ -357,8 +353,8 @@ func (e *Engine) Mapping(_ context.Context, index, name string) (*mapping.Mappin
 }
 
 // Settings implements store.Collections.
-func (e *Engine) Settings(_ context.Context, index, name string) (jsonx.RawMessage, error) {
-	col, err := lookup(e.current(), index, name)
+func (e *Engine) Settings(ctx context.Context, index, name string) (jsonx.RawMessage, error) {
+	col, err := e.resolve(ctx, index, name)
 	if err != nil {
 		return nil, err
 	}
@@ -366,11 +362,14 @@ func (e *Engine) Settings(_ context.Context, index, name string) (jsonx.RawMessa
 }
 
 // ListCollections implements store.Collections.
-func (e *Engine) ListCollections(_ context.Context, index string) ([]string, error) {
-	cat := e.current()
-	if _, ok := cat.indexes[index]; !ok {
-		return nil, kerror.New("services.storage.unknown_index", index)
+func (e *Engine) ListCollections(ctx context.Context, index string) ([]string, error) {
+	if ok, err := e.resolveIndex(ctx, index); err != nil || !ok {
+		if err == nil {
+			err = kerror.New("services.storage.unknown_index", index)
+		}
+		return nil, err
 	}
+	cat := e.current()
 	var names []string
 	for k := range cat.collections {
 		if k.index == index {
@@ -382,14 +381,21 @@ func (e *Engine) ListCollections(_ context.Context, index string) ([]string, err
 }
 
 // HasCollection implements store.Collections.
-func (e *Engine) HasCollection(_ context.Context, index, name string) (bool, error) {
-	return e.current().collection(index, name) != nil, nil
+func (e *Engine) HasCollection(ctx context.Context, index, name string) (bool, error) {
+	col, err := e.resolve(ctx, index, name)
+	if col != nil {
+		return true, nil
+	}
+	if isKuzzle(err) {
+		return false, nil
+	}
+	return false, err
 }
 
 // DeleteCollection implements store.Collections.
 func (e *Engine) DeleteCollection(ctx context.Context, index, name string) error {
 	return e.submit(ctx, func(w *txn) error {
-		col, err := w.collection(index, name)
+		col, err := w.freshCollection(index, name)
 		if err != nil {
 			return err
 		}
@@ -408,13 +414,14 @@ func (w *txn) dropCollection(col *collection) error {
 		return fmt.Errorf("forget %s:%s: %w", col.index, col.name, err)
 	}
 	delete(w.mutable().collections, key{col.index, col.name})
+	w.changed(col.index, col.name)
 	return nil
 }
 
 // Truncate implements store.Collections.
 func (e *Engine) Truncate(ctx context.Context, index, name string) error {
 	return e.submit(ctx, func(w *txn) error {
-		col, err := w.collection(index, name)
+		col, err := w.freshCollection(index, name)
 		if err != nil {
 			return err
 		}
@@ -431,6 +438,15 @@ func (e *Engine) Truncate(ctx context.Context, index, name string) error {
 // naming what is missing.
 func (w *txn) collection(index, name string) (*collection, error) {
 	return lookup(w.catalog(), index, name)
+}
+
+// freshCollection is collection, after reading the collection's row
+// again on a shared database (fresh): for the changes of a collection.
+func (w *txn) freshCollection(index, name string) (*collection, error) {
+	if err := w.fresh(index, name); err != nil {
+		return nil, err
+	}
+	return w.collection(index, name)
 }
 
 // lookup finds a collection in cat, or returns Kuzzle's error naming what

@@ -18,6 +18,14 @@
 // while a collection has any, its searches test those documents in Go, so
 // that the SQL translation, which follows JSON paths, never misses them.
 //
-// sqlstore imports internal/jsonx, internal/kerror, internal/store,
-// internal/store/mapping and internal/store/query only.
+// Engines of several nodes may share one database (Config.Shared, which
+// the PostgreSQL store sets): a catalogue change is emitted as a
+// coherence.Catalogue change after its commit and applied by the other
+// engines with Apply, within one broadcast; a name unknown in memory is
+// looked up in the database before it is answered as missing, so a
+// collection created through one node is usable through another at once
+// (coherence.go says how the cost of misses is bounded).
+//
+// sqlstore imports internal/coherence, internal/jsonx, internal/kerror,
+// internal/store, internal/store/mapping and internal/store/query only.
 package sqlstore

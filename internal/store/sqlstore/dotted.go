@@ -91,5 +91,6 @@ func (ow *opWriter) saveDotted() error {
 	next := col.clone()
 	next.dotted = true
 	ow.w.mutable().collections[key{col.index, col.name}] = next
+	ow.w.changed(col.index, col.name)
 	return nil
 }

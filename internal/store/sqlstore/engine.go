@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/starlingmq/starling/internal/coherence"
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/store"
 )
@@ -49,6 +50,10 @@ type Config struct {
 	// OnClose, when set, is called by Close once the writer has stopped,
 	// before the database handles close.
 	OnClose func() error
+	// Shared says that engines of other nodes change the same database:
+	// names unknown in memory are then looked up in it, and collections
+	// read again before they are changed (see coherence.go).
+	Shared bool
 }
 
 // Engine is a store.Store on an SQL database. Safe for concurrent use.
@@ -86,6 +91,11 @@ type Engine struct {
 	closed  bool
 	// closeErr is what the first Close returned, returned again after.
 	closeErr error
+	// emit sends the catalogue's changes to other nodes; shared and
+	// misses serve read-through (coherence.go).
+	emit   coherence.Emitter
+	shared bool
+	misses misses
 }
 
 var _ store.Store = (*Engine)(nil)
@@ -109,6 +119,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		reads:         &readStatements{db: cfg.Reader, m: map[string]*sql.Stmt{}},
 		committedHook: cfg.Committed,
 		onClose:       cfg.OnClose,
+		shared:        cfg.Shared,
 	}
 	for _, stmt := range e.d.Catalogue() {
 		if _, err := e.wdb.ExecContext(ctx, stmt); err != nil {

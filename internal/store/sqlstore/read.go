@@ -18,7 +18,7 @@ const maxIDsPerQuery = 512
 
 // Get implements store.Documents.
 func (e *Engine) Get(ctx context.Context, index, name string, ids []string) ([]store.Document, error) {
-	col, err := lookup(e.current(), index, name)
+	col, err := e.resolve(ctx, index, name)
 	if err != nil {
 		return nil, err
 	}

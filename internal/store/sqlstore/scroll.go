@@ -118,7 +118,7 @@ func (e *Engine) Scroll(ctx context.Context, id string, ttl time.Duration) (*sto
 	if err != nil {
 		return nil, err
 	}
-	col, err := lookup(e.current(), sc.index, sc.collection)
+	col, err := e.resolve(ctx, sc.index, sc.collection)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ const maxResultWindow = 10000
 
 // Search implements store.Documents.
 func (e *Engine) Search(ctx context.Context, index, name string, s *query.Search) (*store.SearchResult, error) {
-	col, err := lookup(e.current(), index, name)
+	col, err := e.resolve(ctx, index, name)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ type page struct {
 
 // Count implements store.Documents.
 func (e *Engine) Count(ctx context.Context, index, name string, q query.Node) (int, error) {
-	col, err := lookup(e.current(), index, name)
+	col, err := e.resolve(ctx, index, name)
 	if err != nil {
 		return 0, err
 	}

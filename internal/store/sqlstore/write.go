@@ -15,9 +15,23 @@ import (
 
 // Write implements store.Documents.
 func (e *Engine) Write(ctx context.Context, index, name string, ops []store.Op) ([]store.Result, error) {
-	if _, err := lookup(e.current(), index, name); err != nil {
+	col, err := e.resolve(ctx, index, name)
+	if err != nil {
 		return nil, err
 	}
+	results, err := e.write(ctx, index, name, ops)
+	if err != nil && e.droppedElsewhere(ctx, col, err) {
+		// Nothing was written (the group was rolled back): once more, on
+		// the collection as the database now has it.
+		if _, err = e.resolve(ctx, index, name); err == nil {
+			results, err = e.write(ctx, index, name, ops)
+		}
+	}
+	return results, err
+}
+
+// write is Write on a collection known to exist.
+func (e *Engine) write(ctx context.Context, index, name string, ops []store.Op) ([]store.Result, error) {
 	results := make([]store.Result, len(ops))
 	// Decoding and checks that need no stored state run here, on the
 	// caller's goroutine, so the writer only does what must be serial.
@@ -371,7 +385,22 @@ func (ow *opWriter) saveMappings() error {
 	if ow.added == nil {
 		return nil
 	}
-	return ow.w.saveCollection(ow.col, ow.added, nil)
+	if !ow.w.e.shared {
+		return ow.w.saveCollection(ow.col, ow.added, nil)
+	}
+	// Another node may have changed the mappings since ow.col was read:
+	// only the fields added here are merged into the stored ones.
+	col, err := ow.w.freshCollection(ow.col.index, ow.col.name)
+	if err != nil {
+		return err
+	}
+	added := ow.added.Clone()
+	added.Dynamic, added.Meta, added.DynamicTemplates = "", nil, nil
+	merged, err := mapping.Merge(col.mappings, added)
+	if err != nil {
+		return err
+	}
+	return ow.w.saveCollection(col, merged, nil)
 }
 
 // DocumentChecker is implemented by the dialects of databases that cannot

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/starlingmq/starling/internal/coherence"
 	"github.com/starlingmq/starling/internal/kerror"
 )
 
@@ -19,6 +20,9 @@ type txn struct {
 	cat   *catalog
 	dirty bool // cat is a copy of the published catalogue
 	stmts map[string]*sql.Stmt
+	// changes are what the group changed in the catalogue, emitted once
+	// it is committed.
+	changes []coherence.Change
 }
 
 // catalog returns the catalogue as this group sees it.
@@ -123,6 +127,7 @@ func (e *Engine) commitGroup(first *job) {
 		if w.dirty {
 			e.cat.Store(w.cat)
 		}
+		e.emitChanges(w.changes)
 		e.commits.Add(1)
 		e.committed.Add(int64(len(ran)))
 		if e.committedHook != nil {
