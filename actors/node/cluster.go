@@ -6,6 +6,7 @@ import (
 
 	"github.com/starlingmq/starling/actors/cluster"
 	"github.com/starlingmq/starling/actors/realtime/roommsg"
+	"github.com/starlingmq/starling/internal/coherence"
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/controllers/server"
 )
@@ -31,12 +32,33 @@ func (n *Node) startCluster(cfg config.Cluster) error {
 	}
 	n.cluster = k
 	n.clusterCfg = cfg
+	n.emitChanges(func(c coherence.Change) {
+		data, err := c.Marshal()
+		if err != nil {
+			n.log.Error("a change could not be sent to the other nodes", "change", c.String(), "error", err)
+			return
+		}
+		k.Broadcast(changeEvent, "", data)
+	})
 	return nil
 }
 
+// changeEvent is the kind of the cluster events that carry a change of
+// stored state (internal/coherence).
+const changeEvent = "change"
+
 // clusterEvent applies an event another node broadcast.
 func (n *Node) clusterEvent(e *cluster.Event) {
-	n.log.Debug("cluster event", "from", e.Node, "kind", e.Kind, "key", e.Key)
+	if e.Kind != changeEvent {
+		n.log.Warn("a cluster event of an unknown kind was ignored", "from", e.Node, "kind", e.Kind)
+		return
+	}
+	c, err := coherence.Unmarshal(e.Data)
+	if err != nil {
+		n.log.Warn("a change sent by another node could not be read", "from", e.Node, "error", err)
+		return
+	}
+	n.clusterChange(c)
 }
 
 // stopCluster leaves the cluster, if the node joined one.
@@ -44,6 +66,7 @@ func (n *Node) stopCluster(ctx context.Context) error {
 	if n.cluster == nil {
 		return nil
 	}
+	n.emitChanges(nil)
 	return n.cluster.Stop(ctx)
 }
 

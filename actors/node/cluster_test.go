@@ -9,6 +9,7 @@ import (
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/etcdtest"
 	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
 // freePorts returns n loopback ports free when asked.
@@ -83,19 +84,6 @@ func waitClusterSize(t *testing.T, s *testServer, n int) {
 	eventually(t, "the cluster to have "+strconv.Itoa(n)+" nodes", func() bool {
 		return len(readCluster(t, c).Nodes) == n
 	})
-}
-
-// eventually polls cond until it holds, failing the test past the wait
-// bound; for state other nodes learn asynchronously.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(3 * wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // waitCount polls realtime:count on c until the room has n subscribers.
@@ -333,4 +321,23 @@ func TestClusterOnEtcd(t *testing.T) {
 		t.Fatalf("unexpected notification %s", n.raw)
 	}
 	waitClusterSize(t, nodes[0], 2)
+}
+
+// TestClusterSharesStoredState runs the two-node coherence checks on two
+// nodes of a real cluster on one PostgreSQL database: their changes travel
+// as cluster events.
+func TestClusterSharesStoredState(t *testing.T) {
+	url := storetest.Database(t, pg)
+	for _, check := range []struct {
+		name string
+		run  func(*testing.T, client, client)
+	}{{"catalogue", shareTheCatalogue}, {"security", shareSecurity}} {
+		t.Run(check.name, func(t *testing.T) {
+			nodes := startNodes(t, 2, func(_ int, cfg *config.Config) {
+				cfg.Storage.Engine, cfg.Storage.Postgres.URL = "postgres", url
+				cfg.Limits.LoginsPerSecond = 100
+			})
+			check.run(t, responseClient(t, nodes[0]), responseClient(t, nodes[1]))
+		})
+	}
 }

@@ -41,6 +41,10 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // listing, a mapping update and specifications reach the other node.
 func TestTwoNodesShareTheCatalogue(t *testing.T) {
 	c1, c2 := twoNodes(t)
+	shareTheCatalogue(t, c1, c2)
+}
+
+func shareTheCatalogue(t *testing.T, c1, c2 client) {
 	mustCall(t, c1, "index", "create", `"index":"shop"`)
 	mustCall(t, c1, "collection", "create", `"index":"shop","collection":"items","body":{"properties":{"name":{"type":"keyword"}}}`)
 	mustCall(t, c2, "document", "create", `"index":"shop","collection":"items","_id":"a","body":{"name":"pen"}`)
@@ -74,6 +78,10 @@ func TestTwoNodesShareTheCatalogue(t *testing.T) {
 // of a user through one node refuse their tokens on the other.
 func TestTwoNodesShareSecurity(t *testing.T) {
 	c1, c2 := twoNodes(t)
+	shareSecurity(t, c1, c2)
+}
+
+func shareSecurity(t *testing.T, c1, c2 client) {
 	createUser(t, c1, "ann", `["default"]`, "ann", "correct horse battery")
 	jwt := login(t, c1, "ann", "correct horse battery", "").JWT
 	if who := whoAmI(t, c2, jwt); who != "ann" {
