@@ -102,13 +102,20 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 	}()
 	cfg := opts.Config
+	release, err := startLock(cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
 	engine, err := openStore(cfg.Storage, log)
 	if err != nil {
+		release()
 		return nil, err
 	}
 	n.store = engine
 	n.specs = validation.NewRegistry()
-	if err := n.startActors(cfg, opts.Controllers); err != nil {
+	err = n.startActors(cfg, opts.Controllers)
+	release() // the schema and the built-in definitions are in place
+	if err != nil {
 		return nil, err
 	}
 	if err := n.startCluster(cfg.Cluster); err != nil {

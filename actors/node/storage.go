@@ -26,6 +26,17 @@ const postgresConnectTimeout = 30 * time.Second
 // openStore opens the document store storage.engine names: SQLite under
 // storage.path, or the PostgreSQL database at storage.postgres.url, which
 // must answer within postgresConnectTimeout.
+// startLock makes nodes starting on one PostgreSQL database prepare it one
+// after the other; nothing to wait for with SQLite.
+func startLock(cfg config.Storage) (release func(), err error) {
+	if cfg.Engine != "postgres" {
+		return func() {}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), postgresConnectTimeout)
+	defer cancel()
+	return postgres.StartLock(ctx, cfg.Postgres.URL)
+}
+
 func openStore(cfg config.Storage, log *slog.Logger) (*sqlstore.Engine, error) {
 	if cfg.Engine == "postgres" {
 		ctx, cancel := context.WithTimeout(context.Background(), postgresConnectTimeout)
