@@ -1,9 +1,16 @@
+//go:build !race
+
+// The tests of this file run several cluster nodes in one process, which
+// protoactor's cluster does not allow under the race detector: it writes
+// state it reads without locks (remote.BlockList when a member leaves;
+// grpclog's global logger, set by every node's Remote.Start). .ci/run runs
+// them in a pass of their own without it.
+
 package node_test
 
 import (
 	"net"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -340,32 +347,5 @@ func TestClusterSharesStoredState(t *testing.T) {
 			})
 			check.run(t, responseClient(t, nodes[0]), responseClient(t, nodes[1]))
 		})
-	}
-}
-
-// TestNodesStartTogetherOnAnEmptyDatabase starts three nodes at once on
-// one new PostgreSQL database: each creates the schema and the built-in
-// security definitions if nobody did, and they end up with one token
-// secret.
-func TestNodesStartTogetherOnAnEmptyDatabase(t *testing.T) {
-	url := storetest.Database(t, pg)
-	servers := make([]*testServer, 3)
-	var wg sync.WaitGroup
-	for i := range servers {
-		wg.Go(func() {
-			servers[i] = startServer(t, func(cfg *config.Config) {
-				cfg.Storage.Engine, cfg.Storage.Postgres.URL = "postgres", url
-			})
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		return
-	}
-	c1, c2 := responseClient(t, servers[0]), responseClient(t, servers[2])
-	createUser(t, c1, "ann", `["default"]`, "ann", "correct horse battery")
-	jwt := login(t, c1, "ann", "correct horse battery", "").JWT
-	if who := whoAmI(t, c2, jwt); who != "ann" {
-		t.Fatalf("another node with the first node's token: %s", who)
 	}
 }

@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,4 +105,31 @@ func shareSecurity(t *testing.T, c1, c2 client) {
 	eventually(t, "node 2 forgets the deleted user", func() bool {
 		return errorID(call(t, c2, "security", "getUser", `"_id":"bob"`)) == "security.user.not_found"
 	})
+}
+
+// TestNodesStartTogetherOnAnEmptyDatabase starts three nodes at once on
+// one new PostgreSQL database: each creates the schema and the built-in
+// security definitions if nobody did, and they end up with one token
+// secret.
+func TestNodesStartTogetherOnAnEmptyDatabase(t *testing.T) {
+	url := storetest.Database(t, pg)
+	servers := make([]*testServer, 3)
+	var wg sync.WaitGroup
+	for i := range servers {
+		wg.Go(func() {
+			servers[i] = startServer(t, func(cfg *config.Config) {
+				cfg.Storage.Engine, cfg.Storage.Postgres.URL = "postgres", url
+			})
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	c1, c2 := responseClient(t, servers[0]), responseClient(t, servers[2])
+	createUser(t, c1, "ann", `["default"]`, "ann", "correct horse battery")
+	jwt := login(t, c1, "ann", "correct horse battery", "").JWT
+	if who := whoAmI(t, c2, jwt); who != "ann" {
+		t.Fatalf("another node with the first node's token: %s", who)
+	}
 }
