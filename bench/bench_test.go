@@ -309,8 +309,13 @@ func checkClusterFanout(t *testing.T, rep *Report, cfg ClusterConfig) {
 	checkRows(t, rep, 4)
 	for _, r := range rep.Rows {
 		v := r.Values
-		if v["rate"] <= 0 || v["pubs"] <= 0 || v["p50"] <= 0 || v["cpu"] <= 0 || v["cpu1"] <= 0 {
+		if v["rate"] <= 0 || v["pubs"] <= 0 || v["p50"] <= 0 {
 			t.Errorf("%s, %s: empty figures %v", r.Case, r.Server, v)
+		}
+		// CPU time counts in 10 ms ticks: a short fixed-rate case may
+		// not reach one; thousands of deliveries flat out do.
+		if strings.HasPrefix(r.Case, "flat out") && (v["cpu"] <= 0 || v["cpu1"] <= 0) {
+			t.Errorf("%s, %s: no CPU time %v", r.Case, r.Server, v)
 		}
 		want := float64(cfg.Nodes - 1)
 		if r.Server == singleServer {
@@ -319,8 +324,8 @@ func checkClusterFanout(t *testing.T, rep *Report, cfg ClusterConfig) {
 		if v["cross"] != want {
 			t.Errorf("%s, %s: %v cross-node messages per publish, want %v", r.Case, r.Server, v["cross"], want)
 		}
-		if nodeCPU := v["cpu3"] > 0; nodeCPU != (r.Server == clusterServer) {
-			t.Errorf("%s, %s: third node's CPU %v", r.Case, r.Server, v["cpu3"])
+		if _, third := v["cpu3"]; third != (r.Server == clusterServer) {
+			t.Errorf("%s, %s: third node's CPU %v", r.Case, r.Server, v)
 		}
 	}
 	if !strings.Contains(out.String(), "| cluster/single |") {

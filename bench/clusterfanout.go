@@ -101,14 +101,14 @@ func (r *clusterRun) measure(ctx context.Context, h *Harness, srvs []*Server, ra
 		}
 		meters[i] = m
 	}
+	publish := func() error { return r.paced(ctx, h, rate) }
+	if rate == 0 {
+		slots := r.watch() // before the readers start
+		publish = func() error { return r.flatOut(ctx, h, slots) }
+	}
 	start := time.Now()
 	r.rs.start(start.Add(2*r.cfg.Duration + r.cfg.Drain + 30*time.Second))
-	var perr error
-	if rate > 0 {
-		perr = r.paced(ctx, h, rate)
-	} else {
-		perr = r.flatOut(ctx, h)
-	}
+	perr := publish()
 	published := time.Since(start)
 	want := r.published.Load() * int64(r.cfg.Subscribers)
 	r.rs.waitFor(want, time.Now().Add(r.cfg.Drain))
@@ -154,15 +154,17 @@ func (r *clusterRun) paced(ctx context.Context, h *Harness, rate int) error {
 	return err
 }
 
-// flatOut lets each publisher send as fast as it can while it is at most
-// Window publishes ahead of a subscriber on another node (the next node;
-// the one node's subscriber 0 without a cluster), for the case's duration.
-func (r *clusterRun) flatOut(ctx context.Context, h *Harness) error {
+// watch makes each publisher's slots, Window of them, and has the
+// receivers free one when a publisher's notification reaches its watcher:
+// a subscriber on the next node (subscriber 0 of a single node).
+func (r *clusterRun) watch() []chan struct{} {
 	slots := make([]chan struct{}, len(r.pubs))
 	watcher := make([]int, len(r.pubs)) // publisher → the subscriber that frees its slots
 	for j := range r.pubs {
 		slots[j] = make(chan struct{}, r.cfg.Window)
-		watcher[j] = (j + 1) % r.nodes
+		if watcher[j] = (j + 1) % r.nodes; watcher[j] >= r.cfg.Subscribers {
+			watcher[j] = 0 // fewer subscribers than nodes
+		}
 	}
 	r.rs.seen = func(conn int, p []byte) {
 		if j, ok := intField(p, pubField); ok && int(j) < len(slots) && watcher[j] == conn {
@@ -172,6 +174,13 @@ func (r *clusterRun) flatOut(ctx context.Context, h *Harness) error {
 			}
 		}
 	}
+	return slots
+}
+
+// flatOut lets each publisher send as fast as it can while it holds one
+// of its slots per publish on the way (see watch), for the case's
+// duration.
+func (r *clusterRun) flatOut(ctx context.Context, h *Harness, slots []chan struct{}) error {
 	var readers, senders sync.WaitGroup
 	for _, p := range r.pubs {
 		readers.Go(func() { r.readResponses(p) })

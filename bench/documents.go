@@ -12,7 +12,6 @@ import (
 
 	"github.com/starlingmq/starling/bench/internal/docs"
 	"github.com/starlingmq/starling/bench/internal/mqttc"
-	"github.com/starlingmq/starling/bench/internal/proc"
 )
 
 // DocumentsConfig is the document store scenario: a preload of Docs
@@ -224,21 +223,17 @@ func (h *Harness) documentsPhase(ctx context.Context, srv *Server, dbPID int, co
 	if err != nil {
 		return row, err
 	}
-	var db0, db1 time.Duration
-	if dbPID != 0 {
-		if db0, err = proc.FamilyCPUTime(dbPID); err != nil {
-			return row, fmt.Errorf("database CPU: %w", err)
-		}
+	db, err := startFamilyMeter(dbPID)
+	if err != nil {
+		return row, err
 	}
 	load, err := runDocPhase(ctx, conns, ph)
 	if merr := m.end(); err == nil {
 		err = merr
 	}
-	if dbPID != 0 {
-		var derr error
-		if db1, derr = proc.FamilyCPUTime(dbPID); err == nil && derr != nil {
-			err = fmt.Errorf("database CPU at the end: %w", derr)
-		}
+	dbCPU, derr := db.since()
+	if err == nil {
+		err = derr
 	}
 	units := float64(max(ph.Units, 1))
 	done := units * float64(load.got.Load()-load.failed.Load())
@@ -246,7 +241,7 @@ func (h *Harness) documentsPhase(ctx context.Context, srv *Server, dbPID int, co
 	latencies(row.Values, &load.lat)
 	row.Values["cpu"] = micros(m.serverCPU) / max(done, 1)
 	if dbPID != 0 {
-		row.Values["dbcpu"] = micros(db1-db0) / max(done, 1)
+		row.Values["dbcpu"] = micros(dbCPU) / max(done, 1)
 		row.Values["total"] = row.Values["cpu"] + row.Values["dbcpu"]
 	}
 	row.Values["errors"] = float64(load.failed.Load())

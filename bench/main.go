@@ -11,6 +11,11 @@
 // generator on the others (taskset), unless --pin=false. --out DIR writes
 // DIR/<scenario>.json and DIR/<scenario>.svg.
 //
+// The cluster scenario compares Starling nodes run as one cluster with a
+// single node, and a Starling storing in PostgreSQL (a throw-away cluster
+// the harness starts, bench/internal/pg) with one storing in SQLite; it
+// prints two tables.
+//
 // bench imports its own bench/internal/* packages only: it runs Starling as a
 // program, as it runs the peers, and links none of the server's packages
 // (the store alone, the documents scenario's ceiling, is the program

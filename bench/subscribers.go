@@ -144,6 +144,36 @@ func (m *meter) end() error {
 	return nil
 }
 
+// familyMeter measures the CPU of a process and its children (a database
+// server's); a zero pid measures nothing.
+type familyMeter struct {
+	pid   int
+	start time.Duration
+}
+
+func startFamilyMeter(pid int) (familyMeter, error) {
+	if pid == 0 {
+		return familyMeter{}, nil
+	}
+	t, err := proc.FamilyCPUTime(pid)
+	if err != nil {
+		return familyMeter{}, fmt.Errorf("database CPU: %w", err)
+	}
+	return familyMeter{pid: pid, start: t}, nil
+}
+
+// since returns the CPU time spent since the start.
+func (f familyMeter) since() (time.Duration, error) {
+	if f.pid == 0 {
+		return 0, nil
+	}
+	t, err := proc.FamilyCPUTime(f.pid)
+	if err != nil {
+		return 0, fmt.Errorf("database CPU at the end: %w", err)
+	}
+	return t - f.start, nil
+}
+
 // latencies adds the quantiles of h, in microseconds, to values.
 func latencies(values map[string]float64, h *hist.Histogram) {
 	values["p50"] = micros(h.Quantile(0.50))
