@@ -101,8 +101,14 @@ func (h *Harness) documentsStore(ctx context.Context, dc DocumentsConfig, rep *R
 	}
 	st := docStorage{env: []string{"kuzzle_storage__engine=postgres", "kuzzle_storage__postgres__url=" + db.URL()}, dbPID: pid}
 	rows, err := h.documentsOn(ctx, dc, rep, st, clusterDocPhases)
-	if err != nil && strings.Contains(err.Error(), "exited at start-up") {
-		err = fmt.Errorf("%w\nPostgreSQL's log:\n%s", err, db.Log())
+	if err != nil {
+		err = fmt.Errorf("%w\nPostgreSQL's log ends with:\n%s", err, lastLines(db.Log(), 10))
 	}
 	return rows, err
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
