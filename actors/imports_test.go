@@ -118,6 +118,7 @@ var importRules = map[string][]string{
 	"bench/internal/docs":  nil,
 	"bench/internal/hist":  nil,
 	"bench/internal/mqttc": nil,
+	"bench/internal/pg":    nil,
 	"bench/internal/proc":  nil,
 	"bench/internal/svg":   nil,
 	"guests/go/starling":   nil,

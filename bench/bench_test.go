@@ -8,9 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/starlingmq/starling/bench/internal/pg"
 )
 
 // TestMain lets the test binary play the echo responder, as the harness's
@@ -255,3 +258,127 @@ func TestDocumentsArgs(t *testing.T) {
 		t.Errorf("--repeat 3: %+v", o.Documents)
 	}
 }
+
+// TestClusterTiny runs both halves of the cluster scenario small: three
+// nodes and one, then PostgreSQL and SQLite.
+func TestClusterTiny(t *testing.T) {
+	h := newTestHarness(t)
+	cfg := clusterDefaults(true)
+	cfg.Subscribers, cfg.Filters, cfg.Rate, cfg.Window = 12, 90, 50, 4
+	cfg.Duration, cfg.Drain, cfg.Heartbeat = 500*time.Millisecond, 5*time.Second, 200*time.Millisecond
+	cfg.Documents = DocumentsConfig{Docs: 2000, Duration: 300 * time.Millisecond, Conns: 2, Window: 8, PreloadConns: 1, PreloadWindow: 2, FewWindow: 2}
+	reps := h.Cluster(context.Background(), cfg)
+	if len(reps) != 2 {
+		t.Fatalf("want 2 reports, got %d", len(reps))
+	}
+	fan, docs := reps[0], reps[1]
+	checkClusterFanout(t, fan, cfg)
+	var out bytes.Buffer
+	docs.Print(&out)
+	t.Log(out.String())
+	if pgErr := pgAvailable(); pgErr != nil {
+		if h.Require {
+			t.Fatalf("PostgreSQL needed (STARLING_REQUIRE_ALL=1): %v", pgErr)
+		}
+		t.Logf("PostgreSQL half skipped: %v", pgErr)
+		return
+	}
+	checkRows(t, docs, 6)
+	for _, r := range docs.Rows {
+		if r.Values["rate"] <= 0 || r.Values["total"] <= 0 {
+			t.Errorf("%s, %s: figures %v", r.Case, r.Server, r.Values)
+		}
+		if pg := r.Server == pgServer; pg != (r.Values["dbcpu"] > 0) {
+			t.Errorf("%s, %s: PostgreSQL CPU %v", r.Case, r.Server, r.Values["dbcpu"])
+		}
+	}
+	if !strings.Contains(out.String(), "| postgres/sqlite |") {
+		t.Errorf("no postgres/sqlite ratio line:\n%s", out.String())
+	}
+	checkOutput(t, docs)
+}
+
+// checkClusterFanout checks the fan-out table: both cases on the cluster
+// and on one node, every publish delivered to every subscriber, two
+// notifications shipped per publish on three nodes and none on one.
+func checkClusterFanout(t *testing.T, rep *Report, cfg ClusterConfig) {
+	t.Helper()
+	var out bytes.Buffer
+	rep.Print(&out)
+	t.Log(out.String())
+	checkRows(t, rep, 4)
+	for _, r := range rep.Rows {
+		v := r.Values
+		if v["rate"] <= 0 || v["pubs"] <= 0 || v["p50"] <= 0 {
+			t.Errorf("%s, %s: empty figures %v", r.Case, r.Server, v)
+		}
+		// CPU time counts in 10 ms ticks: a short fixed-rate case may
+		// not reach one; thousands of deliveries flat out do.
+		if strings.HasPrefix(r.Case, "flat out") && (v["cpu"] <= 0 || v["cpu1"] <= 0) {
+			t.Errorf("%s, %s: no CPU time %v", r.Case, r.Server, v)
+		}
+		want := float64(cfg.Nodes - 1)
+		if r.Server == singleServer {
+			want = 0
+		}
+		if v["cross"] != want {
+			t.Errorf("%s, %s: %v cross-node messages per publish, want %v", r.Case, r.Server, v["cross"], want)
+		}
+		if _, third := v["cpu3"]; third != (r.Server == clusterServer) {
+			t.Errorf("%s, %s: third node's CPU %v", r.Case, r.Server, v)
+		}
+	}
+	if !strings.Contains(out.String(), "| cluster/single |") {
+		t.Errorf("no cluster/single ratio line:\n%s", out.String())
+	}
+	checkOutput(t, rep)
+}
+
+// checkRows checks a report has n rows, none failed, with no error and
+// nothing lost.
+func checkRows(t *testing.T, rep *Report, n int) {
+	t.Helper()
+	if len(rep.Rows) != n {
+		t.Fatalf("%s: want %d rows, got %d: %+v", rep.Scenario, n, len(rep.Rows), rep.Rows)
+	}
+	for _, r := range rep.Rows {
+		if r.Note != "" {
+			t.Errorf("%s, %s: failed: %s", r.Case, r.Server, r.Note)
+		}
+		if r.Values["errors"] != 0 || r.Values["lost"] != 0 {
+			t.Errorf("%s, %s: %v errors, %v lost", r.Case, r.Server, r.Values["errors"], r.Values["lost"])
+		}
+	}
+}
+
+func TestClusterArgs(t *testing.T) {
+	tests := []struct {
+		args              []string
+		docs, subs, nodes int
+		dur               time.Duration
+	}{
+		{[]string{"cluster"}, 100_000, 300, 3, 10 * time.Second},
+		{[]string{"cluster", "--quick"}, 20_000, 300, 3, 4 * time.Second},
+		{[]string{"cluster", "--docs", "1001", "--nodes", "4", "--cluster-subscribers", "40"}, 1200, 40, 4, 10 * time.Second},
+	}
+	for _, tt := range tests {
+		o, err := parse(tt.args, io.Discard)
+		c := o.Cluster
+		if err != nil || len(o.Scenarios) != 1 || o.Scenarios[0] != "cluster" || c.Documents.Docs != tt.docs || c.Subscribers != tt.subs ||
+			c.Nodes != tt.nodes || c.Publishers != tt.nodes || c.Duration != tt.dur || c.Documents.Conns*c.Documents.Window != 64 {
+			t.Errorf("parse %v: %+v, %v", tt.args, c, err)
+		}
+	}
+	if o, _ := parse([]string{"documents"}, io.Discard); o.Documents.Docs != 1_000_000 || o.Cluster.Documents.Docs != 100_000 {
+		t.Errorf("documents' and cluster's sizes mixed: %d, %d", o.Documents.Docs, o.Cluster.Documents.Docs)
+	}
+	if _, err := parse([]string{"cluster", "--nodes", "1"}, io.Discard); err == nil {
+		t.Error("a cluster of one node accepted")
+	}
+	if o, _ := parse([]string{"all"}, io.Discard); !slices.Contains(o.Scenarios, "cluster") {
+		t.Errorf("all runs %v", o.Scenarios)
+	}
+}
+
+// pgAvailable says why PostgreSQL's half is skipped here, if it is.
+func pgAvailable() error { return pg.Available() }

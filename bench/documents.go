@@ -83,19 +83,8 @@ func (h *Harness) Documents(ctx context.Context, cfg DocumentsConfig) *Report {
 				run = h.documentsDriver
 			}
 			rows, err := run(ctx, cfg, rep)
-			for i, label := range cases {
-				row := Row{Values: map[string]float64{}}
-				if i < len(rows) {
-					row = rows[i]
-				}
-				switch last := max(len(rows)-1, 0); {
-				case err != nil && i == last && row.Note == "":
-					row.Note = err.Error()
-				case err != nil && i > last:
-					row.Note = "not run"
-				}
-				row.Case, row.Server = label, server
-				runs[server][label] = append(runs[server][label], row)
+			for _, row := range phaseRows(rows, err, cases, server) {
+				runs[server][row.Case] = append(runs[server][row.Case], row)
 			}
 			if err != nil {
 				h.Log.Error("documents run failed", "server", server, "err", err)
@@ -116,6 +105,28 @@ func (h *Harness) Documents(ctx context.Context, cfg DocumentsConfig) *Report {
 		"Documents of %d bytes, mapped fields city (keyword, %d values), age, name; searches: term on city, size 10.",
 		cfg.Conns, cfg.PreloadConns*cfg.PreloadWindow, len(docs.AppendBody(nil, cfg.Docs)), docs.Cities)
 	return rep
+}
+
+// phaseRows labels the rows of one run with their cases and server, one
+// row per case: the error of a run that failed goes to its last row, and
+// the cases after it are "not run".
+func phaseRows(rows []Row, err error, cases []string, server string) []Row {
+	out := make([]Row, len(cases))
+	for i, label := range cases {
+		row := Row{Values: map[string]float64{}}
+		if i < len(rows) {
+			row = rows[i]
+		}
+		switch last := max(len(rows)-1, 0); {
+		case err != nil && i == last && row.Note == "":
+			row.Note = err.Error()
+		case err != nil && i > last:
+			row.Note = "not run"
+		}
+		row.Case, row.Server = label, server
+		out[i] = row
+	}
+	return out
 }
 
 // documentsGoals notes each goal with the figure it is about.
@@ -144,15 +155,33 @@ func documentsGoals(rep *Report, cases []string) {
 		verdict(searchP99 > 0 && searchP99 <= goalSearchP99), fewP99/1000, strings.TrimSuffix(strings.TrimPrefix(cases[4], "search by term, size 10 ("), ")"))
 }
 
-// documentsStarling runs the phases on a Starling with fresh storage and
-// returns one row per case, as far as it got.
+// docStorage is where a Starling of the documents phases keeps its
+// documents.
+type docStorage struct {
+	// env is kuzzle_storage__* settings besides storage.path (a fresh
+	// directory): none for SQLite there.
+	env []string
+	// dbPID is the process of a database server outside Starling, whose
+	// CPU (its own and its children's) each phase measures; 0 for none.
+	dbPID int
+}
+
+// documentsStarling runs the phases on a Starling with fresh SQLite
+// storage and returns one row per case, as far as it got.
 func (h *Harness) documentsStarling(ctx context.Context, cfg DocumentsConfig, rep *Report) ([]Row, error) {
+	return h.documentsOn(ctx, cfg, rep, docStorage{}, nil)
+}
+
+// documentsOn runs the phases of documentsPhases whose indexes pick lists
+// (nil: all) on a Starling with storage st, and returns one row per phase
+// run, as far as it got.
+func (h *Harness) documentsOn(ctx context.Context, cfg DocumentsConfig, rep *Report, st docStorage, pick []int) ([]Row, error) {
 	dir, err := os.MkdirTemp(h.Env.Dir, "documents-")
 	if err != nil {
 		return nil, fmt.Errorf("storage directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	srv, err := h.Env.Start(ctx, Starling, "kuzzle_storage__path="+filepath.Join(dir, "store"))
+	srv, err := h.Env.Start(ctx, Starling, append([]string{"kuzzle_storage__path=" + filepath.Join(dir, "store")}, st.env...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -172,8 +201,11 @@ func (h *Harness) documentsStarling(ctx context.Context, cfg DocumentsConfig, re
 		rep.Note("%s", note)
 	}
 	var rows []Row
-	for _, ph := range phases {
-		row, err := h.documentsPhase(ctx, srv, conns[:ph.conns], ph.docPhase)
+	for i, ph := range phases {
+		if pick != nil && !slices.Contains(pick, i) {
+			continue
+		}
+		row, err := h.documentsPhase(ctx, srv, st.dbPID, conns[:ph.conns], ph.docPhase)
 		rows = append(rows, row)
 		if err != nil {
 			return rows, err
@@ -182,10 +214,16 @@ func (h *Harness) documentsStarling(ctx context.Context, cfg DocumentsConfig, re
 	return rows, nil
 }
 
-// documentsPhase runs one phase and measures the server's CPU over it.
-func (h *Harness) documentsPhase(ctx context.Context, srv *Server, conns []*mqttc.Conn, ph docPhase) (Row, error) {
+// documentsPhase runs one phase and measures the server's CPU over it,
+// and that of the database server dbPID and its children when not 0
+// ("dbcpu", and "total" for both).
+func (h *Harness) documentsPhase(ctx context.Context, srv *Server, dbPID int, conns []*mqttc.Conn, ph docPhase) (Row, error) {
 	row := Row{Values: map[string]float64{}}
 	m, err := startMeter(srv.PID)
+	if err != nil {
+		return row, err
+	}
+	db, err := startFamilyMeter(dbPID)
 	if err != nil {
 		return row, err
 	}
@@ -193,11 +231,19 @@ func (h *Harness) documentsPhase(ctx context.Context, srv *Server, conns []*mqtt
 	if merr := m.end(); err == nil {
 		err = merr
 	}
+	dbCPU, derr := db.since()
+	if err == nil {
+		err = derr
+	}
 	units := float64(max(ph.Units, 1))
 	done := units * float64(load.got.Load()-load.failed.Load())
 	row.Values["rate"] = done / max(load.last.Sub(load.first).Seconds(), 1e-3)
 	latencies(row.Values, &load.lat)
 	row.Values["cpu"] = micros(m.serverCPU) / max(done, 1)
+	if dbPID != 0 {
+		row.Values["dbcpu"] = micros(dbCPU) / max(done, 1)
+		row.Values["total"] = row.Values["cpu"] + row.Values["dbcpu"]
+	}
 	row.Values["errors"] = float64(load.failed.Load())
 	row.Values["lost"] = float64(load.sent.Load() - load.got.Load())
 	row.Values["lg"] = 100 * m.loadgenCPU.Seconds() / m.elapsed.Seconds()

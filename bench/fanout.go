@@ -117,7 +117,7 @@ func (h *Harness) fanoutCase(ctx context.Context, server string, fc fanoutCase) 
 			defer helper.Close()
 		}
 	}
-	subs, err := h.fanoutSubscribers(ctx, srv.Addr, server, fc.n, setup)
+	subs, _, err := h.fanoutSubscribers(ctx, func(int) string { return srv.Addr }, server, fc.n, setup)
 	if err != nil {
 		return row, err
 	}
@@ -246,12 +246,15 @@ func otherFilter(i int) string {
 	return `{"and":[{"equals":{"kind":"alert"}},{"in":{"device":["d` + strconv.Itoa(i) + `","e` + strconv.Itoa(i) + `"]}}]}`
 }
 
-// fanoutSubscribers connects n subscribers: on Starling each calls
-// realtime:subscribe with the shared filter and subscribes to the channel;
-// on a peer each subscribes to the plain topic.
-func (h *Harness) fanoutSubscribers(ctx context.Context, addr, server string, n int, deadline time.Time) ([]*mqttc.Conn, error) {
-	return connectMany(ctx, n, deadline, func(i int) (*mqttc.Conn, error) {
-		c, err := mqttc.Dial(addr, mqttc.Options{ClientID: "bench-sub-" + strconv.Itoa(i)})
+// fanoutSubscribers connects n subscribers, subscriber i to addr(i): on
+// Starling each calls realtime:subscribe with the shared filter and
+// subscribes to the channel; on a peer each subscribes to the plain topic.
+// It returns Starling's room id ("" for a peer).
+func (h *Harness) fanoutSubscribers(ctx context.Context, addr func(i int) string, server string, n int, deadline time.Time) ([]*mqttc.Conn, string, error) {
+	var roomID atomic.Value
+	roomID.Store("")
+	conns, err := connectMany(ctx, n, deadline, func(i int) (*mqttc.Conn, error) {
+		c, err := mqttc.Dial(addr(i), mqttc.Options{ClientID: "bench-sub-" + strconv.Itoa(i)})
 		if err != nil {
 			return nil, err
 		}
@@ -266,6 +269,7 @@ func (h *Harness) fanoutSubscribers(ctx context.Context, addr, server string, n 
 				c.Close()
 				return nil, errNoChannel
 			}
+			roomID.Store(stringField(resp, "roomId"))
 		}
 		if err := c.Subscribe(topic, time.Until(deadline)); err != nil {
 			c.Close()
@@ -273,6 +277,7 @@ func (h *Harness) fanoutSubscribers(ctx context.Context, addr, server string, n 
 		}
 		return c, nil
 	})
+	return conns, roomID.Load().(string), err
 }
 
 // connectMany opens n connections with a few workers; on any failure it

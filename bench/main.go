@@ -4,12 +4,17 @@
 // stops everything it started and prints one table per scenario, with the
 // ratio Starling/peer under each peer.
 //
-//	go run ./bench [all|fanout|reqresp|idle|filters|documents] [--quick] [--out DIR] [flags]
+//	go run ./bench [all|fanout|reqresp|idle|filters|documents|cluster] [--quick] [--out DIR] [flags]
 //
 // Server CPU time comes from /proc/<pid>/stat, peak memory from VmHWM. On a
 // machine with two CPUs or more the servers run on CPU 0 and the load
 // generator on the others (taskset), unless --pin=false. --out DIR writes
 // DIR/<scenario>.json and DIR/<scenario>.svg.
+//
+// The cluster scenario compares Starling nodes run as one cluster with a
+// single node, and a Starling storing in PostgreSQL (a throw-away cluster
+// the harness starts, bench/internal/pg) with one storing in SQLite; it
+// prints two tables.
 //
 // bench imports its own bench/internal/* packages only: it runs Starling as a
 // program, as it runs the peers, and links none of the server's packages
@@ -38,7 +43,9 @@ import (
 )
 
 // scenarios in the order `all` runs them.
-func scenarios() []string { return []string{"fanout", "reqresp", "idle", "filters", "documents"} }
+func scenarios() []string {
+	return []string{"fanout", "reqresp", "idle", "filters", "documents", "cluster"}
+}
 
 func main() {
 	if os.Getenv(roleEnv) != "" {
@@ -59,6 +66,7 @@ type Options struct {
 	Idle      IdleConfig
 	Filters   FiltersConfig
 	Documents DocumentsConfig
+	Cluster   ClusterConfig
 	Verbose   bool
 	// Timeout bounds the whole run.
 	Timeout time.Duration
@@ -83,9 +91,12 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	servers := fs.String("servers", "starling,mosquitto,aedes", "servers to compare (Starling first: its figures size the peers' payloads)")
 	fs.BoolVar(&o.Pin, "pin", runtime.NumCPU() >= 2, "pin servers to CPU 0 and the load generator to the other CPUs")
 	subs := fs.String("subscribers", "10,100,1000", "fan-out: subscriber counts")
-	repeat := fs.Int("repeat", 1, "fan-out, documents: runs per case, servers interleaved; the median run is reported")
-	ndocs := fs.Int("docs", 0, "documents: documents preloaded, rounded up to whole batches of 200 (default 1000000; --quick 100000)")
-	filters := fs.Int("other-filters", 10000, "fan-out: filters registered besides the subscribers' one")
+	repeat := fs.Int("repeat", 1, "fan-out, documents, cluster: runs per case, servers interleaved; the median run is reported")
+	ndocs := fs.Int("docs", 0, "documents, cluster: documents preloaded, rounded up to whole batches of 200 (default 1000000, cluster 100000; --quick 100000, cluster 20000)")
+	filters := fs.Int("other-filters", 10000, "fan-out, cluster: filters registered besides the subscribers' one")
+	nodes := fs.Int("nodes", 3, "cluster: nodes of the cluster")
+	clusterSubs := fs.Int("cluster-subscribers", 300, "cluster: subscribers, spread over the nodes")
+	clusterRate := fs.Int("cluster-rate", 100, "cluster: publishes per second of the fixed-rate case, all publishers together")
 	idle := fs.String("connections", "", "idle: connection counts (default 10000,50000; --quick 10000)")
 	fs.BoolVar(&o.Verbose, "v", false, "debug logs")
 	fs.DurationVar(&o.Timeout, "timeout", time.Hour, "bound of the whole run: what runs then is stopped")
@@ -96,7 +107,7 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 	switch which {
 	case "all":
 		o.Scenarios = scenarios()
-	case "fanout", "reqresp", "idle", "filters", "documents":
+	case "fanout", "reqresp", "idle", "filters", "documents", "cluster":
 		o.Scenarios = []string{which}
 	default:
 		return o, fmt.Errorf("unknown scenario %q (want all, %s)", which, strings.Join(scenarios(), ", "))
@@ -109,6 +120,15 @@ func parse(args []string, stderr io.Writer) (Options, error) {
 		o.Documents.Docs = (*ndocs + docs.BatchSize - 1) / docs.BatchSize * docs.BatchSize
 	}
 	o.Documents.Repeat = *repeat
+	o.Cluster = clusterDefaults(o.Quick)
+	if *ndocs > 0 {
+		o.Cluster.Documents.Docs = o.Documents.Docs
+	}
+	if *nodes < 2 || *clusterSubs < 1 || *clusterRate < 1 {
+		return o, errors.New("--nodes must be 2 or more, --cluster-subscribers and --cluster-rate 1 or more")
+	}
+	o.Cluster.Nodes, o.Cluster.Publishers, o.Cluster.Subscribers, o.Cluster.Rate = *nodes, *nodes, *clusterSubs, *clusterRate
+	o.Cluster.Filters, o.Cluster.Repeat = *filters, *repeat
 	var err error
 	if o.Fanout.Subscribers, err = ints(*subs); err != nil {
 		return o, fmt.Errorf("--subscribers: %w", err)
@@ -191,22 +211,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if ctx.Err() != nil {
 			return 1
 		}
-		rep, err := h.Run(ctx, s, o)
-		if err == nil && rep != nil && rep.Failed() {
-			err = errors.New("some cases failed")
+		reps, err := h.Run(ctx, s, o)
+		for _, rep := range reps {
+			if err == nil && rep != nil && rep.Failed() {
+				err = errors.New("some cases failed")
+			}
 		}
 		if err != nil {
 			log.Error("scenario failed", "scenario", s, "err", err)
 			status = 1
 		}
-		if rep == nil {
-			continue
-		}
-		rep.Print(stdout)
-		if o.Out != "" {
-			if err := rep.Write(o.Out); err != nil {
-				log.Error("write results", "err", err)
-				status = 1
+		for _, rep := range reps {
+			if rep == nil {
+				continue
+			}
+			rep.Print(stdout)
+			if o.Out != "" {
+				if err := rep.Write(o.Out); err != nil {
+					log.Error("write results", "err", err)
+					status = 1
+				}
 			}
 		}
 	}
@@ -225,23 +249,28 @@ type Harness struct {
 	Require bool
 }
 
-// Run runs one scenario.
-func (h *Harness) Run(ctx context.Context, scenario string, o Options) (*Report, error) {
+// Run runs one scenario and returns its reports: one table each (the
+// cluster scenario has two).
+func (h *Harness) Run(ctx context.Context, scenario string, o Options) ([]*Report, error) {
 	start := time.Now()
 	defer func() {
 		h.Log.Info("scenario done", "scenario", scenario, "took", time.Since(start).Round(time.Millisecond))
 	}()
+	one := func(r *Report) []*Report { return []*Report{r} }
 	switch scenario {
 	case "fanout":
-		return h.Fanout(ctx, o.Fanout), nil
+		return one(h.Fanout(ctx, o.Fanout)), nil
 	case "reqresp":
-		return h.ReqResp(ctx, o.ReqResp), nil
+		return one(h.ReqResp(ctx, o.ReqResp)), nil
 	case "idle":
-		return h.Idle(ctx, o.Idle), nil
+		return one(h.Idle(ctx, o.Idle)), nil
 	case "filters":
-		return h.Filters(ctx, o.Filters)
+		rep, err := h.Filters(ctx, o.Filters)
+		return one(rep), err
 	case "documents":
-		return h.Documents(ctx, o.Documents), nil
+		return one(h.Documents(ctx, o.Documents)), nil
+	case "cluster":
+		return h.Cluster(ctx, o.Cluster), nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q", scenario)
 }

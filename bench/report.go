@@ -55,6 +55,17 @@ type Report struct {
 	Columns  []Column  `json:"columns"`
 	Rows     []Row     `json:"rows"`
 	Notes    []string  `json:"notes,omitempty"`
+	// Lead is the server whose figures the ratio lines divide by each
+	// other server's of the same case; "" for Starling.
+	Lead string `json:"lead,omitempty"`
+}
+
+// lead is the numerator of the report's ratio lines.
+func (r *Report) lead() string {
+	if r.Lead == "" {
+		return Starling
+	}
+	return r.Lead
 }
 
 // Add appends a row.
@@ -78,8 +89,8 @@ func (r *Report) cases() []string {
 	return out
 }
 
-// Print writes the table as Markdown, with a ratio line Starling/peer
-// under each peer's row.
+// Print writes the table as Markdown, with a ratio line lead/other under
+// each other server's row (Starling/peer unless Lead says otherwise).
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "\n### %s — %s\n\n", r.Scenario, r.Title)
 	head := []string{"case", "server"}
@@ -99,10 +110,10 @@ func (r *Report) Print(w io.Writer) {
 				cells = append(cells, format(row.Values, c.Key))
 			}
 			table = append(table, cells)
-			if row.Server == Starling {
+			if row.Server == r.lead() {
 				star = row
 			} else if star != nil {
-				cells = []string{"", "starling/" + row.Server}
+				cells = []string{"", r.lead() + "/" + row.Server}
 				for _, c := range r.Columns {
 					cells = append(cells, ratio(star.Values, row.Values, c.Key))
 				}

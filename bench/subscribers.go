@@ -25,6 +25,9 @@ type receivers struct {
 	expected int64
 	// accept filters messages (e.g. a requester's responses); nil takes all.
 	accept func(topic, payload []byte) bool
+	// seen, when set, is called with each counted message and the index
+	// of the connection it came on, from that connection's reader.
+	seen func(conn int, payload []byte)
 
 	conns    []*mqttc.Conn
 	hists    []hist.Histogram
@@ -47,11 +50,11 @@ func (r *receivers) start(deadline time.Time) {
 	for i, c := range r.conns {
 		_ = c.SetReadDeadline(deadline)
 		r.wg.Add(1)
-		go r.read(c, &r.hists[i])
+		go r.read(i, c, &r.hists[i])
 	}
 }
 
-func (r *receivers) read(c *mqttc.Conn, h *hist.Histogram) {
+func (r *receivers) read(i int, c *mqttc.Conn, h *hist.Histogram) {
 	defer r.wg.Done()
 	for {
 		topic, p, err := c.ReadPublish()
@@ -75,6 +78,9 @@ func (r *receivers) read(c *mqttc.Conn, h *hist.Histogram) {
 		r.last.Store(int64(now))
 		if r.got.Add(1) == r.expected {
 			close(r.done)
+		}
+		if r.seen != nil {
+			r.seen(i, p)
 		}
 	}
 }
@@ -138,6 +144,36 @@ func (m *meter) end() error {
 	return nil
 }
 
+// familyMeter measures the CPU of a process and its children (a database
+// server's); a zero pid measures nothing.
+type familyMeter struct {
+	pid   int
+	start time.Duration
+}
+
+func startFamilyMeter(pid int) (familyMeter, error) {
+	if pid == 0 {
+		return familyMeter{}, nil
+	}
+	t, err := proc.FamilyCPUTime(pid)
+	if err != nil {
+		return familyMeter{}, fmt.Errorf("database CPU: %w", err)
+	}
+	return familyMeter{pid: pid, start: t}, nil
+}
+
+// since returns the CPU time spent since the start.
+func (f familyMeter) since() (time.Duration, error) {
+	if f.pid == 0 {
+		return 0, nil
+	}
+	t, err := proc.FamilyCPUTime(f.pid)
+	if err != nil {
+		return 0, fmt.Errorf("database CPU at the end: %w", err)
+	}
+	return t - f.start, nil
+}
+
 // latencies adds the quantiles of h, in microseconds, to values.
 func latencies(values map[string]float64, h *hist.Histogram) {
 	values["p50"] = micros(h.Quantile(0.50))
@@ -170,4 +206,15 @@ func pace(rate float64, count int, deadline time.Time, stop <-chan struct{}, sen
 		}
 	}
 	return sent, nil
+}
+
+// waitFor returns when n messages arrived or at deadline, whichever is
+// first; for a count known only once sending is over (the expected count
+// of newReceivers is then out of reach).
+func (r *receivers) waitFor(n int64, deadline time.Time) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for r.got.Load() < n && time.Now().Before(deadline) {
+		<-tick.C
+	}
 }

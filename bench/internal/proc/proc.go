@@ -1,4 +1,5 @@
-// Package proc reads a process's CPU time and memory from Linux's /proc.
+// Package proc reads a process's CPU time (its own, or with its
+// children's) and memory from Linux's /proc.
 // It imports nothing of Starling's.
 package proc
 
@@ -18,26 +19,73 @@ const clockTick = 10 * time.Millisecond
 // CPUTime returns the user plus system CPU time of every thread of pid
 // (utime+stime of /proc/<pid>/stat), at a 10 ms resolution.
 func CPUTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	st, err := readStat(pid)
 	if err != nil {
 		return 0, fmt.Errorf("cpu time: %w", err)
+	}
+	return st.utime + st.stime, nil
+}
+
+// FamilyCPUTime returns the CPU time of pid and of its children: its own,
+// that of the children it has waited for (cutime+cstime), and that of its
+// living children. A server that forks a process per connection
+// (PostgreSQL's postmaster) is measured whole this way; grandchildren
+// still running are not counted.
+func FamilyCPUTime(pid int) (time.Duration, error) {
+	st, err := readStat(pid)
+	if err != nil {
+		return 0, fmt.Errorf("cpu time: %w", err)
+	}
+	total := st.utime + st.stime + st.cutime + st.cstime
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, fmt.Errorf("cpu time: list processes: %w", err)
+	}
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil || child == pid {
+			continue
+		}
+		cs, err := readStat(child)
+		if err != nil || cs.ppid != pid {
+			continue // gone meanwhile, or another's
+		}
+		total += cs.utime + cs.stime
+	}
+	return total, nil
+}
+
+// stat is what CPUTime and FamilyCPUTime read of /proc/<pid>/stat.
+type stat struct {
+	ppid                         int
+	utime, stime, cutime, cstime time.Duration
+}
+
+// readStat parses /proc/<pid>/stat.
+func readStat(pid int) (stat, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return stat{}, err
 	}
 	// The command name, field 2, may hold spaces: fields count from after it.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("cpu time: unexpected /proc/%d/stat", pid)
+		return stat{}, fmt.Errorf("unexpected /proc/%d/stat", pid)
 	}
 	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("cpu time: short /proc/%d/stat", pid)
+	if len(f) < 15 {
+		return stat{}, fmt.Errorf("short /proc/%d/stat", pid)
 	}
-	// f[0] is field 3 (state): utime and stime are fields 14 and 15.
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("cpu time: bad utime/stime in /proc/%d/stat", pid)
+	// f[0] is field 3 (state): ppid is field 4, utime, stime, cutime and
+	// cstime fields 14 to 17.
+	var n [5]int64
+	for j, k := range []int{1, 11, 12, 13, 14} {
+		if n[j], err = strconv.ParseInt(f[k], 10, 64); err != nil {
+			return stat{}, fmt.Errorf("bad field %d in /proc/%d/stat", k+3, pid)
+		}
 	}
-	return time.Duration(utime+stime) * clockTick, nil
+	return stat{ppid: int(n[0]), utime: time.Duration(n[1]) * clockTick, stime: time.Duration(n[2]) * clockTick,
+		cutime: time.Duration(n[3]) * clockTick, cstime: time.Duration(n[4]) * clockTick}, nil
 }
 
 // Memory is a process's resident memory, in bytes.
