@@ -164,6 +164,20 @@ func TestClusterRealtimeExactlyOnce(t *testing.T) {
 	if infoC.Shipped == 0 || len(infoC.Nodes) != 3 {
 		t.Fatalf("cluster metrics of the third node: %+v", infoC)
 	}
+	r = request(t, c, `{"controller":"server","action":"info"}`)
+	var info struct {
+		ServerInfo struct {
+			Kuzzle struct {
+				Starling struct {
+					Cluster clusterInfo `json:"cluster"`
+				} `json:"starling"`
+			} `json:"kuzzle"`
+		} `json:"serverInfo"`
+	}
+	if err := jsonx.Unmarshal(r.Result, &info); err != nil || len(info.ServerInfo.Kuzzle.Starling.Cluster.Nodes) != 3 ||
+		info.ServerInfo.Kuzzle.Starling.Cluster.Self != infoC.Self {
+		t.Fatalf("server:info of the third node: %.500s", r.raw)
+	}
 }
 
 func TestClusterUserNotifications(t *testing.T) {
