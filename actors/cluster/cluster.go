@@ -21,17 +21,14 @@ import (
 	"github.com/asynkron/protoactor-go/remote"
 	"github.com/labstack/echo"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/starlingmq/starling/internal/config"
 )
 
 // eventsName is the name every node gives its events actor.
 const eventsName = "cluster-events"
-
-// writerQueue bounds the messages waiting to be sent to one other node:
-// past it, protoactor's endpoint writer drops them (a node that stopped
-// reading is about to leave the membership).
-const writerQueue = 65536
 
 // Membership is the cluster as one node sees it.
 type Membership struct {
@@ -53,6 +50,9 @@ type Options struct {
 	// OnEvent applies an event another node broadcast; it runs on the
 	// events actor, one at a time.
 	OnEvent func(*Event)
+	// MaxMessageBytes bounds one message between nodes (several of the
+	// node's own messages travel in one); 64 MiB when 0.
+	MaxMessageBytes int
 }
 
 // Cluster is this node's membership of the cluster.
@@ -83,11 +83,7 @@ func Start(system *actor.ActorSystem, opts Options) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	remoteCfg := remote.Configure(cfg.Host, cfg.Port, remote.WithEndpointWriterQueueSize(writerQueue))
-	if cfg.AdvertisedHost != "" {
-		remoteCfg = remote.Configure(cfg.Host, cfg.Port, remote.WithEndpointWriterQueueSize(writerQueue),
-			remote.WithAdvertisedHost(net.JoinHostPort(cfg.AdvertisedHost, strconv.Itoa(cfg.Port))))
-	}
+	remoteCfg := remote.Configure(cfg.Host, cfg.Port, remoteOptions(cfg, opts.MaxMessageBytes)...)
 	cc := pcluster.Configure(cfg.Name, provider, disthash.New(), remoteCfg)
 	k.c = pcluster.New(system, cc)
 	k.sub = k.watch(opts.OnChange)
@@ -110,6 +106,23 @@ func Start(system *actor.ActorSystem, opts Options) (_ *Cluster, err error) {
 	}
 	log.Info("cluster member started", "cluster", cfg.Name, "address", k.Self(), "provider", cfg.Provider)
 	return k, nil
+}
+
+// remoteOptions configure protoactor's remoting: the advertised address,
+// and gRPC's message size bound (4 MiB by default) raised to max.
+func remoteOptions(cfg config.Cluster, max int) []remote.ConfigOption {
+	if max <= 0 {
+		max = 64 << 20
+	}
+	opts := []remote.ConfigOption{
+		remote.WithServerOptions(grpc.MaxRecvMsgSize(max)),
+		remote.WithDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(max), grpc.MaxCallSendMsgSize(max))),
+	}
+	if cfg.AdvertisedHost != "" {
+		opts = append(opts, remote.WithAdvertisedHost(net.JoinHostPort(cfg.AdvertisedHost, strconv.Itoa(cfg.Port))))
+	}
+	return opts
 }
 
 // newProvider builds the configured membership provider.

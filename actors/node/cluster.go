@@ -14,7 +14,7 @@ import (
 // startCluster joins the cluster when cluster.enabled is set: the rooms
 // actor learns every membership change, and the events other nodes
 // broadcast are applied here.
-func (n *Node) startCluster(cfg config.Cluster) error {
+func (n *Node) startCluster(cfg config.Cluster, maxRequestSize int) error {
 	if !cfg.Enabled {
 		return nil
 	}
@@ -26,6 +26,8 @@ func (n *Node) startCluster(cfg config.Cluster) error {
 			n.system.Root.Send(rooms, roommsg.Peers{Self: m.Self, Addresses: m.Peers})
 		},
 		OnEvent: n.clusterEvent,
+		// a batch of notifications, each up to a request's size
+		MaxMessageBytes: 64<<20 + 32*maxRequestSize,
 	})
 	if err != nil {
 		return fmt.Errorf("join the cluster: %w", err)

@@ -11,6 +11,7 @@ package node_test
 import (
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -361,5 +362,48 @@ func TestClusterSharesStoredState(t *testing.T) {
 			})
 			check.run(t, responseClient(t, nodes[0]), responseClient(t, nodes[1]))
 		})
+	}
+}
+
+// TestClusterCarriesLargeState joins a node to one holding more
+// subscriptions than one transport message carries, then ships it a
+// notification larger than gRPC's default message bound.
+func TestClusterCarriesLargeState(t *testing.T) {
+	ports := freePorts(t, 2)
+	seeds := []string{"127.0.0.1:" + strconv.Itoa(ports[0]), "127.0.0.1:" + strconv.Itoa(ports[1])}
+	conf := func(i int) func(*config.Config) {
+		return func(cfg *config.Config) {
+			cfg.Cluster.Enabled, cfg.Cluster.Port, cfg.Cluster.MembershipPort = true, 0, ports[i]
+			cfg.Cluster.Seeds, cfg.Cluster.Heartbeat = seeds, 200*time.Millisecond
+			cfg.Server.MaxRequestSize = 8 << 20
+		}
+	}
+	a := startServer(t, conf(0))
+	volatile := `{"pad":"` + strings.Repeat("v", 2000) + `"}`
+	const rooms = 3000 // 6 MB of volatile data
+	watcher := connect3(t, a.addr)
+	first := subscribe(t, watcher, `{"equals":{"n":0}}`, "")
+	for c := range rooms / 1000 {
+		cl := connect3(t, a.addr)
+		for i := range 1000 {
+			n := c*1000 + i + 1
+			r := request(t, cl, `{"controller":"realtime","action":"subscribe","index":"i","collection":"c","body":{"equals":{"n":`+
+				strconv.Itoa(n)+`}},"volatile":`+volatile+`}`)
+			if r.Status != 200 {
+				t.Fatalf("subscribe %d: %s", n, r.raw)
+			}
+		}
+	}
+	b := startServer(t, conf(1))
+	waitClusterSize(t, b, 2)
+	cb := connect3(t, b.addr)
+	eventually(t, "the second node to know every room", func() bool {
+		r := request(t, cb, `{"controller":"realtime","action":"list"}`)
+		var list map[string]map[string]map[string]int
+		return jsonx.Unmarshal(r.Result, &list) == nil && len(list["i"]["c"]) == rooms+1
+	})
+	publish(t, cb, `{"n":0,"pad":"`+strings.Repeat("p", 6<<20)+`"}`, "")
+	if n := nextNotification(t, watcher, first.Channel); len(n.raw) < 6<<20 || n.Result.Source["n"] != float64(0) {
+		t.Fatalf("the large notification: %d bytes", len(n.raw))
 	}
 }

@@ -118,7 +118,7 @@ func Start(opts Options) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := n.startCluster(cfg.Cluster); err != nil {
+	if err := n.startCluster(cfg.Cluster, cfg.Server.MaxRequestSize); err != nil {
 		return nil, err
 	}
 	if err := n.startWasm(cfg.Wasm, cfg.PluginsCommon); err != nil {

@@ -24,6 +24,9 @@ type peerState struct {
 	// members lists, by node address, the subscriptions of that node's
 	// connections, so that they all go when it leaves.
 	members map[string]map[member]struct{}
+	// listed holds, by node, the subscriptions the parts of its snapshot
+	// listed so far.
+	listed map[string]map[member]bool
 	// shippers are the actors shipping notifications to the nodes with
 	// subscriptions here, by address.
 	shippers map[string]*actor.PID
@@ -37,7 +40,7 @@ type peerState struct {
 func (c *peerState) ensure() {
 	if c.peers == nil {
 		c.peers, c.members, c.gone = map[string]*actor.PID{}, map[string]map[member]struct{}{}, map[string]bool{}
-		c.shippers = map[string]*actor.PID{}
+		c.shippers, c.listed = map[string]*actor.PID{}, map[string]map[member]bool{}
 	}
 }
 
@@ -63,12 +66,15 @@ func (r *rooms) setPeers(ctx actor.Context, msg roommsg.Peers) {
 		delete(c.gone, address)
 		pid := actor.NewPID(address, roomsName)
 		c.peers[address] = pid
-		ctx.Send(pid, r.snapshot())
+		for _, part := range r.snapshot() {
+			ctx.Send(pid, part)
+		}
 	}
 	for address := range c.peers {
 		if !live[address] {
 			delete(c.peers, address)
 			c.gone[address] = true
+			delete(c.listed, address)
 			r.dropNode(ctx, address, nil)
 			if pid := c.shippers[address]; pid != nil {
 				ctx.Stop(pid)
@@ -78,20 +84,37 @@ func (r *rooms) setPeers(ctx actor.Context, msg roommsg.Peers) {
 	}
 }
 
-// snapshot lists the local subscriptions for a node that joined.
-func (r *rooms) snapshot() *roommsg.Snapshot {
-	out := &roommsg.Snapshot{Node: r.cluster.self}
+// snapshotPartBytes bounds one part of a snapshot, well under what the
+// transport carries in one message.
+const snapshotPartBytes = 1 << 20
+
+// snapshot lists the local subscriptions for a node that joined, in parts
+// of about snapshotPartBytes, each room's filter with its first member.
+func (r *rooms) snapshot() []*roommsg.Snapshot {
+	part := &roommsg.Snapshot{Node: r.cluster.self, First: true}
+	parts := []*roommsg.Snapshot{part}
+	size := 0
+	sent := map[string]bool{} // rooms whose filter is in an earlier member
 	for key, volatile := range r.members {
 		rm := r.rooms[key.roomID]
 		if rm == nil || isRemote(key) {
 			continue
 		}
-		out.Members = append(out.Members, &roommsg.Member{
-			RoomId: rm.id, Index: rm.index, Collection: rm.collection, Filter: rm.filter,
-			ConnectionId: key.connectionID, Volatile: volatile,
-		})
+		m := &roommsg.Member{RoomId: rm.id, Index: rm.index, Collection: rm.collection, ConnectionId: key.connectionID, Volatile: volatile}
+		if !sent[rm.id] {
+			m.Filter, sent[rm.id] = rm.filter, true
+		}
+		n := len(m.Filter) + len(m.Volatile) + len(m.RoomId) + len(m.ConnectionId) + len(m.Index) + len(m.Collection)
+		if size > 0 && size+n > snapshotPartBytes {
+			part = &roommsg.Snapshot{Node: r.cluster.self}
+			parts = append(parts, part)
+			size = 0
+		}
+		part.Members = append(part.Members, m)
+		size += n
 	}
-	return out
+	part.Last = true
+	return parts
 }
 
 // isRemote reports whether a subscription is another node's.
@@ -237,19 +260,26 @@ func (r *rooms) removeRemote(ctx actor.Context, node string, key member, ev even
 	r.notifyUsers(ctx, rm, "out", ev)
 }
 
-// remoteSnapshot replaces what this node knew of another's subscriptions.
+// remoteSnapshot applies a part of another node's snapshot: its members
+// are added as they come, and those this node knew and no part listed are
+// removed after the last part.
 func (r *rooms) remoteSnapshot(ctx actor.Context, msg *roommsg.Snapshot) {
 	if !r.accepts(msg.Node) {
 		return
 	}
-	now := time.Now().UnixMilli()
-	keep := make(map[member]bool, len(msg.Members))
-	for _, m := range msg.Members {
-		keep[remoteKey(m.RoomId, msg.Node, m.ConnectionId)] = true
+	c := &r.cluster
+	if msg.First || c.listed[msg.Node] == nil {
+		c.listed[msg.Node] = map[member]bool{}
 	}
-	r.dropNode(ctx, msg.Node, keep)
+	listed := c.listed[msg.Node]
+	now := time.Now().UnixMilli()
 	for _, m := range msg.Members {
+		listed[remoteKey(m.RoomId, msg.Node, m.ConnectionId)] = true
 		r.addRemote(ctx, msg.Node, m, event{action: "subscribe", timestamp: now, volatile: m.Volatile})
+	}
+	if msg.Last {
+		delete(c.listed, msg.Node)
+		r.dropNode(ctx, msg.Node, listed)
 	}
 }
 

@@ -270,11 +270,15 @@ func (x *Left) GetAction() string {
 }
 
 // Snapshot is every subscription of node's connections, sent to a node
-// that joined the cluster: it replaces what the receiver knew of node.
+// that joined the cluster in parts of bounded size, in order: it replaces
+// what the receiver knew of node once the last part arrived. A room's
+// filter travels with its first member only.
 type Snapshot struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Node          string                 `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
 	Members       []*Member              `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	First         bool                   `protobuf:"varint,3,opt,name=first,proto3" json:"first,omitempty"`
+	Last          bool                   `protobuf:"varint,4,opt,name=last,proto3" json:"last,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -321,6 +325,20 @@ func (x *Snapshot) GetMembers() []*Member {
 		return x.Members
 	}
 	return nil
+}
+
+func (x *Snapshot) GetFirst() bool {
+	if x != nil {
+		return x.First
+	}
+	return false
+}
+
+func (x *Snapshot) GetLast() bool {
+	if x != nil {
+		return x.Last
+	}
+	return false
 }
 
 // Deliver is a notification matched on the sending node, for the
@@ -509,10 +527,12 @@ const file_roommsg_proto_rawDesc = "" +
 	"\rconnection_id\x18\x03 \x01(\tR\fconnectionId\x12\x1a\n" +
 	"\bprotocol\x18\x04 \x01(\tR\bprotocol\x12\x1c\n" +
 	"\ttimestamp\x18\x05 \x01(\x03R\ttimestamp\x12\x16\n" +
-	"\x06action\x18\x06 \x01(\tR\x06action\"R\n" +
+	"\x06action\x18\x06 \x01(\tR\x06action\"|\n" +
 	"\bSnapshot\x12\x12\n" +
 	"\x04node\x18\x01 \x01(\tR\x04node\x122\n" +
-	"\amembers\x18\x02 \x03(\v2\x18.starling.roommsg.MemberR\amembers\"O\n" +
+	"\amembers\x18\x02 \x03(\v2\x18.starling.roommsg.MemberR\amembers\x12\x14\n" +
+	"\x05first\x18\x03 \x01(\bR\x05first\x12\x12\n" +
+	"\x04last\x18\x04 \x01(\bR\x04last\"O\n" +
 	"\aDeliver\x12\x14\n" +
 	"\x05rooms\x18\x01 \x03(\tR\x05rooms\x12\x14\n" +
 	"\x05scope\x18\x02 \x01(\tR\x05scope\x12\x18\n" +
