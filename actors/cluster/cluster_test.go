@@ -1,0 +1,91 @@
+//go:build !race
+
+// protoactor's cluster writes state it reads without locks: several
+// members in one process cannot run under the race detector.
+
+package cluster
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/starlingmq/starling/internal/config"
+)
+
+// member starts a member of a seeds cluster on loopback; its membership
+// changes and the events it receives arrive on the channels returned.
+func member(t *testing.T, port int, seeds []string) (*Cluster, chan Membership, chan *Event) {
+	t.Helper()
+	changes, events := make(chan Membership, 16), make(chan *Event, 16)
+	k, err := Start(actor.NewActorSystem(), Options{
+		Config: config.Cluster{
+			Enabled: true, Name: "test", Host: "127.0.0.1", Port: 0, Provider: "seeds",
+			MembershipPort: port, Seeds: seeds, Heartbeat: 100 * time.Millisecond,
+		},
+		OnChange: func(m Membership) { changes <- m },
+		OnEvent:  func(e *Event) { events <- e },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, changes, events
+}
+
+// until waits for a membership with n peers.
+func until(t *testing.T, changes chan Membership, n int) Membership {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case m := <-changes:
+			if len(m.Peers) == n {
+				return m
+			}
+		case <-deadline:
+			t.Fatalf("no membership with %d peers", n)
+		}
+	}
+}
+
+func TestMembersSeeEachOtherAndTheirEvents(t *testing.T) {
+	var ports []int
+	var seeds []string
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		seeds = append(seeds, "127.0.0.1:"+strconv.Itoa(ports[len(ports)-1]))
+		l.Close()
+	}
+	a, aChanges, aEvents := member(t, ports[0], seeds)
+	b, bChanges, _ := member(t, ports[1], seeds)
+	if m := until(t, aChanges, 1); m.Self != a.Self() || m.Peers[0] != b.Self() {
+		t.Fatalf("a sees %+v, want b %s", m, b.Self())
+	}
+	until(t, bChanges, 1)
+
+	b.Broadcast("kind", "key", []byte("data"))
+	select {
+	case e := <-aEvents:
+		if e.Kind != "kind" || e.Key != "key" || string(e.Data) != "data" || e.Node != b.Self() {
+			t.Fatalf("event %+v", e)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the event did not arrive")
+	}
+
+	if err := b.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	until(t, aChanges, 0)
+	if err := a.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
