@@ -79,7 +79,7 @@ var importRules = map[string][]string{
 	"internal/store":           {"internal/jsonx", "internal/kerror", "internal/store/mapping", "internal/store/query"},
 	"internal/store/mapping":   {"internal/jsonx", "internal/kerror"},
 	"internal/store/query":     {"internal/jsonx", "internal/kerror", "internal/koncorde", "internal/store/mapping"},
-	"internal/store/postgres":  {"internal/kerror", "internal/store/query", "internal/store/sqlstore"},
+	"internal/store/postgres":  {"internal/jsonx", "internal/kerror", "internal/store/query", "internal/store/sqlstore"},
 	"internal/store/sqlite":    {"internal/store", "internal/store/query", "internal/store/sqlstore"},
 	"internal/store/storetest": { // for tests: the store suite and PostgreSQL clusters
 		"internal/jsonx", "internal/kerror", "internal/store",

@@ -50,6 +50,10 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Engine, erro
 		writer.Close()
 		return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", where, err)
 	}
+	if err := migrate(ctx, writer, opts.Logger); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", where, err)
+	}
 	reader := stdlib.OpenDB(*cfg.Copy())
 	reader.SetMaxOpenConns(opts.PoolSize)
 	reader.SetMaxIdleConns(opts.PoolSize)

@@ -32,6 +32,7 @@ var suite = []struct {
 	{"ArraysAppearingLater", testArraysAppearingLater},
 	{"GetsAcrossManyCollections", testGetsAcrossManyCollections},
 	{"IndexAndCollectionLifecycle", testIndexAndCollectionLifecycle},
+	{"SourceBytesOfEveryRead", testSourceBytesOfEveryRead},
 }
 
 // Run runs the store test suite on the stores fresh makes, each test in a
