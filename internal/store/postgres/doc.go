@@ -16,7 +16,12 @@
 // document again in each search that scans. Mapped fields get expression
 // indexes on doc #> '{path}', the expression the search SQL of
 // query.PostgresDialect compares; collections with text fields get a GIN
-// index of their strings' words. A commit is durable once PostgreSQL
+// index of their strings' words. Searches look into arrays in SQL, as on
+// SQLite (query.PostgresDialect: a JSON path query, or a recursive query
+// for arrays nested more than three deep); Open turns JIT compilation off
+// for the store's connections (unless the URL sets jit), since the
+// planner's estimate of that recursive query would make PostgreSQL
+// compile searches for longer than they run. A commit is durable once PostgreSQL
 // acknowledges it (with the server's synchronous_commit), so the engine
 // needs no flush of its own.
 //

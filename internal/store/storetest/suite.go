@@ -30,6 +30,7 @@ var suite = []struct {
 	{"ScrollReadsEveryDocumentOnce", testScrollReadsEveryDocumentOnce},
 	{"TextSearchUsesTheFullTextIndex", testTextSearchUsesTheFullTextIndex},
 	{"ArraysAppearingLater", testArraysAppearingLater},
+	{"ArraysSearchedInSQL", testArraysSearchedInSQL},
 	{"GetsAcrossManyCollections", testGetsAcrossManyCollections},
 	{"IndexAndCollectionLifecycle", testIndexAndCollectionLifecycle},
 	{"SourceBytesOfEveryRead", testSourceBytesOfEveryRead},
