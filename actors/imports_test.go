@@ -89,6 +89,9 @@ var importRules = map[string][]string{
 		"internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query",
 	},
+	"internal/store/teststores": { // for tests: stores of every dialect
+		"internal/store/postgres", "internal/store/sqlite", "internal/store/sqlstore", "internal/store/storetest",
+	},
 	"internal/validation": {"internal/jsonx", "internal/kerror", "internal/koncorde"},
 
 	// Security libraries: tokens and passwords.
