@@ -36,9 +36,27 @@ var sourceCases = []struct {
 // versions of replaces, updates and deletes. Kuzzle's metadata, appended
 // after the body's fields, must stay last.
 func testSourceBytesOfEveryRead(t *testing.T, fresh Fresh) {
-	ctx := context.Background()
 	e := fresh(t)(t)
 	defer e.Close()
+	SourceReads(t, e)
+}
+
+// SourceReads writes documents with keys out of order, unicode, unusual
+// numbers and nested objects into collection idx:col of e, an empty
+// store, reads them back through every read path, checks the bytes of
+// each read against the engine's encoding, and returns each read as a
+// line (what was read, then its bytes), for comparing dialects.
+func SourceReads(t *testing.T, e *sqlstore.Engine) []string {
+	t.Helper()
+	ctx := context.Background()
+	var reads []string
+	expectSource := func(what string, got []byte, want string) {
+		t.Helper()
+		reads = append(reads, what+": "+string(got))
+		if string(got) != want {
+			t.Errorf("%s:\n got %s\nwant %s", what, got, want)
+		}
+	}
 	m, err := mapping.Parse([]byte(`{"properties":{"tag":{"type":"keyword"}}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -51,32 +69,33 @@ func testSourceBytesOfEveryRead(t *testing.T, fresh Fresh) {
 	for _, tc := range sourceCases {
 		res := writeOne(t, e, store.Op{Kind: store.OpCreate, ID: tc.id, Body: []byte(tc.body), NoMeta: true})
 		ids, want[tc.id] = append(ids, tc.id), tc.want
-		expectSource(t, "create "+tc.id, res.Source, tc.want)
+		expectSource("create "+tc.id, res.Source, tc.want)
 		meta := store.Op{Kind: store.OpCreate, ID: tc.id + "-meta", Body: []byte(tc.body), User: "u1", Now: 1700000000000}
 		res = writeOne(t, e, meta)
 		withMeta := tc.want[:len(tc.want)-1] + `,"_kuzzle_info":{"author":"u1","createdAt":1700000000000,"updatedAt":null,"updater":null}}`
 		ids, want[meta.ID] = append(ids, meta.ID), withMeta
-		expectSource(t, "create "+meta.ID, res.Source, withMeta)
+		expectSource("create "+meta.ID, res.Source, withMeta)
 	}
-	readsReturn(t, e, ids, want)
+	readsReturn(t, e, ids, want, expectSource)
 	for _, tc := range sourceCases {
 		prev := want[tc.id]
 		res := writeOne(t, e, store.Op{Kind: store.OpCreateOrReplace, ID: tc.id, Body: []byte(tc.body), NoMeta: true})
-		expectSource(t, "replace "+tc.id, res.Source, tc.want)
-		expectSource(t, "previous of replace "+tc.id, res.Previous, prev)
+		expectSource("replace "+tc.id, res.Source, tc.want)
+		expectSource("previous of replace "+tc.id, res.Previous, prev)
 		res = writeOne(t, e, store.Op{Kind: store.OpUpdate, ID: tc.id, Body: []byte(`{"tag":"t"}`), NoMeta: true})
-		expectSource(t, "update "+tc.id, res.Source, tc.want)
-		expectSource(t, "previous of update "+tc.id, res.Previous, tc.want)
+		expectSource("update "+tc.id, res.Source, tc.want)
+		expectSource("previous of update "+tc.id, res.Previous, tc.want)
 		res = writeOne(t, e, store.Op{Kind: store.OpUpsert, ID: tc.id + "-up", Body: []byte(`{"tag":"t"}`),
 			Default: []byte(tc.body), NoMeta: true})
-		expectSource(t, "upsert "+tc.id, res.Source, tc.want)
+		expectSource("upsert "+tc.id, res.Source, tc.want)
 		ids, want[res.ID] = append(ids, res.ID), tc.want
 	}
-	readsReturn(t, e, ids, want)
+	readsReturn(t, e, ids, want, expectSource)
 	for _, id := range ids {
 		res := writeOne(t, e, store.Op{Kind: store.OpDelete, ID: id})
-		expectSource(t, "previous of delete "+id, res.Previous, want[id])
+		expectSource("previous of delete "+id, res.Previous, want[id])
 	}
+	return reads
 }
 
 // writeOne applies op and returns its result, failing t on an error.
@@ -89,17 +108,9 @@ func writeOne(t *testing.T, e *sqlstore.Engine, op store.Op) store.Result {
 	return res[0]
 }
 
-// expectSource compares bytes.
-func expectSource(t *testing.T, what string, got []byte, want string) {
-	t.Helper()
-	if string(got) != want {
-		t.Errorf("%s:\n got %s\nwant %s", what, got, want)
-	}
-}
-
-// readsReturn checks that every read path returns want's bytes for the
-// documents ids (all of them in idx:col, with tag "t").
-func readsReturn(t *testing.T, e *sqlstore.Engine, ids []string, want map[string]string) {
+// readsReturn checks with expect that every read path returns want's
+// bytes for the documents ids (all of them in idx:col, with tag "t").
+func readsReturn(t *testing.T, e *sqlstore.Engine, ids []string, want map[string]string, expect func(what string, got []byte, want string)) {
 	t.Helper()
 	ctx := context.Background()
 	for _, id := range ids {
@@ -107,14 +118,14 @@ func readsReturn(t *testing.T, e *sqlstore.Engine, ids []string, want map[string
 		if err != nil || !docs[0].Found {
 			t.Fatalf("get %s: %v %v", id, docs, err)
 		}
-		expectSource(t, "get "+id, docs[0].Source, want[id])
+		expect("get "+id, docs[0].Source, want[id])
 	}
 	docs, err := e.Get(ctx, "idx", "col", append([]string{"missing"}, ids...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range docs[1:] {
-		expectSource(t, "mGet "+d.ID, d.Source, want[d.ID])
+		expect("mGet "+d.ID, d.Source, want[d.ID])
 	}
 	for _, body := range []string{
 		`{"query":{"term":{"tag":"t"}}}`,                         // in SQL
@@ -133,7 +144,7 @@ func readsReturn(t *testing.T, e *sqlstore.Engine, ids []string, want map[string
 				t.Errorf("%s (scroll %v): %d hits, want %d", body, scroll, len(hits), len(ids))
 			}
 			for _, h := range hits {
-				expectSource(t, fmt.Sprintf("%s (scroll %v): %s", body, scroll, h.ID), h.Source, want[h.ID])
+				expect(fmt.Sprintf("%s (scroll %v): %s", body, scroll, h.ID), h.Source, want[h.ID])
 			}
 		}
 	}
