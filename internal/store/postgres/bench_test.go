@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -27,7 +28,15 @@ func benchDoc(i int64) []byte {
 // benchStore opens a store in a new database with collection i:c mapped.
 func benchStore(b *testing.B) *sqlstore.Engine {
 	b.Helper()
-	e := open(b, storetestDatabase(b))
+	e, _ := benchStoreAt(b)
+	return e
+}
+
+// benchStoreAt is benchStore, with the URL of the database.
+func benchStoreAt(b *testing.B) (*sqlstore.Engine, string) {
+	b.Helper()
+	url := storetestDatabase(b)
+	e := open(b, url)
 	m, err := mapping.Parse([]byte(`{"properties":{"city":{"type":"keyword"},"age":{"type":"integer"}}}`))
 	if err != nil {
 		b.Fatal(err)
@@ -35,7 +44,17 @@ func benchStore(b *testing.B) *sqlstore.Engine {
 	if err := e.CreateCollection(context.Background(), "i", "c", m, nil); err != nil {
 		b.Fatal(err)
 	}
-	return e
+	return e, url
+}
+
+// walPosition returns the server's write-ahead log position, in bytes.
+func walPosition(b *testing.B, db *sql.DB) int64 {
+	b.Helper()
+	var pos int64
+	if err := db.QueryRow(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint`).Scan(&pos); err != nil {
+		b.Fatal(err)
+	}
+	return pos
 }
 
 // seed writes n documents d0... into i:c.
@@ -53,11 +72,18 @@ func seed(b *testing.B, e *sqlstore.Engine, n int) {
 }
 
 // BenchmarkCreate writes one document per call from 64 goroutines, as
-// document:create requests do.
+// document:create requests do, and reports the write-ahead log each
+// create adds.
 func BenchmarkCreate(b *testing.B) {
 	ctx := context.Background()
-	e := benchStore(b)
+	e, url := benchStoreAt(b)
 	defer e.Close()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	wal := walPosition(b, db)
 	var n atomic.Int64
 	b.SetParallelism(32)
 	b.ReportAllocs()
@@ -71,6 +97,8 @@ func BenchmarkCreate(b *testing.B) {
 			}
 		}
 	})
+	b.StopTimer()
+	b.ReportMetric(float64(walPosition(b, db)-wal)/float64(b.N), "wal-bytes/op")
 }
 
 // BenchmarkUpdate updates one document per call from 64 goroutines, out
