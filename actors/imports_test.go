@@ -82,7 +82,7 @@ var importRules = map[string][]string{
 	"internal/store":           {"internal/jsonx", "internal/kerror", "internal/store/mapping", "internal/store/query"},
 	"internal/store/mapping":   {"internal/jsonx", "internal/kerror"},
 	"internal/store/query":     {"internal/jsonx", "internal/kerror", "internal/koncorde", "internal/store/mapping"},
-	"internal/store/postgres":  {"internal/kerror", "internal/store/query", "internal/store/sqlstore"},
+	"internal/store/postgres":  {"internal/jsonx", "internal/kerror", "internal/store/query", "internal/store/sqlstore"},
 	"internal/store/sqlite":    {"internal/store", "internal/store/query", "internal/store/sqlstore"},
 	"internal/store/storetest": { // for tests: the store suite and PostgreSQL clusters
 		"internal/jsonx", "internal/kerror", "internal/store",
@@ -91,6 +91,9 @@ var importRules = map[string][]string{
 	"internal/store/sqlstore": {
 		"internal/coherence", "internal/jsonx", "internal/kerror", "internal/store",
 		"internal/store/mapping", "internal/store/query",
+	},
+	"internal/store/teststores": { // for tests: stores of every dialect
+		"internal/store/postgres", "internal/store/sqlite", "internal/store/sqlstore", "internal/store/storetest",
 	},
 	"internal/validation": {"internal/coherence", "internal/jsonx", "internal/kerror", "internal/koncorde"},
 

@@ -5,29 +5,35 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 
 	"github.com/starlingmq/starling/internal/store"
-	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/store/storetest"
+	"github.com/starlingmq/starling/internal/store/teststores"
 	"github.com/starlingmq/starling/internal/wasmstate"
 )
 
-func openStore(t *testing.T, dir string) store.Store {
+// stores makes the stores of the tests, on each dialect.
+var stores teststores.Dialects
+
+func TestMain(m *testing.M) { os.Exit(teststores.Main(m, &stores)) }
+
+// openStore opens the store of place, closed with the test.
+func openStore(t *testing.T, place storetest.Opener) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return teststores.Open(t, place)
 }
 
 // TestUsageCountedAtOpen: what each module uses is counted again from the
 // store at the next Open.
-func TestUsageCountedAtOpen(t *testing.T) {
+func TestUsageCountedAtOpen(t *testing.T) { stores.Run(t, testUsageCountedAtOpen) }
+
+func testUsageCountedAtOpen(t *testing.T, fresh storetest.Fresh) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st := openStore(t, dir)
+	place := fresh(t)
+	st := openStore(t, place)
 	s, err := wasmstate.Open(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +53,7 @@ func TestUsageCountedAtOpen(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	st = openStore(t, dir)
+	st = openStore(t, place)
 	defer st.Close()
 	s, err = wasmstate.Open(ctx, st, nil)
 	if err != nil {
@@ -101,9 +107,11 @@ func (f *failing) Write(ctx context.Context, index, collection string, ops []sto
 
 // TestStorageFailure: a failing store answers Failure, is logged, and
 // leaves the count as it was.
-func TestStorageFailure(t *testing.T) {
+func TestStorageFailure(t *testing.T) { stores.Run(t, testStorageFailure) }
+
+func testStorageFailure(t *testing.T, fresh storetest.Fresh) {
 	ctx := context.Background()
-	st := &failing{Store: openStore(t, t.TempDir())}
+	st := &failing{Store: openStore(t, fresh(t))}
 	defer st.Close()
 	var logs bytes.Buffer
 	s, err := wasmstate.Open(ctx, st, slog.New(slog.NewTextHandler(&logs, nil)))

@@ -2,6 +2,7 @@ package documents
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +12,8 @@ import (
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/mapping"
-	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/store/storetest"
+	"github.com/starlingmq/starling/internal/store/teststores"
 )
 
 // meddler is a store that changes documents right before each Write, as a
@@ -44,16 +46,21 @@ func (r *recorder) NotifyDocuments(_ *api.Request, _, _ string, changes []Change
 	r.changes = append(r.changes, changes...)
 }
 
-// byQueryStore opens a store with i:c holding two Paris documents, wrapped
-// in a meddler.
-func byQueryStore(t *testing.T, before func(n int) []store.Op) (*meddler, *recorder, map[string]api.Action) {
+// stores makes the stores of the tests, on each dialect.
+var stores teststores.Dialects
+
+func TestMain(m *testing.M) { os.Exit(teststores.Main(m, &stores)) }
+
+// Stores gives the stores of this test binary to the tests of package
+// documents_test.
+var Stores = &stores
+
+// byQueryStore opens a store (of fresh) with i:c holding two Paris
+// documents, wrapped in a meddler.
+func byQueryStore(t *testing.T, fresh storetest.Fresh, before func(n int) []store.Op) (*meddler, *recorder, map[string]api.Action) {
 	t.Helper()
 	ctx := context.Background()
-	e, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
+	e := teststores.Open(t, fresh(t))
 	m, _ := mapping.Parse([]byte(`{"properties":{"city":{"type":"keyword"},"n":{"type":"integer"}}}`))
 	if err := e.CreateCollection(ctx, "i", "c", m, nil); err != nil {
 		t.Fatal(err)
@@ -91,8 +98,12 @@ func run(t *testing.T, actions map[string]api.Action, name, payload string) (str
 }
 
 func TestDeleteByQueryDoesNotDeleteADocumentChangedAway(t *testing.T) {
+	stores.Run(t, testDeleteByQueryDoesNotDeleteADocumentChangedAway)
+}
+
+func testDeleteByQueryDoesNotDeleteADocumentChangedAway(t *testing.T, fresh storetest.Fresh) {
 	// Before the first write, d1 leaves Paris and d2 changes but stays.
-	st, rec, actions := byQueryStore(t, func(n int) []store.Op {
+	st, rec, actions := byQueryStore(t, fresh, func(n int) []store.Op {
 		if n > 0 {
 			return nil
 		}
@@ -115,7 +126,11 @@ func TestDeleteByQueryDoesNotDeleteADocumentChangedAway(t *testing.T) {
 }
 
 func TestUpdateByQueryReportsADocumentThatKeepsChanging(t *testing.T) {
-	_, rec, actions := byQueryStore(t, func(int) []store.Op {
+	stores.Run(t, testUpdateByQueryReportsADocumentThatKeepsChanging)
+}
+
+func testUpdateByQueryReportsADocumentThatKeepsChanging(t *testing.T, fresh storetest.Fresh) {
+	_, rec, actions := byQueryStore(t, fresh, func(int) []store.Op {
 		return []store.Op{{Kind: store.OpUpdate, ID: "d1", Body: []byte(`{"n":9}`)}}
 	})
 	got, err := run(t, actions, "document:updateByQuery", `{"index":"i","collection":"c","body":{"query":{"term":{"city":"paris"}},"changes":{"tag":"x"}}}`)

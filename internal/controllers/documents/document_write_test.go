@@ -10,7 +10,8 @@ import (
 	"github.com/starlingmq/starling/internal/controllers/documents"
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
-	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/store/storetest"
+	"github.com/starlingmq/starling/internal/store/teststores"
 	"github.com/starlingmq/starling/internal/validation"
 )
 
@@ -28,14 +29,10 @@ type fixture struct {
 	notes   *recorder
 }
 
-func newFixture(t *testing.T, spec string) *fixture {
+func newFixture(t *testing.T, fresh storetest.Fresh, spec string) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	engine, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = engine.Close() })
+	engine := teststores.Open(t, fresh(t))
 	if err := engine.CreateCollection(ctx, "i", "c", nil, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +101,10 @@ func (f *fixture) source(t *testing.T, id string) map[string]any {
 
 const spec = `{"fields":{"n":{"type":"integer","defaultValue":5},"k":{"type":"string"},"o":{"type":"object"},"o/p":{"type":"integer","defaultValue":7}}}`
 
-func TestWritesAreValidated(t *testing.T) {
-	f := newFixture(t, spec)
+func TestWritesAreValidated(t *testing.T) { documents.Stores.Run(t, testWritesAreValidated) }
+
+func testWritesAreValidated(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, spec)
 	steps := []struct {
 		action, args string
 		errorID      string
@@ -145,10 +144,14 @@ func TestWritesAreValidated(t *testing.T) {
 }
 
 func TestStrictSpecificationAndUpdates(t *testing.T) {
+	documents.Stores.Run(t, testStrictSpecificationAndUpdates)
+}
+
+func testStrictSpecificationAndUpdates(t *testing.T, fresh storetest.Fresh) {
 	// Kuzzle validates an update's changes merged over the stored
 	// document, _kuzzle_info included, which a strict specification does
 	// not know: it refuses every update. Starling leaves the metadata out.
-	f := newFixture(t, `{"strict":true,"fields":{"k":{"type":"string"}}}`)
+	f := newFixture(t, fresh, `{"strict":true,"fields":{"k":{"type":"string"}}}`)
 	for _, s := range []struct{ action, args, errorID string }{
 		{"document:create", `"_id":"a","body":{"k":"x"}`, ""},
 		{"document:create", `"_id":"b","body":{"zz":1}`, "validation.check.failed_document"},
@@ -162,8 +165,10 @@ func TestStrictSpecificationAndUpdates(t *testing.T) {
 	}
 }
 
-func TestDocumentValidateAction(t *testing.T) {
-	f := newFixture(t, spec)
+func TestDocumentValidateAction(t *testing.T) { documents.Stores.Run(t, testDocumentValidateAction) }
+
+func testDocumentValidateAction(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, spec)
 	cases := []struct{ args, want, errorID string }{
 		{`"body":{"k":"x"}`, `{"errorMessages":{},"valid":true}`, ""},
 		{`"body":{"k":1}`, `{"errorMessages":{"fieldScope":{"children":{"k":{"messages":["The field must be a string."]}}}},"valid":false}`, ""},
@@ -180,8 +185,10 @@ func TestDocumentValidateAction(t *testing.T) {
 	}
 }
 
-func TestNotifiedChanges(t *testing.T) {
-	f := newFixture(t, "")
+func TestNotifiedChanges(t *testing.T) { documents.Stores.Run(t, testNotifiedChanges) }
+
+func testNotifiedChanges(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, "")
 	steps := []struct {
 		action, args string
 		want         []string // action, and whether Previous is set ("prev")
@@ -217,8 +224,10 @@ func TestNotifiedChanges(t *testing.T) {
 	}
 }
 
-func TestEmptyIDsAreRefused(t *testing.T) {
-	f := newFixture(t, "")
+func TestEmptyIDsAreRefused(t *testing.T) { documents.Stores.Run(t, testEmptyIDsAreRefused) }
+
+func testEmptyIDsAreRefused(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, "")
 	for _, action := range []string{"document:mUpsert", "document:mReplace", "document:mUpdate"} {
 		args := `"body":{"documents":[{"_id":"","body":{"a":1},"changes":{"a":1}}]}`
 		got, errID := f.run(t, action, args)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/kerror"
+	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
 // The fake strategy's other methods: its info is {kuid, stored}, its own
@@ -49,8 +50,10 @@ func (f *fakeCredentials) info(key, kuid string) map[string]any {
 	return map[string]any{"kuid": kuid, "stored": jsonx.RawMessage(f.stored[key])}
 }
 
-func TestCredentialsActions(t *testing.T) {
-	f := newFixture(t)
+func TestCredentialsActions(t *testing.T) { stores.Run(t, testCredentialsActions) }
+
+func testCredentialsActions(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	f.must("createUser", `"_id":"ann","body":{"content":{"profileIds":["default"]}}`)
 	f.run([]step{
 		{"has none", "hasCredentials", `"_id":"ann","strategy":"local"`, `false`, ""},
@@ -82,8 +85,10 @@ func TestCredentialsActions(t *testing.T) {
 	})
 }
 
-func TestCreateFirstAdmin(t *testing.T) {
-	f := newFixture(t)
+func TestCreateFirstAdmin(t *testing.T) { stores.Run(t, testCreateFirstAdmin) }
+
+func testCreateFirstAdmin(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	f.run([]step{
 		{"profileIds forbidden", "createFirstAdmin", `"_id":"root","body":{"content":{"profileIds":["default"]}}`, "", "api.assert.forbidden_argument"},
 		{"create", "createFirstAdmin", `"_id":"root","reset":true,"body":{"content":{"name":"Root"},"credentials":{"local":{"u":"root"}}}`,
@@ -105,8 +110,10 @@ func TestCreateFirstAdmin(t *testing.T) {
 	}
 }
 
-func TestCreateFirstAdminWithoutReset(t *testing.T) {
-	f := newFixture(t)
+func TestCreateFirstAdminWithoutReset(t *testing.T) { stores.Run(t, testCreateFirstAdminWithoutReset) }
+
+func testCreateFirstAdminWithoutReset(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	f.must("createFirstAdmin", `"_id":"root"`)
 	if got := f.must("getRole", `"_id":"anonymous"`); !strings.Contains(got, `"*"`) {
 		t.Errorf("anonymous role without reset: %s", got)
@@ -119,8 +126,10 @@ func TestCreateFirstAdminWithoutReset(t *testing.T) {
 	}
 }
 
-func TestCheckRights(t *testing.T) {
-	f := newFixture(t)
+func TestCheckRights(t *testing.T) { stores.Run(t, testCheckRights) }
+
+func testCheckRights(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	f.must("createRole", `"_id":"reader","body":{"controllers":{"document":{"actions":{"get":true}}}}`)
 	f.must("createProfile", `"_id":"readers","body":{"policies":[{"roleId":"reader","restrictedTo":[{"index":"i","collections":["c"]}]}]}`)
 	f.must("createUser", `"_id":"r","body":{"content":{"profileIds":["readers"]}}`)
@@ -140,8 +149,10 @@ func TestCheckRights(t *testing.T) {
 	})
 }
 
-func TestScrollAndUpsert(t *testing.T) {
-	f := newFixture(t)
+func TestScrollAndUpsert(t *testing.T) { stores.Run(t, testScrollAndUpsert) }
+
+func testScrollAndUpsert(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	for _, id := range []string{"a", "b", "c"} {
 		f.must("createUser", `"_id":"`+id+`","body":{"content":{"profileIds":["default"]}}`)
 	}

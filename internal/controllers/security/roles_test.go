@@ -1,14 +1,20 @@
 package security
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/starlingmq/starling/internal/store/storetest"
+)
 
 const (
 	reader     = `{"controllers":{"document":{"actions":{"get":true,"search":true}}}}`
 	readerInfo = `"_kuzzle_info":{"author":"admin-1","createdAt":0,"updatedAt":null,"updater":null}`
 )
 
-func TestRoles(t *testing.T) {
-	f := newFixture(t)
+func TestRoles(t *testing.T) { stores.Run(t, testRoles) }
+
+func testRoles(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	f.run([]step{
 		{"create", "createRole", `"_id":"reader","body":` + reader,
 			`{"_id":"reader","_source":{"controllers":{"document":{"actions":{"get":true,"search":true}}},` + readerInfo + `}}`, ""},
@@ -60,8 +66,10 @@ func TestRoles(t *testing.T) {
 	})
 }
 
-func TestMappingsAndRefresh(t *testing.T) {
-	f := newFixture(t)
+func TestMappingsAndRefresh(t *testing.T) { stores.Run(t, testMappingsAndRefresh) }
+
+func testMappingsAndRefresh(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	f.run([]step{
 		{"user mapping", "getUserMapping", "", `{"mapping":{"profileIds":{"type":"keyword"}}}`, ""},
 		{"update user mapping", "updateUserMapping", `"body":{"properties":{"name":{"type":"keyword"}}}`, "", ""},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +14,8 @@ import (
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/security/repository"
 	"github.com/starlingmq/starling/internal/security/token"
-	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/store/storetest"
+	"github.com/starlingmq/starling/internal/store/teststores"
 )
 
 // fakeCredentials is a strategy "local" keeping credentials in memory;
@@ -48,14 +50,16 @@ type fixture struct {
 	tokens *token.Manager
 }
 
-func newFixture(t *testing.T) *fixture {
+// stores makes the stores of the tests, on each dialect.
+var stores teststores.Dialects
+
+func TestMain(m *testing.M) { os.Exit(teststores.Main(m, &stores)) }
+
+// newFixture makes a controller on a store of fresh.
+func newFixture(t *testing.T, fresh storetest.Fresh) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := teststores.Open(t, fresh(t))
 	repo, err := repository.Open(ctx, st, repository.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -5,12 +5,15 @@ import (
 	"testing"
 
 	"github.com/starlingmq/starling/internal/security/token"
+	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
 const userInfo = `"_kuzzle_info":{"author":"admin-1","createdAt":0,"updatedAt":null,"updater":null}`
 
-func TestProfiles(t *testing.T) {
-	f := newFixture(t)
+func TestProfiles(t *testing.T) { stores.Run(t, testProfiles) }
+
+func testProfiles(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	f.run([]step{
 		{"create", "createProfile", `"_id":"p","body":{"policies":[{"roleId":"default","restrictedTo":[{"index":"i"}]}],"rateLimit":5}`,
 			`{"_id":"p","_source":{"_kuzzle_info":{"author":"admin-1","createdAt":0,"updatedAt":null,"updater":null},"optimizedPolicies":[{"restrictedTo":{},"roleId":"default"}],"policies":[{"restrictedTo":[{"index":"i"}],"roleId":"default"}],"rateLimit":5}}`, ""},
@@ -42,8 +45,10 @@ func TestProfiles(t *testing.T) {
 	}
 }
 
-func TestUsers(t *testing.T) {
-	f := newFixture(t)
+func TestUsers(t *testing.T) { stores.Run(t, testUsers) }
+
+func testUsers(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh)
 	f.run([]step{
 		{"create", "createUser", `"_id":"ann","body":{"content":{"profileIds":["default"],"name":"Ann"},"credentials":{"local":{"password":"x"}}}`,
 			`{"_id":"ann","_source":{"name":"Ann","profileIds":["default"],` + userInfo + `}}`, ""},

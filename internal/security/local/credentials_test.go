@@ -6,12 +6,15 @@ import (
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/security/password"
+	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
 const plugin = "plugin.kuzzle-plugin-auth-passport-local."
 
-func TestNewCreatesTheCollection(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestNewCreatesTheCollection(t *testing.T) { stores.Run(t, testNewCreatesTheCollection) }
+
+func testNewCreatesTheCollection(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	ctx := context.Background()
 	ok, err := f.st.HasCollection(ctx, Index, Collection)
 	if err != nil || !ok {
@@ -34,8 +37,10 @@ func TestNewCreatesTheCollection(t *testing.T) {
 	}
 }
 
-func TestValidate(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestValidate(t *testing.T) { stores.Run(t, testValidate) }
+
+func testValidate(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	f.mustCreate(t, "u1", "alice", "secret-1", "")
 	tests := []struct {
 		name     string
@@ -73,8 +78,10 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestCreate(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestCreate(t *testing.T) { stores.Run(t, testCreate) }
+
+func testCreate(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	ctx := context.Background()
 	info, err := f.s.Create(ctx, "u1", creds("alice", "secret-1"), "admin")
 	if err != nil || info != (Info{Username: "alice", Kuid: "u1"}) {
@@ -113,7 +120,11 @@ func TestCreate(t *testing.T) {
 }
 
 func TestExistsGetInfoGetByUsernameDelete(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+	stores.Run(t, testExistsGetInfoGetByUsernameDelete)
+}
+
+func testExistsGetInfoGetByUsernameDelete(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	ctx := context.Background()
 	f.mustCreate(t, "u1", "alice", "secret-1", "")
 	f.mustCreate(t, "u2", "bob", "secret-2", "")
@@ -159,8 +170,10 @@ func TestExistsGetInfoGetByUsernameDelete(t *testing.T) {
 	}
 }
 
-func TestUpdate(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestUpdate(t *testing.T) { stores.Run(t, testUpdate) }
+
+func testUpdate(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	ctx := context.Background()
 	f.mustCreate(t, "u1", "alice", "secret-1", "admin")
 	f.mustCreate(t, "u2", "bob", "secret-2", "")
@@ -235,8 +248,10 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-func TestPasswordRequiredCheck(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestPasswordRequiredCheck(t *testing.T) { stores.Run(t, testPasswordRequiredCheck) }
+
+func testPasswordRequiredCheck(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	f.mustCreate(t, "u1", "alice", "secret-1", "")
 	tests := []struct {
 		name, kuid, current, id, msg string
@@ -258,8 +273,10 @@ func TestPasswordRequiredCheck(t *testing.T) {
 	}
 }
 
-func TestConcurrentCreates(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestConcurrentCreates(t *testing.T) { stores.Run(t, testConcurrentCreates) }
+
+func testConcurrentCreates(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	ctx := context.Background()
 	const n = 8
 	errs := make(chan error, 2*n)

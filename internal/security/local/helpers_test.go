@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"errors"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,7 +12,8 @@ import (
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/security/password"
 	"github.com/starlingmq/starling/internal/store"
-	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/store/storetest"
+	"github.com/starlingmq/starling/internal/store/teststores"
 )
 
 // fastConfig keeps Argon2 cheap in tests.
@@ -28,14 +30,16 @@ func newClock() *clock {
 
 func (c *clock) Now() time.Time          { return time.Unix(0, c.now.Load()).UTC() }
 func (c *clock) Advance(d time.Duration) { c.now.Add(int64(d)) }
-func openStore(t *testing.T) store.Store {
+
+// stores makes the stores of the tests, on each dialect.
+var stores teststores.Dialects
+
+func TestMain(m *testing.M) { os.Exit(teststores.Main(m, &stores)) }
+
+// openStore opens a new store of fresh, closed with the test.
+func openStore(t *testing.T, fresh storetest.Fresh) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return teststores.Open(t, fresh(t))
 }
 
 // fixture is a strategy on a fresh store.
@@ -47,9 +51,9 @@ type fixture struct {
 	verifies atomic.Int32
 }
 
-func newFixture(t *testing.T, policies []password.Policy, opts Options) *fixture {
+func newFixture(t *testing.T, fresh storetest.Fresh, policies []password.Policy, opts Options) *fixture {
 	t.Helper()
-	return newFixtureOn(t, openStore(t), fastConfig, policies, opts)
+	return newFixtureOn(t, openStore(t, fresh), fastConfig, policies, opts)
 }
 
 func newFixtureOn(t *testing.T, st store.Store, cfg password.Config, policies []password.Policy, opts Options) *fixture {

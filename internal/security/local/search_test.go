@@ -6,10 +6,13 @@ import (
 	"testing"
 
 	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
-func TestSearch(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestSearch(t *testing.T) { stores.Run(t, testSearch) }
+
+func testSearch(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	for _, u := range [][2]string{{"u3", "alice"}, {"u1", "bob"}, {"u2", "carol"}, {"u4", "alfred"}} {
 		f.mustCreate(t, u[0], u[1], "secret", "")
 	}

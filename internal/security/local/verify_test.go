@@ -8,10 +8,13 @@ import (
 
 	"github.com/starlingmq/starling/internal/jsonx"
 	"github.com/starlingmq/starling/internal/security/password"
+	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
-func TestVerify(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestVerify(t *testing.T) { stores.Run(t, testVerify) }
+
+func testVerify(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	f.mustCreate(t, "u1", "alice", "secret-1", "")
 	tests := []struct {
 		name, username, pw, kuid, id string
@@ -43,8 +46,10 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func TestVerifyRehashes(t *testing.T) {
-	st := openStore(t)
+func TestVerifyRehashes(t *testing.T) { stores.Run(t, testVerifyRehashes) }
+
+func testVerifyRehashes(t *testing.T, fresh storetest.Fresh) {
+	st := openStore(t, fresh)
 	old := newFixtureOn(t, st, fastConfig, nil, Options{})
 	old.mustCreate(t, "u1", "alice", "secret-1", "admin")
 	before := old.stored(t, "alice")
@@ -67,14 +72,16 @@ func TestVerifyRehashes(t *testing.T) {
 	}
 }
 
-func TestVerifyLoginPolicies(t *testing.T) {
+func TestVerifyLoginPolicies(t *testing.T) { stores.Run(t, testVerifyLoginPolicies) }
+
+func testVerifyLoginPolicies(t *testing.T, fresh storetest.Fresh) {
 	subjects := func(_ context.Context, kuid string) (password.Subject, error) {
 		if kuid == "root" {
 			return password.Subject{ProfileIDs: []string{"admin"}, RoleIDs: []string{"admin"}, Admin: true}, nil
 		}
 		return password.Subject{ProfileIDs: []string{"default"}, RoleIDs: []string{"default"}}, nil
 	}
-	f := newFixture(t, []password.Policy{
+	f := newFixture(t, fresh, []password.Policy{
 		{AppliesTo: password.AppliesTo{Profiles: []string{"default", "admin"}}, ExpiresAfter: time.Hour},
 		{AppliesTo: password.AppliesTo{All: true}, MustChangePasswordIfSetByAdmin: true},
 	}, Options{Subject: subjects})
@@ -118,8 +125,10 @@ func TestVerifyLoginPolicies(t *testing.T) {
 	}
 }
 
-func TestValidatePolicies(t *testing.T) {
-	f := newFixture(t, []password.Policy{
+func TestValidatePolicies(t *testing.T) { stores.Run(t, testValidatePolicies) }
+
+func testValidatePolicies(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, []password.Policy{
 		{AppliesTo: password.AppliesTo{All: true}, ForbidLoginInPassword: true, PasswordRegex: "/^.{8,}$/u"},
 		{AppliesTo: password.AppliesTo{Users: []string{"u1"}}, ForbidReusedPasswordCount: 3},
 	}, Options{})
@@ -149,8 +158,10 @@ func TestValidatePolicies(t *testing.T) {
 	}
 }
 
-func TestPasswordHistory(t *testing.T) {
-	f := newFixture(t, []password.Policy{
+func TestPasswordHistory(t *testing.T) { stores.Run(t, testPasswordHistory) }
+
+func testPasswordHistory(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, []password.Policy{
 		{AppliesTo: password.AppliesTo{All: true}, ForbidReusedPasswordCount: 3},
 	}, Options{})
 	ctx := context.Background()
@@ -197,8 +208,10 @@ func TestPasswordHistory(t *testing.T) {
 	}
 }
 
-func TestNoHistoryWithoutRetention(t *testing.T) {
-	f := newFixture(t, nil, Options{})
+func TestNoHistoryWithoutRetention(t *testing.T) { stores.Run(t, testNoHistoryWithoutRetention) }
+
+func testNoHistoryWithoutRetention(t *testing.T, fresh storetest.Fresh) {
+	f := newFixture(t, fresh, nil, Options{})
 	f.mustCreate(t, "u1", "alice", "password-1", "")
 	if _, err := f.s.Update(context.Background(), "u1", creds("", "password-2"), "u1"); err != nil {
 		t.Fatal(err)

@@ -3,23 +3,26 @@ package repository_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 
 	"github.com/starlingmq/starling/internal/kerror"
 	"github.com/starlingmq/starling/internal/security"
 	"github.com/starlingmq/starling/internal/security/repository"
 	"github.com/starlingmq/starling/internal/store"
-	"github.com/starlingmq/starling/internal/store/sqlite"
+	"github.com/starlingmq/starling/internal/store/storetest"
+	"github.com/starlingmq/starling/internal/store/teststores"
 )
 
-// open opens a repository on a store in dir, closed with the test.
-func open(t *testing.T, dir string) (*repository.Repository, store.Store) {
+// stores makes the stores of the tests, on each dialect.
+var stores teststores.Dialects
+
+func TestMain(m *testing.M) { os.Exit(teststores.Main(m, &stores)) }
+
+// open opens a repository on the store of place, closed with the test.
+func open(t *testing.T, place storetest.Opener) (*repository.Repository, store.Store) {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := teststores.Open(t, place)
 	r, err := repository.Open(context.Background(), st, repository.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +69,12 @@ func mustParseUser(t *testing.T, id, body string) *security.User {
 	return u
 }
 
-func TestBootstrapOnceAndKept(t *testing.T) {
+func TestBootstrapOnceAndKept(t *testing.T) { stores.Run(t, testBootstrapOnceAndKept) }
+
+func testBootstrapOnceAndKept(t *testing.T, fresh storetest.Fresh) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	r, st := open(t, dir)
+	place := fresh(t)
+	r, st := open(t, place)
 	for _, id := range []string{"admin", "default", "anonymous"} {
 		if _, err := r.Role(id); err != nil {
 			t.Errorf("built-in role %s: %v", id, err)
@@ -83,7 +88,7 @@ func TestBootstrapOnceAndKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	r2, _ := open(t, dir)
+	r2, _ := open(t, place)
 	role, err := r2.Role("default")
 	if err != nil {
 		t.Fatal(err)
@@ -96,9 +101,11 @@ func TestBootstrapOnceAndKept(t *testing.T) {
 	}
 }
 
-func TestRoles(t *testing.T) {
+func TestRoles(t *testing.T) { stores.Run(t, testRoles) }
+
+func testRoles(t *testing.T, fresh storetest.Fresh) {
 	ctx := context.Background()
-	r, _ := open(t, t.TempDir())
+	r, _ := open(t, fresh(t))
 	reader := mustParseRole(t, "reader", `{"controllers":{"document":{"actions":{"get":true,"search":true}}}}`)
 	if _, err := r.PutRole(ctx, reader, store.OpCreate, "-1"); err != nil {
 		t.Fatal(err)
@@ -132,9 +139,11 @@ func TestRoles(t *testing.T) {
 	}
 }
 
-func TestProfiles(t *testing.T) {
+func TestProfiles(t *testing.T) { stores.Run(t, testProfiles) }
+
+func testProfiles(t *testing.T, fresh storetest.Fresh) {
 	ctx := context.Background()
-	r, _ := open(t, t.TempDir())
+	r, _ := open(t, fresh(t))
 	if _, err := r.PutProfile(ctx, mustParseProfile(t, "p", `{"policies":[{"roleId":"default"},{"roleId":"nope"}]}`), store.OpCreate, "-1"); errID(err) != "security.role.not_found" {
 		t.Fatalf("a profile naming a missing role: %v", err)
 	}
@@ -176,10 +185,12 @@ func TestProfiles(t *testing.T) {
 	}
 }
 
-func TestUsersAndRights(t *testing.T) {
+func TestUsersAndRights(t *testing.T) { stores.Run(t, testUsersAndRights) }
+
+func testUsersAndRights(t *testing.T, fresh storetest.Fresh) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	r, st := open(t, dir)
+	place := fresh(t)
+	r, st := open(t, place)
 	if _, err := r.PutUser(ctx, mustParseUser(t, "u", `{"content":{"profileIds":["nope"]}}`), store.OpCreate, "-1"); errID(err) != "security.profile.not_found" {
 		t.Fatalf("a user with a missing profile: %v", err)
 	}
@@ -217,7 +228,7 @@ func TestUsersAndRights(t *testing.T) {
 		t.Fatal("the replaced user keeps its old rights")
 	}
 	st.Close()
-	r2, _ := open(t, dir)
+	r2, _ := open(t, place)
 	u, err := r2.User(ctx, "u")
 	if err != nil || len(u.ProfileIDs) != 1 || u.ProfileIDs[0] != "admin" {
 		t.Fatalf("user after restart: %+v, %v", u, err)
@@ -242,9 +253,11 @@ func TestUsersAndRights(t *testing.T) {
 // TestPrincipalGrantingEverything: a role granting every action answers at
 // once; the same role with a controller of its own does not (that
 // controller's own rights then apply, as in Kuzzle).
-func TestPrincipalGrantingEverything(t *testing.T) {
+func TestPrincipalGrantingEverything(t *testing.T) { stores.Run(t, testPrincipalGrantingEverything) }
+
+func testPrincipalGrantingEverything(t *testing.T, fresh storetest.Fresh) {
 	ctx := context.Background()
-	r, _ := open(t, t.TempDir())
+	r, _ := open(t, fresh(t))
 	if _, err := r.PutRole(ctx, mustParseRole(t, "almost", `{"controllers":{"*":{"actions":{"*":true}},"document":{"actions":{"delete":false}}}}`), store.OpCreate, "-1"); err != nil {
 		t.Fatal(err)
 	}

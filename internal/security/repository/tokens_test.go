@@ -5,11 +5,14 @@ import (
 	"testing"
 
 	"github.com/starlingmq/starling/internal/security/repository"
+	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
-func TestStoredTokensAndAPIKeys(t *testing.T) {
+func TestStoredTokensAndAPIKeys(t *testing.T) { stores.Run(t, testStoredTokensAndAPIKeys) }
+
+func testStoredTokensAndAPIKeys(t *testing.T, fresh storetest.Fresh) {
 	ctx := context.Background()
-	r, _ := open(t, t.TempDir())
+	r, _ := open(t, fresh(t))
 	login := repository.StoredToken{JWT: "kauth-a", UserID: "ann", ExpiresAt: 5000, TTL: 1000, Type: "authToken"}
 	key := repository.StoredToken{JWT: "kapikey-b", UserID: "ann", ExpiresAt: -1, TTL: -1, Type: "apiKey"}
 	if err := r.SaveToken(ctx, login); err != nil {

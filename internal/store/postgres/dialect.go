@@ -10,11 +10,13 @@ import (
 	"github.com/starlingmq/starling/internal/store/sqlstore"
 )
 
-// Dialect writes PostgreSQL's SQL. Documents are JSONB in column doc, their
-// _id in column id, and column seq (an identity) numbers them in the order
-// they were first written; search clauses come from query's PostgreSQL
-// dialect, whose doc #> '{path}' expressions the field indexes are built
-// on.
+// Dialect writes PostgreSQL's SQL. A document is kept twice: its text as
+// written in column src, which every read returns (JSONB would give its
+// keys shortest first, and its numbers as numeric), and as JSONB in column
+// doc, which searches and indexes read. Its _id is in column id, and
+// column seq (an identity) numbers documents in the order they were first
+// written; search clauses come from query's PostgreSQL dialect, whose
+// doc #> '{path}' expressions the field indexes are built on.
 type Dialect struct {
 	*query.PostgresDialect
 }
@@ -41,7 +43,7 @@ func (Dialect) Catalogue() []string {
 // CreateTable implements sqlstore.Dialect.
 func (Dialect) CreateTable(table string) []string {
 	return []string{`CREATE TABLE ` + table + ` (seq BIGINT GENERATED ALWAYS AS IDENTITY, ` +
-		`id TEXT NOT NULL PRIMARY KEY, version BIGINT NOT NULL, doc JSONB NOT NULL)`,
+		`id TEXT NOT NULL PRIMARY KEY, version BIGINT NOT NULL, doc JSONB NOT NULL, src TEXT NOT NULL)`,
 		`CREATE INDEX ` + table + `_seq ON ` + table + ` (seq)`}
 }
 
@@ -89,20 +91,22 @@ func (d Dialect) CreateFieldIndex(table, index string, path []string) string {
 	return `CREATE INDEX IF NOT EXISTS ` + index + ` ON ` + table + ` (` + d.IndexColumns(path) + `)`
 }
 
-// Insert implements sqlstore.Dialect.
+// Insert implements sqlstore.Dialect: the one argument of the document
+// fills both columns.
 func (Dialect) Insert(table string) string {
-	return `INSERT INTO ` + table + ` (id, version, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO NOTHING`
+	return `INSERT INTO ` + table + ` (id, version, src, doc) VALUES ($1, $2, $3::text, $3::text::jsonb) ON CONFLICT (id) DO NOTHING`
 }
 
 // Upsert implements sqlstore.Dialect: a replaced document keeps its place
 // in the insertion order.
 func (Dialect) Upsert(table string) string {
-	return `INSERT INTO ` + table + ` (id, version, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc`
+	return `INSERT INTO ` + table + ` (id, version, src, doc) VALUES ($1, $2, $3::text, $3::text::jsonb) ` +
+		`ON CONFLICT (id) DO UPDATE SET version = excluded.version, src = excluded.src, doc = excluded.doc`
 }
 
 // Update implements sqlstore.Dialect.
 func (Dialect) Update(table string) string {
-	return `UPDATE ` + table + ` SET version = $1, doc = $2::jsonb WHERE id = $3`
+	return `UPDATE ` + table + ` SET version = $1, src = $2::text, doc = $2::text::jsonb WHERE id = $3`
 }
 
 // Delete implements sqlstore.Dialect.
@@ -110,7 +114,7 @@ func (Dialect) Delete(table string) string { return `DELETE FROM ` + table + ` W
 
 // Select implements sqlstore.Dialect.
 func (Dialect) Select(table string) string {
-	return `SELECT version, doc::text FROM ` + table + ` WHERE id = $1`
+	return `SELECT version, src FROM ` + table + ` WHERE id = $1`
 }
 
 // SelectIDs implements sqlstore.Dialect.
@@ -119,15 +123,14 @@ func (Dialect) SelectIDs(table string, n int) string {
 	for i := range marks {
 		marks[i] = "$" + strconv.Itoa(i+1)
 	}
-	return `SELECT id, version, doc::text FROM ` + table + ` WHERE id IN (` + strings.Join(marks, ",") + `)`
+	return `SELECT id, version, src FROM ` + table + ` WHERE id IN (` + strings.Join(marks, ",") + `)`
 }
 
 // Truncate implements sqlstore.Dialect.
 func (Dialect) Truncate(table string) string { return `DELETE FROM ` + table }
 
-// Document implements sqlstore.Dialect: JSONB rendered as text, with its
-// keys in JSONB's order (shorter keys first), not the order written.
-func (Dialect) Document() string { return "doc::text" }
+// Document implements sqlstore.Dialect: the text as written.
+func (Dialect) Document() string { return "src" }
 
 // ForArrays implements sqlstore.Dialect.
 func (d Dialect) ForArrays(arrays func(path []string) bool) query.Dialect {

@@ -34,6 +34,12 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Engine, erro
 		return nil, fmt.Errorf("open the PostgreSQL store: the URL does not parse (%s)", redactParseError(err))
 	}
 	where := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+	if _, set := cfg.RuntimeParams["jit"]; !set {
+		// The store's queries are short; a search into arrays nested deep
+		// (a recursive query) is estimated costly enough for PostgreSQL to
+		// compile it, which takes longer than running it.
+		cfg.RuntimeParams["jit"] = "off"
+	}
 	if opts.PoolSize <= 0 {
 		opts.PoolSize = 10
 	}
@@ -47,6 +53,10 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Engine, erro
 		return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", where, err)
 	}
 	if err := checkCollation(ctx, writer); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", where, err)
+	}
+	if err := migrate(ctx, writer, opts.Logger); err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", where, err)
 	}

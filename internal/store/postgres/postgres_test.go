@@ -138,3 +138,55 @@ func TestDocumentsWithNulAreRefusedAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAddsTheSourceColumn opens a database whose collection table
+// lacks column src, as the first version of the dialect made it: Open adds
+// it, filled with the engine's encoding of each document (what SQLite
+// returns), and the store reads and writes them.
+func TestOpenAddsTheSourceColumn(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.Database(t, pg)
+	e := open(t, url)
+	if err := e.CreateCollection(ctx, "i", "c", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	old := make([]store.Op, 1200) // more than a batch
+	for i := range old {
+		old[i] = store.Op{Kind: store.OpCreate, ID: fmt.Sprint("old", i), Body: []byte(`{"bb":1,"a":2,"n":1e21}`), NoMeta: true}
+	}
+	if _, err := e.Write(ctx, "i", "c", old); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var table string
+	if err := db.QueryRow(`SELECT tbl FROM starling_collections`).Scan(&table); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`ALTER TABLE ` + table + ` DROP COLUMN src`); err != nil {
+		t.Fatal(err)
+	}
+	e = open(t, url)
+	defer e.Close()
+	res, err := e.Write(ctx, "i", "c", []store.Op{{Kind: store.OpCreate, ID: "new", Body: []byte(`{"bb":1,"a":2,"n":1e21}`), NoMeta: true}})
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res)
+	}
+	docs, err := e.Get(ctx, "i", "c", []string{"old0", "old1199", "new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		if want := `{"a":2,"bb":1,"n":1e+21}`; string(d.Source) != want || !d.Found {
+			t.Errorf("%s after the migration: %s, want %s", d.ID, d.Source, want)
+		}
+	}
+	var null bool
+	if err := db.QueryRow(`SELECT is_nullable = 'YES' FROM information_schema.columns WHERE table_name = $1 AND column_name = 'src'`, table).Scan(&null); err != nil || null {
+		t.Errorf("column src: nullable %v, %v", null, err)
+	}
+}

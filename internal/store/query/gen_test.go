@@ -43,8 +43,11 @@ func (g gen) value(leaf func() any) any {
 	case 2:
 		return []any{}
 	case 3:
-		if g.pick(3) == 0 {
+		switch g.pick(4) {
+		case 0:
 			return []any{[]any{leaf()}, map[string]any{"x": leaf()}}
+		case 1: // nested deeper than PostgresDialect's JSON path query walks
+			return []any{leaf(), []any{[]any{[]any{leaf(), []any{leaf()}}}}}
 		}
 	}
 	return leaf()

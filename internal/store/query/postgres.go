@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,10 +14,11 @@ import (
 // database's collation (bytes under the C collation, which is
 // Elasticsearch's keyword order).
 //
-// Arrays are not looked into: a path that may hold an array (or hold one
-// on the way) adds its documents to the condition, which is then not
-// exact, and the caller tests them in Go. With WithArrays, the dialect
-// knows the paths that never held an array, whose conditions are exact.
+// Compare looks into an array at its path in SQL; arrays on the way to
+// the path (a dotted path through an array of objects) add their
+// documents to the condition, which is then not exact, and the caller
+// tests them in Go, as with SQLite. With WithArrays, the dialect knows the
+// paths that never held an array, whose conditions need no array branch.
 type PostgresDialect struct {
 	column, id string
 	// arrays reports whether a path may hold an array; nil: any may.
@@ -133,37 +135,109 @@ func pgValue(v any, bind func(any) string) (expr, typ string, ok bool) {
 }
 
 // Compare implements Dialect. Equalities compare JSONB values, which
-// carry their type; ranges add a JSON type test. A bound PostgreSQL
-// cannot bind (a string that is not UTF-8, as a prefix's upper bound) is
-// left out, and the condition is not exact then.
+// carry their type; ranges add a JSON type test. An array at path is
+// looked into in SQL, as SQLite's dialect does (arrayMatch); only arrays
+// on the way to path select their documents whole, for the caller to
+// test. A bound PostgreSQL cannot bind (a string that is not UTF-8, as a
+// prefix's upper bound) is left out, and the condition is not exact then.
 func (p *PostgresDialect) Compare(path []string, conds []Cond, bind func(any) string) (string, bool) {
 	if _, ok := pgPath(path); !ok || len(conds) == 0 {
 		return sqlTrue, false
 	}
-	e := p.Expr(path)
-	exact := true
-	var parts []string
 	types := map[string]bool{}
 	for _, c := range conds {
-		v, typ, ok := pgValue(c.Value, bind)
-		if !ok {
-			exact = false
-			continue
+		if _, typ, ok := pgValue(c.Value, func(any) string { return "" }); ok {
+			types[typ] = true
 		}
-		types[typ] = true
-		parts = append(parts, e+" "+c.Op+" "+v)
 	}
 	if len(types) > 1 {
 		return sqlFalse, true // no value is of two types
 	}
-	for typ := range types {
-		parts = append([]string{p.typeIs(path, typ)}, parts...)
+	scalar, exact := compareValue(p.Expr(path), conds, bind)
+	alts := []string{scalar}
+	if p.mayHoldArray(path) {
+		alts = append(alts, p.typeIs(path, "array")+arrayMatch(p.Expr(path), conds, bind))
 	}
-	if len(parts) == 0 {
-		parts = append(parts, p.Present(path))
+	var onTheWay []string
+	for i := 1; i < len(path); i++ {
+		if p.mayHoldArray(path[:i]) {
+			onTheWay = append(onTheWay, p.typeIs(path[:i], "array"))
+		}
 	}
-	cond, noArrays := p.withArrays(path, strings.Join(parts, " AND "))
-	return cond, exact && noArrays
+	alts = append(alts, onTheWay...)
+	if len(alts) == 1 {
+		return scalar, exact
+	}
+	return "(" + strings.Join(alts, ") OR (") + ")", exact && len(onTheWay) == 0
+}
+
+// compareValue is the test of the jsonb expression e against conds: its
+// JSON type (the first column of the path's index), then each condition.
+// exact is false when a bound could not be bound.
+func compareValue(e string, conds []Cond, bind func(any) string) (string, bool) {
+	exact := true
+	var parts []string
+	typ := ""
+	for _, c := range conds {
+		v, t, ok := pgValue(c.Value, bind)
+		if !ok {
+			exact = false
+			continue
+		}
+		typ = t
+		parts = append(parts, e+" "+c.Op+" "+v)
+	}
+	if typ == "" {
+		return "jsonb_typeof(" + e + ") IN ('string', 'number', 'boolean', 'object')", exact
+	}
+	return strings.Join(append([]string{"jsonb_typeof(" + e + ") = '" + typ + "'"}, parts...), " AND "), exact
+}
+
+// Where an array at a path is looked into: its elements and those of the
+// arrays nested in it, never members of objects inside it, one element
+// satisfying every condition (as SQLite's dialect and Matches do). A JSON
+// path query walks three levels of arrays in C; deeper arrays, rare, are
+// walked by a recursive query, run only on the documents holding some.
+const (
+	// arrayLevel is an array's elements that are arrays.
+	arrayLevel = `[*] ? (@.type() == "array")`
+	// deeperArrays selects the arrays nested more than three levels deep.
+	deeperArrays = `'strict $` + arrayLevel + arrayLevel + arrayLevel + `'`
+)
+
+// arrayMatch is the condition, appended to a test that e is an array,
+// that an element of e satisfies every one of conds; "" (the array
+// selected whole) when none can be bound.
+func arrayMatch(e string, conds []Cond, bind func(any) string) string {
+	var vars, tests []string
+	for i, c := range conds {
+		v, _, ok := pgValue(c.Value, bind)
+		if !ok {
+			continue
+		}
+		name := "v" + strconv.Itoa(i)
+		op := c.Op
+		if op == "=" {
+			op = "=="
+		}
+		vars = append(vars, "'"+name+"', "+v)
+		tests = append(tests, "@ "+op+" $"+name)
+	}
+	if len(tests) == 0 {
+		return ""
+	}
+	test := "[*] ? (" + strings.Join(tests, " && ") + ")"
+	levels := make([]string, 3)
+	for i := range levels {
+		levels[i] = "exists (@" + strings.Repeat(arrayLevel, i) + test + ")"
+	}
+	shallow := "jsonb_path_exists(" + e + ", 'strict $ ? (" + strings.Join(levels, " || ") + ")', jsonb_build_object(" +
+		strings.Join(vars, ", ") + "))"
+	elements, _ := compareValue("el.v", conds, bind)
+	deep := "jsonb_path_exists(" + e + ", " + deeperArrays + ") AND EXISTS (WITH RECURSIVE el(v) AS (" +
+		"SELECT value FROM jsonb_array_elements(" + e + ") UNION ALL SELECT x.value FROM el, " +
+		"jsonb_array_elements(CASE WHEN jsonb_typeof(el.v) = 'array' THEN el.v END) AS x) SELECT 1 FROM el WHERE " + elements + ")"
+	return " AND (" + shallow + " OR (" + deep + "))"
 }
 
 // Typed implements Dialect.

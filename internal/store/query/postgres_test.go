@@ -48,7 +48,11 @@ func loadPostgres(t *testing.T, docs []map[string]any) func(string, []any) []str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1) // for the SET, as the store sets it on its connections
 	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, "SET jit = off"); err != nil {
+		t.Fatal(err)
+	}
 	d := query.NewPostgresDialect("doc", "id")
 	for _, s := range []string{
 		"CREATE TABLE docs (id TEXT PRIMARY KEY, doc JSONB NOT NULL)",

@@ -78,6 +78,19 @@ func (e *Engine) Count(ctx context.Context, index, name string, q query.Node) (i
 	return n, err
 }
 
+// Exact reports whether the database alone answers a search of q in a
+// collection: false when the engine tests the documents its SQL selects
+// in Go (a dotted path through an array, a geo query, a pattern). For
+// tests and diagnostics; it reads nothing.
+func (e *Engine) Exact(ctx context.Context, index, name string, q query.Node) (bool, error) {
+	col, err := lookup(e.current(), index, name)
+	if err != nil {
+		return false, err
+	}
+	_, _, exact, err := e.where(ctx, col, q)
+	return exact, err
+}
+
 // search runs s, returning size hits of the page pg, and the insertion
 // sequence of the last hit when the database ordered them by insertion (0
 // otherwise).

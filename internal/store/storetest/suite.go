@@ -30,8 +30,10 @@ var suite = []struct {
 	{"ScrollReadsEveryDocumentOnce", testScrollReadsEveryDocumentOnce},
 	{"TextSearchUsesTheFullTextIndex", testTextSearchUsesTheFullTextIndex},
 	{"ArraysAppearingLater", testArraysAppearingLater},
+	{"ArraysSearchedInSQL", testArraysSearchedInSQL},
 	{"GetsAcrossManyCollections", testGetsAcrossManyCollections},
 	{"IndexAndCollectionLifecycle", testIndexAndCollectionLifecycle},
+	{"SourceBytesOfEveryRead", testSourceBytesOfEveryRead},
 }
 
 // Run runs the store test suite on the stores fresh makes, each test in a
