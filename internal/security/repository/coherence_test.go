@@ -2,7 +2,6 @@ package repository_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -10,21 +9,14 @@ import (
 	"github.com/starlingmq/starling/internal/security/repository"
 	"github.com/starlingmq/starling/internal/store"
 	"github.com/starlingmq/starling/internal/store/postgres"
-	"github.com/starlingmq/starling/internal/store/storetest"
 )
-
-// pg is the PostgreSQL cluster of this test binary, nil when PostgreSQL
-// is not installed.
-var pg *storetest.Cluster
-
-func TestMain(m *testing.M) { os.Exit(storetest.Main(m, &pg)) }
 
 // sharedPair opens two repositories, as two nodes would, each on its own
 // store of one PostgreSQL database; wired, each one's changes are applied
 // to the other on a goroutine of their own, as a transport would.
 func sharedPair(t *testing.T, wired bool) (a, b *repository.Repository) {
 	t.Helper()
-	url := storetest.Database(t, pg)
+	url := stores.PostgresURL(t)
 	open := func() *repository.Repository {
 		st, err := postgres.Open(context.Background(), url, postgres.Options{PoolSize: 2})
 		if err != nil {

@@ -66,3 +66,11 @@ func Open(t testing.TB, opener storetest.Opener) *sqlstore.Engine {
 	t.Cleanup(func() { _ = e.Close() })
 	return e
 }
+
+// PostgresURL returns the URL of a new database of the PostgreSQL
+// cluster, skipping t when PostgreSQL is not installed: for tests that
+// open several stores on one database, as the nodes of a cluster do.
+func (d *Dialects) PostgresURL(t testing.TB) string {
+	t.Helper()
+	return storetest.Database(t, d.pg)
+}
