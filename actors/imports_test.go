@@ -61,6 +61,7 @@ var importRules = map[string][]string{
 	"internal/etcdtest": nil, // the standard library only; for tests: throw-away etcd servers
 	"internal/httpws":   {"internal/api", "internal/jsonx", "internal/kerror"},
 	"internal/jsonx":    nil,
+	"internal/nettest":  nil, // for tests: ports a started program binds
 	"internal/kerror":   nil,
 	"internal/koncorde": {"internal/jsonx", "internal/kerror"},
 	"internal/metrics":  nil, // the standard library and client_golang only
@@ -112,7 +113,7 @@ var importRules = map[string][]string{
 
 	// Outside the server: the load harness, the guest SDK and its examples
 	// (these two are built for wasip1 only).
-	"bench":         {"bench/internal/..."},
+	"bench":         {"bench/internal/...", "internal/nettest"}, // and ports below the ephemeral range
 	"bench/filters": {"internal/jsonx", "internal/koncorde"},
 	"bench/docstore": {
 		"bench/internal/docs", "bench/internal/hist", "bench/internal/proc", "internal/jsonx",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/starlingmq/starling/bench/internal/mqttc"
+	"github.com/starlingmq/starling/internal/nettest"
 )
 
 // clusterInfo is the cluster section of a node's server:metrics; empty on
@@ -34,14 +35,15 @@ func (h *Harness) startNodes(ctx context.Context, n int, heartbeat time.Duration
 		}
 		return []*Server{srv}, nil
 	}
-	ports := make([]int, n)
+	// membership ports below the ephemeral range: no connection takes
+	// one before its node binds it
+	ports, err := nettest.Ports(n)
+	if err != nil {
+		return nil, err
+	}
 	seeds := make([]string, n)
-	for i := range ports {
-		p, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		ports[i], seeds[i] = p, strconv.Quote("127.0.0.1:"+strconv.Itoa(p))
+	for i, p := range ports {
+		seeds[i] = strconv.Quote("127.0.0.1:" + strconv.Itoa(p))
 	}
 	var nodes []*Server
 	for i := range n {

@@ -16,10 +16,10 @@
 // the harness starts, bench/internal/pg) with one storing in SQLite; it
 // prints two tables.
 //
-// bench imports its own bench/internal/* packages only: it runs Starling as a
-// program, as it runs the peers, and links none of the server's packages
-// (the store alone, the documents scenario's ceiling, is the program
-// bench/docstore).
+// bench imports its own bench/internal/* packages and internal/nettest (free
+// ports) only: it runs Starling as a program, as it runs the peers, and
+// links none of the server's packages (the store alone, the documents
+// scenario's ceiling, is the program bench/docstore).
 package main
 
 import (

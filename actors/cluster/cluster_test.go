@@ -7,7 +7,6 @@ package cluster
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/starlingmq/starling/internal/config"
+	"github.com/starlingmq/starling/internal/nettest"
 )
 
 // member starts a member of a seeds cluster on loopback; its membership
@@ -53,16 +53,10 @@ func until(t *testing.T, changes chan Membership, n int) Membership {
 }
 
 func TestMembersSeeEachOtherAndTheirEvents(t *testing.T) {
-	var ports []int
+	ports := nettest.FreePorts(t, 2)
 	var seeds []string
-	for range 2 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-		seeds = append(seeds, "127.0.0.1:"+strconv.Itoa(ports[len(ports)-1]))
-		l.Close()
+	for _, p := range ports {
+		seeds = append(seeds, "127.0.0.1:"+strconv.Itoa(p))
 	}
 	a, aChanges, aEvents := member(t, ports[0], seeds)
 	b, bChanges, _ := member(t, ports[1], seeds)

@@ -9,7 +9,6 @@
 package node_test
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,29 +17,15 @@ import (
 	"github.com/starlingmq/starling/internal/config"
 	"github.com/starlingmq/starling/internal/etcdtest"
 	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/nettest"
 	"github.com/starlingmq/starling/internal/store/storetest"
 )
-
-// freePorts returns n loopback ports free when asked.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-		defer l.Close()
-	}
-	return ports
-}
 
 // startNodes starts n nodes as one cluster (seeds provider, every node a
 // seed) and waits until each sees the others.
 func startNodes(t *testing.T, n int, mutate func(i int, cfg *config.Config)) []*testServer {
 	t.Helper()
-	ports := freePorts(t, n)
+	ports := nettest.FreePorts(t, n)
 	seeds := make([]string, n)
 	for i, p := range ports {
 		seeds[i] = "127.0.0.1:" + strconv.Itoa(p)
@@ -282,7 +267,7 @@ func TestClusterDocumentNotifications(t *testing.T) {
 }
 
 func TestClusterRejoin(t *testing.T) {
-	ports := freePorts(t, 3)
+	ports := nettest.FreePorts(t, 3)
 	seeds := make([]string, 3)
 	for i, p := range ports {
 		seeds[i] = "127.0.0.1:" + strconv.Itoa(p)
@@ -369,7 +354,7 @@ func TestClusterSharesStoredState(t *testing.T) {
 // subscriptions than one transport message carries, then ships it a
 // notification larger than gRPC's default message bound.
 func TestClusterCarriesLargeState(t *testing.T) {
-	ports := freePorts(t, 2)
+	ports := nettest.FreePorts(t, 2)
 	seeds := []string{"127.0.0.1:" + strconv.Itoa(ports[0]), "127.0.0.1:" + strconv.Itoa(ports[1])}
 	conf := func(i int) func(*config.Config) {
 		return func(cfg *config.Config) {

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/binary"
 	"errors"
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/starlingmq/starling/internal/etcdtest"
 	"github.com/starlingmq/starling/internal/jsonx"
+	"github.com/starlingmq/starling/internal/nettest"
 	"github.com/starlingmq/starling/internal/store/storetest"
 )
 
@@ -75,21 +75,6 @@ func startNode(t *testing.T, env []string) *clusterNode {
 		}
 	}()
 	return n
-}
-
-// freeTCPPorts returns n loopback ports free when asked.
-func freeTCPPorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-	}
-	return ports
 }
 
 // waitNodes polls server:metrics until the node sees n live nodes.
@@ -159,7 +144,7 @@ func TestClusterSurvivesAKilledNode(t *testing.T) {
 }
 
 func survivesAKilledNode(t *testing.T, url, etcd string) {
-	ports := freeTCPPorts(t, 3)
+	ports := nettest.FreePorts(t, 3)
 	nodes := []*clusterNode{startNode(t, clusterEnv(ports, etcd, 0, url))}
 	admin := dialRaw(t, nodes[0].addr, "cluster-admin", false)
 	admin.request(t, `{"controller":"index","action":"create","index":"durable"}`)
