@@ -9,12 +9,13 @@ import (
 )
 
 // Bounds of what one node holds for another: the notifications waiting to
-// be shipped (bytes), the batches sent and not yet acknowledged, and the
-// size of one batch. Past maxQueuedBytes a notification is dropped and
-// counted, as a slow client's are.
+// be shipped (bytes), the batches sent and not yet acknowledged (few:
+// under load, notifications travel together, a system call per batch),
+// and the size of one batch. Past maxQueuedBytes a notification is
+// dropped and counted, as a slow client's are.
 const (
 	maxQueuedBytes  = 64 << 20
-	maxInFlight     = 16
+	maxInFlight     = 4
 	maxBatchBytes   = 256 << 10
 	ackTimeout      = 5 * time.Second
 	deliverOverhead = 64 // bytes counted per notification beside its payload
