@@ -27,7 +27,7 @@ var importRules = map[string][]string{
 	// The actor graph.
 	"actors":         nil,
 	"actors/channel": {"internal/jsonx"},
-	"actors/cluster": {"internal/config"},
+	"actors/cluster": {"internal/config", "internal/jsonx"},
 	"actors/connection": {
 		"actors/channel", "actors/dispatcher", "actors/realtime/roommsg", "internal/api", "internal/httpws", "internal/mqtt",
 	},

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -15,11 +13,9 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	pcluster "github.com/asynkron/protoactor-go/cluster"
-	"github.com/asynkron/protoactor-go/cluster/clusterproviders/automanaged"
 	"github.com/asynkron/protoactor-go/cluster/clusterproviders/etcd"
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 	"github.com/asynkron/protoactor-go/remote"
-	"github.com/labstack/echo"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -79,7 +75,7 @@ func Start(system *actor.ActorSystem, opts Options) (_ *Cluster, err error) {
 		log = slog.Default()
 	}
 	k := &Cluster{system: system, log: log}
-	provider, err := k.newProvider(cfg)
+	provider, seedsProvider, listener, err := k.newProvider(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -87,9 +83,15 @@ func Start(system *actor.ActorSystem, opts Options) (_ *Cluster, err error) {
 	cc := pcluster.Configure(cfg.Name, provider, disthash.New(), remoteCfg)
 	k.c = pcluster.New(system, cc)
 	k.sub = k.watch(opts.OnChange)
+	if seedsProvider != nil {
+		seedsProvider.serve(listener, k.c)
+	}
 	defer func() {
 		if err != nil {
 			k.sub.cancel()
+			if seedsProvider != nil {
+				_ = seedsProvider.Shutdown(false)
+			}
 		}
 	}()
 	if err := startMember(k.c); err != nil {
@@ -125,45 +127,26 @@ func remoteOptions(cfg config.Cluster, max int) []remote.ConfigOption {
 	return opts
 }
 
-// newProvider builds the configured membership provider.
-func (k *Cluster) newProvider(cfg config.Cluster) (pcluster.ClusterProvider, error) {
+// newProvider builds the configured membership provider; the seeds
+// provider's listener is returned to be served once the cluster exists.
+func (k *Cluster) newProvider(cfg config.Cluster) (pcluster.ClusterProvider, *seeds, net.Listener, error) {
 	if cfg.Provider == "etcd" {
 		p, err := etcd.NewWithConfig(cfg.Etcd.Prefix, clientv3.Config{Endpoints: cfg.Etcd.Endpoints, DialTimeout: 5 * time.Second})
 		if err != nil {
-			return nil, fmt.Errorf("cluster: connect to etcd %v: %w", cfg.Etcd.Endpoints, err)
+			return nil, nil, nil, fmt.Errorf("cluster: connect to etcd %v: %w", cfg.Etcd.Endpoints, err)
 		}
-		return p, nil
+		return p, nil, nil, nil
 	}
-	// protoactor's provider serves on every interface and reports a port
-	// it cannot bind only in its log: check it first.
-	l, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.MembershipPort))
-	if err != nil {
-		return nil, fmt.Errorf("cluster: membership port (cluster.membershipPort): %w", err)
-	}
-	_ = l.Close()
-	seeds := cfg.Seeds
-	if len(seeds) == 0 {
-		seeds = []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.MembershipPort))}
+	list := cfg.Seeds
+	if len(list) == 0 {
+		list = []string{net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.MembershipPort))}
 		k.log.Warn("cluster.seeds is empty: this node polls only itself, a cluster of one (list every node in cluster.seeds, or use cluster.provider etcd)")
 	}
-	return automanaged.NewWithTesting(cfg.Heartbeat, cfg.MembershipPort, k.membershipServer(cfg), seeds...), nil
-}
-
-// membershipServer is the HTTP server of the seeds provider: protoactor's
-// own, which prints to stdout when it starts, made quiet. It answers
-// GET /_health with this member, as protoactor's does.
-func (k *Cluster) membershipServer(cfg config.Cluster) *echo.Echo {
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.Logger.SetOutput(io.Discard)
-	e.GET("/_health", func(ctx echo.Context) error {
-		host, port, err := k.system.GetHostPort()
-		if err != nil {
-			return fmt.Errorf("cluster: this member's address: %w", err)
-		}
-		return ctx.JSON(http.StatusOK, automanaged.NewNode(cfg.Name, k.system.ID, host, port, cfg.MembershipPort, k.c.GetClusterKinds()))
-	})
-	return e
+	s, l, err := newSeeds(cfg, list, k.log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s, s, l, nil
 }
 
 // startMember starts remoting and the provider, turning protoactor's

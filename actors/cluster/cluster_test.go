@@ -7,7 +7,13 @@ package cluster
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +28,8 @@ import (
 func member(t *testing.T, port int, seeds []string) (*Cluster, chan Membership, chan *Event) {
 	t.Helper()
 	changes, events := make(chan Membership, 16), make(chan *Event, 16)
-	k, err := Start(actor.NewActorSystem(), Options{
+	quiet := actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) })
+	k, err := Start(actor.NewActorSystem(quiet), Options{
 		Config: config.Cluster{
 			Enabled: true, Name: "test", Host: "127.0.0.1", Port: 0, Provider: "seeds",
 			MembershipPort: port, Seeds: seeds, Heartbeat: 100 * time.Millisecond,
@@ -82,4 +89,42 @@ func TestMembersSeeEachOtherAndTheirEvents(t *testing.T) {
 	if err := a.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestASeedLeavesAfterThreeMissedPolls serves a fake seed that stops
+// answering for two polls, then for good: its member stays through the
+// two misses and leaves at the third.
+func TestASeedLeavesAfterThreeMissedPolls(t *testing.T) {
+	var failing atomic.Int32 // polls to fail; -1: fail for ever
+	var polls atomic.Int32
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		polls.Add(1)
+		if n := failing.Load(); n != 0 {
+			if n > 0 {
+				failing.Add(-1)
+			}
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":"fake","cluster":"test","host":"127.0.0.1","port":1,"kinds":[]}`))
+	}))
+	defer fake.Close()
+	ports := nettest.FreePorts(t, 1)
+	k, changes, _ := member(t, ports[0], []string{"127.0.0.1:" + strconv.Itoa(ports[0]), strings.TrimPrefix(fake.URL, "http://")})
+	defer k.Stop(context.Background())
+	if m := until(t, changes, 1); m.Peers[0] != "127.0.0.1:1" {
+		t.Fatalf("membership %+v", m)
+	}
+	base := polls.Load()
+	failing.Store(2)
+	for polls.Load() < base+4 { // the two failed polls, and two answers after them
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case m := <-changes:
+		t.Fatalf("the membership changed after two missed polls: %+v", m)
+	default:
+	}
+	failing.Store(-1)
+	until(t, changes, 0)
 }

@@ -29,7 +29,7 @@ type Cluster struct {
 	// "etcd" (membership kept in etcd).
 	Provider string
 	// MembershipPort is cluster.membershipPort (7510), the HTTP port of
-	// the seeds provider, on every interface.
+	// the seeds provider, on Host.
 	MembershipPort int
 	// Seeds is cluster.seeds, the "host:membershipPort" of every node the
 	// seeds provider polls, this one included; empty, the node polls only
