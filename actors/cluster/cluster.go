@@ -57,14 +57,12 @@ type Cluster struct {
 	system *actor.ActorSystem
 	events *actor.PID
 	log    *slog.Logger
-	sub    *eventstreamSubscription
+	// unwatch ends the topology subscription.
+	unwatch func()
 
 	mu      sync.Mutex
 	current Membership
 }
-
-// eventstreamSubscription is the topology subscription, cancelled at Stop.
-type eventstreamSubscription struct{ cancel func() }
 
 // Start joins the cluster with system, which must not have started its
 // remoting: protoactor's cluster starts it on cfg.Host:cfg.Port.
@@ -82,13 +80,13 @@ func Start(system *actor.ActorSystem, opts Options) (_ *Cluster, err error) {
 	remoteCfg := remote.Configure(cfg.Host, cfg.Port, remoteOptions(cfg, opts.MaxMessageBytes)...)
 	cc := pcluster.Configure(cfg.Name, provider, disthash.New(), remoteCfg)
 	k.c = pcluster.New(system, cc)
-	k.sub = k.watch(opts.OnChange)
+	k.unwatch = k.watch(opts.OnChange)
 	if seedsProvider != nil {
 		seedsProvider.serve(listener, k.c)
 	}
 	defer func() {
 		if err != nil {
-			k.sub.cancel()
+			k.unwatch()
 			if seedsProvider != nil {
 				_ = seedsProvider.Shutdown(false)
 			}
@@ -162,7 +160,7 @@ func startMember(c *pcluster.Cluster) (err error) {
 }
 
 // watch follows the topology events and tells onChange.
-func (k *Cluster) watch(onChange func(Membership)) *eventstreamSubscription {
+func (k *Cluster) watch(onChange func(Membership)) (unwatch func()) {
 	var mu sync.Mutex // one OnChange at a time, in the order of the events
 	sub := k.system.EventStream.Subscribe(func(evt any) {
 		topology, ok := evt.(*pcluster.ClusterTopology)
@@ -189,7 +187,7 @@ func (k *Cluster) watch(onChange func(Membership)) *eventstreamSubscription {
 			}
 		}
 	})
-	return &eventstreamSubscription{cancel: func() { k.system.EventStream.Unsubscribe(sub) }}
+	return func() { k.system.EventStream.Unsubscribe(sub) }
 }
 
 // Self returns this node's cluster address.
@@ -220,7 +218,7 @@ func (k *Cluster) Broadcast(kind, key string, data []byte) {
 // Stop leaves the cluster: the provider deregisters this node, so that
 // the others see it leave at once, then remoting stops.
 func (k *Cluster) Stop(ctx context.Context) error {
-	k.sub.cancel()
+	k.unwatch()
 	err := k.c.Config.ClusterProvider.Shutdown(true)
 	done := make(chan struct{})
 	go func() {
